@@ -1,0 +1,30 @@
+#pragma once
+// A trained sentencepiece model (.model file) behind the Tokenizer interface.
+#include <memory>
+#include <string>
+
+#include "data/tokenizer.h"
+
+namespace sentencepiece {
+class SentencePieceProcessor;
+}
+
+namespace anvil::data {
+
+class SentencePieceTokenizer final : public Tokenizer {
+ public:
+  explicit SentencePieceTokenizer(const std::string& model_path);
+  ~SentencePieceTokenizer() override;
+  SentencePieceTokenizer(SentencePieceTokenizer&&) noexcept;
+
+  std::vector<int32_t> encode(std::string_view text) const override;
+  std::string decode(const std::vector<int32_t>& ids) const override;
+  int64_t vocab_size() const override;
+  std::string type() const override { return "sentencepiece"; }
+  void save(const std::string& path) const override;
+
+ private:
+  std::unique_ptr<sentencepiece::SentencePieceProcessor> processor_;
+};
+
+}  // namespace anvil::data

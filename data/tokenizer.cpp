@@ -1,0 +1,22 @@
+#include "data/tokenizer.h"
+
+#include <stdexcept>
+
+#include "data/char_tokenizer.h"
+#include "data/sentencepiece_tokenizer.h"
+
+namespace anvil::data {
+
+std::string tokenizer_file_name(const std::string& type) {
+  if (type == "char") return "tokenizer.chars.json";
+  if (type == "sentencepiece") return "tokenizer.model";
+  throw std::invalid_argument("unknown tokenizer type '" + type + "': expected char or sentencepiece");
+}
+
+std::unique_ptr<Tokenizer> load_tokenizer(const std::string& type, const std::string& path) {
+  if (type == "char") return std::make_unique<CharTokenizer>(CharTokenizer::load(path));
+  if (type == "sentencepiece") return std::make_unique<SentencePieceTokenizer>(path);
+  throw std::invalid_argument("unknown tokenizer type '" + type + "': expected char or sentencepiece");
+}
+
+}  // namespace anvil::data

@@ -1,0 +1,83 @@
+#include "models/gpt.h"
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include <torch/nn/functional/linear.h>
+#include <torch/nn/init.h>
+
+#include "models/positions.h"
+#include "models/transformer_block.h"
+
+namespace anvil::models {
+namespace {
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+}  // namespace
+
+GPTImpl::GPTImpl(const GPTConfig& c) : config(c) {
+  if (c.vocab_size < 1 || c.block_size < 1 || c.n_layer < 1 || c.n_head < 1 || c.n_embd < 1)
+    throw std::invalid_argument("GPT sizes must all be positive");
+  if (c.n_embd % c.n_head != 0)
+    throw std::invalid_argument("n_embd (" + std::to_string(c.n_embd) + ") must be divisible by n_head (" +
+                                std::to_string(c.n_head) + ")");
+  token_embedding = register_module("token_embedding", torch::nn::Embedding(c.vocab_size, c.n_embd));
+  if (c.position == PositionEncoding::kLearned)
+    position_embedding = register_module("position_embedding", torch::nn::Embedding(c.block_size, c.n_embd));
+  else
+    sinusoid = register_buffer("sinusoid", sinusoidal_positions(c.block_size, c.n_embd));
+  dropout = register_module("dropout", torch::nn::Dropout(c.dropout));
+  blocks = register_module("blocks", torch::nn::ModuleList());
+  for (int64_t i = 0; i < c.n_layer; ++i) blocks->push_back(TransformerBlock(c));
+  ln_final = register_module("ln_final", LayerNorm(c.n_embd, c.bias));
+  init_weights();
+}
+
+// GPT-2 initialisation: N(0, 0.02) for matrices and embeddings, zero biases, and
+// residual output projections scaled by 1/sqrt(2·n_layer) so the residual
+// stream's variance does not grow with depth.
+void GPTImpl::init_weights() {
+  torch::NoGradGuard no_grad;
+  const double residual_std = 0.02 / std::sqrt(2.0 * static_cast<double>(config.n_layer));
+  for (auto& item : named_parameters()) {
+    const std::string& name = item.key();
+    auto& p = item.value();
+    if (p.dim() >= 2)
+      torch::nn::init::normal_(p, 0.0, ends_with(name, "proj.weight") ? residual_std : 0.02);
+    else if (ends_with(name, "bias"))
+      torch::nn::init::zeros_(p);
+  }
+}
+
+torch::Tensor GPTImpl::forward(const torch::Tensor& tokens) {
+  const int64_t T = tokens.size(1);
+  if (T > config.block_size)
+    throw std::invalid_argument("sequence of " + std::to_string(T) + " tokens exceeds block_size " +
+                                std::to_string(config.block_size));
+  auto x = token_embedding(tokens);
+  if (position_embedding)
+    x = x + position_embedding->weight.narrow(0, 0, T);
+  else
+    x = x + sinusoid.narrow(0, 0, T).to(x.dtype());
+  x = dropout(x);
+  for (const auto& block : *blocks) x = block->as<TransformerBlock>()->forward(x);
+  return torch::nn::functional::linear(ln_final(x), token_embedding->weight);
+}
+
+int64_t GPTImpl::num_parameters() const {
+  int64_t n = 0;
+  for (const auto& p : parameters()) n += p.numel();
+  return n;
+}
+
+double GPTImpl::flops_per_token() const {
+  const auto L = static_cast<double>(config.n_layer), C = static_cast<double>(config.n_embd),
+             T = static_cast<double>(config.block_size);
+  return 6.0 * static_cast<double>(num_parameters()) + 12.0 * L * C * T;
+}
+
+}  // namespace anvil::models

@@ -1,0 +1,35 @@
+#pragma once
+// GPT-2-style decoder-only Transformer for causal language modelling.
+#include <torch/nn/module.h>
+#include <torch/nn/modules/container/modulelist.h>
+#include <torch/nn/modules/dropout.h>
+#include <torch/nn/modules/embedding.h>
+
+#include "models/gpt_config.h"
+#include "models/layer_norm.h"
+
+namespace anvil::models {
+
+struct GPTImpl : torch::nn::Module {
+  explicit GPTImpl(const GPTConfig& config);
+
+  // Token ids [B, T] (T <= block_size) -> next-token logits [B, T, vocab_size].
+  torch::Tensor forward(const torch::Tensor& tokens);
+  int64_t num_parameters() const;
+  // 6N + 12·L·C·T: nanoGPT's estimate of training FLOPs per token.
+  double flops_per_token() const;
+
+  GPTConfig config;
+  torch::nn::Embedding token_embedding{nullptr};  // also the LM head (tied weights)
+  torch::nn::Embedding position_embedding{nullptr};  // learned positions only
+  torch::Tensor sinusoid;                            // fixed positions only
+  torch::nn::Dropout dropout{nullptr};
+  torch::nn::ModuleList blocks{nullptr};
+  LayerNorm ln_final{nullptr};
+
+ private:
+  void init_weights();
+};
+TORCH_MODULE(GPT);
+
+}  // namespace anvil::models

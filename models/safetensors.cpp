@@ -1,0 +1,132 @@
+#include "models/safetensors.h"
+
+#include <cstring>
+#include <fstream>
+#include <stdexcept>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace anvil::models {
+namespace {
+
+const std::vector<std::pair<std::string, c10::ScalarType>> kDtypes = {
+    {"F64", torch::kDouble}, {"F32", torch::kFloat}, {"F16", torch::kHalf}, {"BF16", torch::kBFloat16},
+    {"I64", torch::kLong},   {"I32", torch::kInt},   {"I16", torch::kShort}, {"I8", torch::kChar},
+    {"U8", torch::kByte},    {"BOOL", torch::kBool}};
+
+std::string dtype_name(c10::ScalarType type) {
+  for (const auto& [name, t] : kDtypes)
+    if (t == type) return name;
+  throw std::invalid_argument(std::string("safetensors cannot store dtype ") + c10::toString(type));
+}
+
+c10::ScalarType dtype_of(const std::string& name, const std::string& path) {
+  for (const auto& [n, t] : kDtypes)
+    if (n == name) return t;
+  throw std::runtime_error("'" + path + "': unsupported safetensors dtype '" + name + "'");
+}
+
+std::string shape_text(c10::IntArrayRef shape) { return c10::str(shape); }
+
+}  // namespace
+
+void save_safetensors(const std::string& path, const TensorMap& tensors, const Metadata& metadata) {
+  nlohmann::json header = nlohmann::json::object();
+  if (!metadata.empty()) header["__metadata__"] = metadata;
+  std::vector<torch::Tensor> contiguous;
+  uint64_t offset = 0;
+  for (const auto& [name, tensor] : tensors) {
+    contiguous.push_back(tensor.detach().to(torch::kCPU).contiguous());
+    const uint64_t bytes = contiguous.back().nbytes();
+    header[name] = {{"dtype", dtype_name(tensor.scalar_type())},
+                    {"shape", tensor.sizes().vec()},
+                    {"data_offsets", {offset, offset + bytes}}};
+    offset += bytes;
+  }
+  std::string text = header.dump();
+  text.append((8 - text.size() % 8) % 8, ' ');  // keeps the tensor data 8-byte aligned
+  const uint64_t length = text.size();
+
+  std::ofstream out(path, std::ios::binary);
+  char length_bytes[8];
+  for (int i = 0; i < 8; ++i) length_bytes[i] = static_cast<char>((length >> (8 * i)) & 0xFF);
+  out.write(length_bytes, 8);
+  out.write(text.data(), static_cast<std::streamsize>(text.size()));
+  for (const auto& t : contiguous) out.write(static_cast<const char*>(t.data_ptr()), static_cast<std::streamsize>(t.nbytes()));
+  if (!out.flush()) throw std::runtime_error("cannot write '" + path + "'");
+}
+
+TensorMap load_safetensors(const std::string& path, Metadata* metadata) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) throw std::runtime_error("cannot open '" + path + "'");
+  const auto file_size = static_cast<uint64_t>(in.tellg());
+  in.seekg(0);
+  unsigned char length_bytes[8] = {};
+  if (file_size < 8 || !in.read(reinterpret_cast<char*>(length_bytes), 8))
+    throw std::runtime_error("'" + path + "' is not a safetensors file: shorter than its 8-byte header length");
+  uint64_t length = 0;
+  for (int i = 7; i >= 0; --i) length = (length << 8) | length_bytes[i];
+  if (length > file_size - 8)
+    throw std::runtime_error("'" + path + "' is truncated or not a safetensors file: header of " +
+                             std::to_string(length) + " bytes in a file of " + std::to_string(file_size));
+  std::string text(length, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(length));
+  nlohmann::json header;
+  try {
+    header = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    throw std::runtime_error("'" + path + "': safetensors header is not JSON: " + e.what());
+  }
+  const uint64_t data_start = 8 + length, data_size = file_size - data_start;
+  TensorMap tensors;
+  for (const auto& [name, entry] : header.items()) {
+    if (name == "__metadata__") {
+      if (metadata) *metadata = entry.get<Metadata>();
+      continue;
+    }
+    try {
+      const auto dtype = dtype_of(entry.at("dtype").get<std::string>(), path);
+      const auto shape = entry.at("shape").get<std::vector<int64_t>>();
+      const auto offsets = entry.at("data_offsets").get<std::vector<uint64_t>>();
+      auto tensor = torch::empty(shape, torch::TensorOptions().dtype(dtype));
+      if (offsets.size() != 2 || offsets[0] > offsets[1] || offsets[1] > data_size ||
+          offsets[1] - offsets[0] != tensor.nbytes())
+        throw std::runtime_error("data_offsets do not match shape " + shape_text(shape) + " or the file size");
+      in.seekg(static_cast<std::streamoff>(data_start + offsets[0]));
+      if (!in.read(static_cast<char*>(tensor.data_ptr()), static_cast<std::streamsize>(tensor.nbytes())))
+        throw std::runtime_error("file ends inside the tensor's data");
+      tensors.emplace(name, std::move(tensor));
+    } catch (const nlohmann::json::exception& e) {
+      throw std::runtime_error("'" + path + "': tensor '" + name + "': malformed header entry: " + e.what());
+    } catch (const std::runtime_error& e) {
+      throw std::runtime_error("'" + path + "': tensor '" + name + "': " + e.what());
+    }
+  }
+  return tensors;
+}
+
+TensorMap module_state(const torch::nn::Module& module) {
+  TensorMap state;
+  for (const auto& p : module.named_parameters()) state.emplace(p.key(), p.value());
+  for (const auto& b : module.named_buffers()) state.emplace(b.key(), b.value());
+  return state;
+}
+
+void load_module_state(torch::nn::Module& module, const TensorMap& state, const std::string& source) {
+  TensorMap targets = module_state(module);
+  for (const auto& [name, _] : state)
+    if (!targets.count(name)) throw std::runtime_error(source + ": unexpected tensor '" + name + "' for this model");
+  torch::NoGradGuard no_grad;
+  for (auto& [name, target] : targets) {
+    const auto it = state.find(name);
+    if (it == state.end()) throw std::runtime_error(source + ": missing tensor '" + name + "'");
+    if (it->second.sizes() != target.sizes())
+      throw std::runtime_error(source + ": tensor '" + name + "' has shape " + shape_text(it->second.sizes()) +
+                               ", the model expects " + shape_text(target.sizes()));
+    target.copy_(it->second);
+  }
+}
+
+}  // namespace anvil::models

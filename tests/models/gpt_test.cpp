@@ -1,0 +1,115 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "models/gpt.h"
+
+using anvil::models::GPT;
+using anvil::models::GPTConfig;
+using anvil::models::PositionEncoding;
+
+namespace {
+
+GPTConfig small_config(PositionEncoding position = PositionEncoding::kLearned, bool bias = true) {
+  GPTConfig c;
+  c.vocab_size = 50;
+  c.block_size = 16;
+  c.n_layer = 2;
+  c.n_head = 4;
+  c.n_embd = 32;
+  c.bias = bias;
+  c.position = position;
+  return c;
+}
+
+}  // namespace
+
+TEST(GPT, LogitsHaveShapeBatchTimeVocab) {
+  torch::manual_seed(0);
+  GPT model(small_config());
+  const auto logits = model->forward(torch::randint(50, {3, 10}));
+  EXPECT_EQ(logits.sizes(), (std::vector<int64_t>{3, 10, 50}));
+}
+
+// Changing token t must leave every earlier position's logits untouched and
+// change position t's.
+class GPTCausality : public ::testing::TestWithParam<PositionEncoding> {};
+
+TEST_P(GPTCausality, FutureTokensDoNotChangeEarlierLogits) {
+  torch::manual_seed(0);
+  GPT model(small_config(GetParam()));
+  model->eval();
+  auto tokens = torch::randint(50, {2, 16});
+  const auto before = model->forward(tokens);
+  auto changed = tokens.clone();
+  changed.select(1, 9).add_(1).remainder_(50);
+  const auto after = model->forward(changed);
+  EXPECT_TRUE(torch::allclose(before.narrow(1, 0, 9), after.narrow(1, 0, 9), 0.0, 0.0));
+  EXPECT_FALSE(torch::allclose(before.select(1, 9), after.select(1, 9)));
+}
+
+INSTANTIATE_TEST_SUITE_P(Positions, GPTCausality,
+                         ::testing::Values(PositionEncoding::kLearned, PositionEncoding::kSinusoidal));
+
+TEST(GPT, ParameterCountMatchesTheArchitecture) {
+  const auto c = small_config(PositionEncoding::kLearned, /*bias=*/false);
+  GPT model(c);
+  const int64_t C = c.n_embd;
+  // Token and position embeddings (the LM head shares the token embedding),
+  // per block: two LayerNorm gains, qkv + proj (4C²), MLP (8C²); final LayerNorm.
+  const int64_t expected = c.vocab_size * C + c.block_size * C + c.n_layer * (2 * C + 12 * C * C) + C;
+  EXPECT_EQ(model->num_parameters(), expected);
+}
+
+TEST(GPT, LmHeadIsTiedToTheTokenEmbedding) {
+  torch::manual_seed(0);
+  GPT model(small_config());
+  auto logits = model->forward(torch::randint(50, {1, 4}));
+  logits.sum().backward();
+  // The only [vocab, C] parameter is the embedding; the head's gradient lands on it.
+  int matrices_with_vocab_rows = 0;
+  for (const auto& p : model->parameters()) matrices_with_vocab_rows += p.dim() == 2 && p.size(0) == 50;
+  EXPECT_EQ(matrices_with_vocab_rows, 1);
+  EXPECT_TRUE(model->token_embedding->weight.grad().abs().sum().item<double>() > 0);
+}
+
+TEST(GPT, ResidualProjectionsUseScaledInit) {
+  torch::manual_seed(0);
+  auto c = small_config();
+  c.n_embd = 256;
+  c.n_layer = 8;
+  GPT model(c);
+  for (const auto& item : model->named_parameters()) {
+    const auto& name = item.key();
+    const double std = item.value().std().item<double>();
+    if (name.find("attn.proj.weight") != std::string::npos || name.find("mlp.proj.weight") != std::string::npos)
+      EXPECT_NEAR(std, 0.02 / std::sqrt(16.0), 0.0008) << name;
+    else if (name.find("qkv.weight") != std::string::npos)
+      EXPECT_NEAR(std, 0.02, 0.001) << name;
+    else if (name.find("bias") != std::string::npos)
+      EXPECT_EQ(item.value().abs().sum().item<double>(), 0.0) << name;
+  }
+}
+
+TEST(GPT, SequenceLongerThanBlockIsAnError) {
+  GPT model(small_config());
+  EXPECT_THROW(model->forward(torch::zeros({1, 17}, torch::kLong)), std::invalid_argument);
+}
+
+TEST(GPT, DropoutOnlyActsInTrainingMode) {
+  torch::manual_seed(0);
+  auto c = small_config();
+  c.dropout = 0.5;
+  GPT model(c);
+  const auto tokens = torch::randint(50, {2, 8});
+  model->eval();
+  EXPECT_TRUE(model->forward(tokens).equal(model->forward(tokens)));
+  model->train();
+  EXPECT_FALSE(model->forward(tokens).equal(model->forward(tokens)));
+}
+
+TEST(GPT, HeadsMustDivideWidth) {
+  auto c = small_config();
+  c.n_head = 5;
+  EXPECT_THROW(GPT{c}, std::invalid_argument);
+}

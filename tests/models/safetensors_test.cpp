@@ -1,0 +1,86 @@
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "models/gpt.h"
+#include "models/safetensors.h"
+#include "tests/support/temp_dir.h"
+
+using namespace anvil::models;
+
+TEST(Safetensors, RoundTripsEveryDtypeAndMetadata) {
+  anvil::test_support::TempDir dir;
+  torch::manual_seed(0);
+  const TensorMap tensors = {{"f32", torch::randn({3, 5})},
+                             {"bf16", torch::randn({7}).to(torch::kBFloat16)},
+                             {"f16", torch::randn({2, 2, 2}).to(torch::kHalf)},
+                             {"i64", torch::arange(10)},
+                             {"scalar", torch::tensor(3.5)}};
+  save_safetensors(dir.path("t.safetensors"), tensors, {{"format", "pt"}});
+  Metadata metadata;
+  const auto loaded = load_safetensors(dir.path("t.safetensors"), &metadata);
+  ASSERT_EQ(loaded.size(), tensors.size());
+  for (const auto& [name, t] : tensors) {
+    EXPECT_EQ(loaded.at(name).scalar_type(), t.scalar_type()) << name;
+    EXPECT_TRUE(loaded.at(name).equal(t)) << name;
+  }
+  EXPECT_EQ(metadata.at("format"), "pt");
+}
+
+TEST(Safetensors, WritesTheDocumentedLayout) {
+  anvil::test_support::TempDir dir;
+  save_safetensors(dir.path("a.safetensors"), {{"x", torch::tensor({1.0f, 2.0f})}});
+  std::ifstream in(dir.path("a.safetensors"), std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  uint64_t length = 0;
+  std::memcpy(&length, bytes.data(), 8);
+  EXPECT_EQ(length % 8, 0u);
+  const std::string header = bytes.substr(8, length);
+  EXPECT_NE(header.find("\"x\":{\"data_offsets\":[0,8],\"dtype\":\"F32\",\"shape\":[2]}"), std::string::npos) << header;
+  float values[2];
+  std::memcpy(values, bytes.data() + 8 + length, 8);
+  EXPECT_EQ(values[0], 1.0f);
+  EXPECT_EQ(values[1], 2.0f);
+}
+
+TEST(Safetensors, TruncatedOrForeignFilesAreErrors) {
+  anvil::test_support::TempDir dir;
+  save_safetensors(dir.path("ok.safetensors"), {{"x", torch::zeros({100})}});
+  std::ifstream in(dir.path("ok.safetensors"), std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  const auto truncated = dir.write("cut.safetensors", bytes.substr(0, bytes.size() - 10));
+  EXPECT_THROW(load_safetensors(truncated), std::runtime_error);
+  EXPECT_THROW(load_safetensors(dir.write("text.safetensors", "hello world, not tensors")), std::runtime_error);
+  EXPECT_THROW(load_safetensors(dir.write("tiny.safetensors", "abc")), std::runtime_error);
+}
+
+TEST(Safetensors, ModuleStateLoadsIntoAFreshModelAndChecksShapes) {
+  GPTConfig c;
+  c.vocab_size = 20;
+  c.block_size = 8;
+  c.n_layer = 2;
+  c.n_head = 2;
+  c.n_embd = 16;
+  torch::manual_seed(0);
+  GPT a(c);
+  torch::manual_seed(1);
+  GPT b(c);
+  load_module_state(*b, module_state(*a), "test");
+  const auto tokens = torch::randint(20, {2, 8});
+  a->eval();
+  b->eval();
+  EXPECT_TRUE(a->forward(tokens).equal(b->forward(tokens)));
+
+  c.n_embd = 32;
+  GPT wider(c);
+  try {
+    load_module_state(*wider, module_state(*a), "ckpt");
+    FAIL() << "expected an error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("tensor 'blocks.0.attn.proj.bias' has shape [16], the model expects [32]"), std::string::npos)
+        << e.what();
+  }
+  auto missing = module_state(*a);
+  missing.erase("ln_final.weight");
+  EXPECT_THROW(load_module_state(*b, missing, "ckpt"), std::runtime_error);
+}

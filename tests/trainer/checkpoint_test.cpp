@@ -1,0 +1,107 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "data/char_tokenizer.h"
+#include "tests/support/temp_dir.h"
+#include "trainer/checkpoint.h"
+#include "trainer/optimizer.h"
+
+namespace fs = std::filesystem;
+using namespace anvil;
+
+namespace {
+
+models::GPTConfig tiny() {
+  models::GPTConfig c;
+  c.vocab_size = 11;
+  c.block_size = 8;
+  c.n_layer = 1;
+  c.n_head = 2;
+  c.n_embd = 8;
+  return c;
+}
+
+struct Fixture {
+  models::GPT model{tiny()};
+  std::unique_ptr<torch::optim::AdamW> optimizer = trainer::make_adamw(*model, trainer::OptimSection{});
+  data::CharTokenizer tokenizer = data::CharTokenizer::from_text("abcdefghijk");
+  std::string config_yaml = "run:\n  seed: 1\n";
+
+  // One real optimizer step, so the optimizer has state worth saving.
+  void step() {
+    optimizer->zero_grad();
+    model->forward(torch::randint(11, {2, 8})).square().mean().backward();
+    optimizer->step();
+  }
+  std::string save(const std::string& run_dir, int64_t step_number) {
+    trainer::TrainingState state;
+    state.step = step_number;
+    state.tokens_seen = step_number * 16;
+    state.cursor = {2, 40};
+    return trainer::save_checkpoint(run_dir, {state, model, *optimizer, config_yaml, tokenizer});
+  }
+};
+
+}  // namespace
+
+TEST(Checkpoint, RestoresWeightsOptimizerAndTrainingState) {
+  test_support::TempDir dir;
+  torch::manual_seed(0);
+  Fixture saved;
+  saved.step();
+  const auto path = saved.save(dir.path(), 7);
+  EXPECT_TRUE(trainer::is_complete_checkpoint(path));
+  EXPECT_TRUE(fs::exists(fs::path(path) / "config.yaml"));
+  EXPECT_TRUE(fs::exists(fs::path(path) / "tokenizer.chars.json"));
+
+  torch::manual_seed(1);
+  Fixture loaded;
+  trainer::load_model_weights(path, loaded.model);
+  const auto state = trainer::load_training_state(path, *loaded.optimizer);
+  EXPECT_EQ(state.step, 7);
+  EXPECT_EQ(state.tokens_seen, 112);
+  EXPECT_EQ(state.cursor.epoch, 2);
+  EXPECT_EQ(state.cursor.position, 40);
+  const auto a = saved.model->parameters(), b = loaded.model->parameters();
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(a[i].equal(b[i]));
+  // Identical optimizer state means the next steps agree exactly.
+  torch::manual_seed(5);
+  saved.step();
+  torch::manual_seed(5);
+  loaded.step();
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(a[i].equal(b[i]));
+  EXPECT_EQ(trainer::load_checkpoint_tokenizer(path, "char")->vocab_size(), 11);
+}
+
+TEST(Checkpoint, LatestSkipsIncompleteAndPruneKeepsNewest) {
+  test_support::TempDir dir;
+  Fixture f;
+  f.save(dir.path(), 100);
+  f.save(dir.path(), 200);
+  f.save(dir.path(), 300);
+  // A checkpoint killed mid-write: the directory exists but has no marker.
+  fs::create_directories(dir.path("checkpoints/step_00000400"));
+  fs::create_directories(dir.path("checkpoints/.tmp-step_00000500"));
+  EXPECT_EQ(fs::path(trainer::latest_checkpoint(dir.path())).filename(), "step_00000300");
+  trainer::prune_checkpoints(dir.path(), 2);
+  EXPECT_FALSE(fs::exists(dir.path("checkpoints/step_00000100")));
+  EXPECT_TRUE(fs::exists(dir.path("checkpoints/step_00000200")));
+  EXPECT_TRUE(fs::exists(dir.path("checkpoints/step_00000300")));
+  EXPECT_THROW(trainer::load_model_weights(dir.path("checkpoints/step_00000400"), f.model), std::runtime_error);
+}
+
+TEST(Checkpoint, MismatchedModelShapeIsAClearError) {
+  test_support::TempDir dir;
+  Fixture f;
+  const auto path = f.save(dir.path(), 1);
+  auto other = tiny();
+  other.n_embd = 16;
+  models::GPT bigger(other);
+  try {
+    trainer::load_model_weights(path, bigger);
+    FAIL() << "expected an error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("does the config's model section match"), std::string::npos) << e.what();
+  }
+}

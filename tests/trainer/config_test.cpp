@@ -1,0 +1,161 @@
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "tests/support/temp_dir.h"
+#include "trainer/config_loader.h"
+
+using anvil::trainer::ConfigError;
+using anvil::trainer::load_config;
+using anvil::trainer::validate_config;
+
+namespace {
+
+// The message of the ConfigError that `fn` throws ("" if none).
+template <class Fn>
+std::string config_error(Fn&& fn) {
+  try {
+    fn();
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+}  // namespace
+
+TEST(Config, ReadsSectionsOverDefaults) {
+  anvil::test_support::TempDir dir;
+  const auto path = dir.write("c.yaml", "model:\n  n_layer: 6\n  bias: true\noptim:\n  lr: 3e-4\n");
+  const auto c = load_config(path).config;
+  EXPECT_EQ(c.model.n_layer, 6);
+  EXPECT_TRUE(c.model.bias);
+  EXPECT_DOUBLE_EQ(c.optim.lr, 3e-4);
+  EXPECT_EQ(c.model.n_head, 4);  // default kept
+}
+
+TEST(Config, UnknownKeyNamesFileLineAndClosestKey) {
+  anvil::test_support::TempDir dir;
+  const auto path = dir.write("c.yaml", "model:\n  n_layer: 2\noptim:\n  weight_decay: 0.1\n  lrr: 0.01\n");
+  const auto msg = config_error([&] { load_config(path); });
+  EXPECT_TRUE(contains(msg, path + ":5:3")) << msg;
+  EXPECT_TRUE(contains(msg, "unknown key 'optim.lrr'")) << msg;
+  EXPECT_TRUE(contains(msg, "did you mean 'optim.lr'")) << msg;
+}
+
+TEST(Config, KeyUnderTheWrongSectionSuggestsTheRightOne) {
+  anvil::test_support::TempDir dir;
+  const auto msg = config_error([&] { load_config(dir.write("c.yaml", "train:\n  lr: 0.01\n")); });
+  EXPECT_TRUE(contains(msg, "did you mean 'optim.lr'")) << msg;
+}
+
+TEST(Config, WrongTypeNamesLineAndExpectation) {
+  anvil::test_support::TempDir dir;
+  const auto path = dir.write("c.yaml", "train:\n  max_steps: 100\n  batch_size: twelve\n");
+  const auto msg = config_error([&] { load_config(path); });
+  EXPECT_TRUE(contains(msg, path + ":3:")) << msg;
+  EXPECT_TRUE(contains(msg, "'train.batch_size' expects an integer, got 'twelve'")) << msg;
+}
+
+TEST(Config, IntegersAcceptExponentsButNotFractions) {
+  anvil::test_support::TempDir dir;
+  EXPECT_EQ(load_config(dir.write("a.yaml", "train:\n  max_steps: 5e3\n")).config.train.max_steps, 5000);
+  EXPECT_TRUE(contains(config_error([&] { load_config(dir.write("b.yaml", "train:\n  max_steps: 12.5\n")); }),
+                       "expects an integer"));
+}
+
+TEST(Config, OutOfRangeValueNamesTheRange) {
+  anvil::test_support::TempDir dir;
+  const auto msg = config_error([&] { load_config(dir.write("c.yaml", "model:\n  dropout: 1.5\n")); });
+  EXPECT_TRUE(contains(msg, "'model.dropout' expects a value in [0, 0.99], got '1.5'")) << msg;
+}
+
+TEST(Config, ChoiceListsTheAllowedValues) {
+  anvil::test_support::TempDir dir;
+  const auto msg = config_error([&] { load_config(dir.write("c.yaml", "schedule:\n  type: cosin\n")); });
+  EXPECT_TRUE(contains(msg, "one of cosine, linear, constant, wsd")) << msg;
+}
+
+TEST(Config, SyntaxErrorNamesTheLine) {
+  anvil::test_support::TempDir dir;
+  const auto path = dir.write("c.yaml", "model:\n  n_layer: 2\n  n_head: [1, 2\n");
+  const auto msg = config_error([&] { load_config(path); });
+  EXPECT_TRUE(contains(msg, path + ":")) << msg;
+  EXPECT_TRUE(contains(msg, "invalid YAML")) << msg;
+}
+
+TEST(Config, DuplicateKeyIsAnError) {
+  anvil::test_support::TempDir dir;
+  const auto msg = config_error([&] { load_config(dir.write("c.yaml", "optim:\n  lr: 0.1\n  lr: 0.2\n")); });
+  EXPECT_TRUE(contains(msg, "duplicate key 'optim.lr'")) << msg;
+}
+
+TEST(Config, SectionGivenAScalarIsAnError) {
+  anvil::test_support::TempDir dir;
+  const auto msg = config_error([&] { load_config(dir.write("c.yaml", "optim: 0.1\n")); });
+  EXPECT_TRUE(contains(msg, "'optim' is a section")) << msg;
+}
+
+TEST(Config, MissingFileIsAnError) {
+  EXPECT_TRUE(contains(config_error([] { load_config("/nonexistent/run.yaml"); }), "/nonexistent/run.yaml"));
+}
+
+TEST(Config, OverridesApplyInOrderAndAreChecked) {
+  anvil::test_support::TempDir dir;
+  const auto path = dir.write("c.yaml", "optim:\n  lr: 0.1\n");
+  const auto c = load_config(path, {"optim.lr=0.2", "model.bias=true", "optim.lr=0.3"}).config;
+  EXPECT_DOUBLE_EQ(c.optim.lr, 0.3);
+  EXPECT_TRUE(c.model.bias);
+  EXPECT_TRUE(contains(config_error([&] { load_config(path, {"optim.lrate=1"}); }), "did you mean 'optim.lr'"));
+  EXPECT_TRUE(contains(config_error([&] { load_config(path, {"model.n_layer=many"}); }),
+                       "override 'model.n_layer=many': 'model.n_layer' expects an integer"));
+  EXPECT_TRUE(contains(config_error([&] { load_config(path, {"model.n_layer"}); }), "expected key.path=value"));
+}
+
+TEST(Config, ExpandsDataVariableInPaths) {
+  anvil::test_support::TempDir dir;
+  setenv("ANVIL_DATA", "/some/where", 1);
+  const auto c = load_config(dir.write("c.yaml", "data:\n  train: ${ANVIL_DATA}/x.txt\n")).config;
+  unsetenv("ANVIL_DATA");
+  EXPECT_EQ(c.data.train, "/some/where/x.txt");
+  EXPECT_TRUE(contains(config_error([&] { load_config(dir.write("d.yaml", "data:\n  train: ${NO_SUCH_VAR_X}/a\n")); }),
+                       "'NO_SUCH_VAR_X' is not set"));
+}
+
+TEST(Config, ValidationChecksFilesAndRelations) {
+  anvil::test_support::TempDir dir;
+  const auto corpus = dir.write("corpus.txt", "hello");
+  const auto ok = load_config(dir.write("ok.yaml", "data:\n  train: " + corpus + "\n"));
+  EXPECT_NO_THROW(validate_config(ok));
+
+  const auto path = dir.write("c.yaml", "data:\n  train: " + corpus + "\nmodel:\n  n_head: 3\n");
+  auto msg = config_error([&] { validate_config(load_config(path)); });
+  EXPECT_TRUE(contains(msg, path + ":4")) << msg;
+  EXPECT_TRUE(contains(msg, "divisible by model.n_head (3)")) << msg;
+
+  const auto missing = dir.write("m.yaml", "data:\n  train: /nonexistent/corpus.txt\n");
+  msg = config_error([&] { validate_config(load_config(missing)); });
+  EXPECT_TRUE(contains(msg, missing + ":2")) << msg;
+  EXPECT_TRUE(contains(msg, "does not exist")) << msg;
+
+  msg = config_error([&] { validate_config(load_config(dir.write("n.yaml", "model:\n  n_layer: 1\n"))); });
+  EXPECT_TRUE(contains(msg, "data.train is required")) << msg;
+}
+
+TEST(Config, YamlRoundTripKeepsEveryValue) {
+  anvil::test_support::TempDir dir;
+  auto original = load_config(dir.write("c.yaml", "run:\n  dir: \"a dir: with colon\"\noptim:\n  lr: 0.1\n  eps: 1e-12\n"
+                                                  "model:\n  bias: true\n  position: sinusoidal\n"))
+                      .config;
+  const auto yaml = anvil::trainer::to_yaml(original);
+  const auto again = load_config(dir.write("again.yaml", yaml)).config;
+  EXPECT_EQ(anvil::trainer::to_yaml(again), yaml);
+  EXPECT_EQ(again.run.dir, "a dir: with colon");
+  EXPECT_DOUBLE_EQ(again.optim.lr, 0.1);
+  EXPECT_DOUBLE_EQ(again.optim.eps, 1e-12);
+  EXPECT_EQ(again.model.position, "sinusoidal");
+}

@@ -1,0 +1,16 @@
+#pragma once
+// The anvil subcommands, one file each. Each takes the arguments after its
+// name and returns the process exit code.
+#include <string>
+#include <vector>
+
+namespace anvil::cli {
+
+using Args = std::vector<std::string>;
+
+int train_command(const Args& args);
+int eval_command(const Args& args);
+int validate_command(const Args& args);
+int print_config_command(const Args& args);
+
+}  // namespace anvil::cli

@@ -1,0 +1,46 @@
+#include "tools/anvil/config_args.h"
+
+#include <cstdio>
+#include <sstream>
+
+#include "trainer/config_table.h"
+
+namespace anvil::cli {
+
+bool wants_help(const Args& args) {
+  for (const auto& a : args)
+    if (a == "--help" || a == "-h") return true;
+  return false;
+}
+
+trainer::LoadedConfig load_config_args(const Args& args) {
+  if (args.empty()) throw trainer::ConfigError("missing CONFIG: the path of a YAML config file");
+  auto loaded = trainer::load_config(args[0], {args.begin() + 1, args.end()});
+  trainer::validate_config(loaded);
+  return loaded;
+}
+
+void print_usage_with_keys(const std::string& usage) {
+  std::printf("%s\n\nConfig keys (YAML sections, or key.path=value on the command line):\n", usage.c_str());
+  // The defaults are those of to_yaml: read them back line by line.
+  std::istringstream defaults(trainer::to_yaml(trainer::RunConfig{}));
+  std::string line, section;
+  std::map<std::string, std::string> default_of;
+  while (std::getline(defaults, line)) {
+    if (line.empty()) continue;
+    if (line[0] != ' ') {
+      section = line.substr(0, line.find(':'));
+      continue;
+    }
+    const auto colon = line.find(':');
+    default_of[section + "." + line.substr(2, colon - 2)] = line.substr(colon + 2);
+  }
+  for (const auto& f : trainer::config_fields()) {
+    std::string allowed;
+    for (const auto& c : f.choices) allowed += (allowed.empty() ? " [" : "|") + c;
+    if (!allowed.empty()) allowed += "]";
+    std::printf("  %-24s %-14s %s%s\n", f.key.c_str(), default_of[f.key].c_str(), f.help.c_str(), allowed.c_str());
+  }
+}
+
+}  // namespace anvil::cli

@@ -1,0 +1,18 @@
+#pragma once
+// The "CONFIG [key.path=value ...]" arguments most commands share.
+#include <string>
+
+#include "tools/anvil/commands.h"
+#include "trainer/config_loader.h"
+
+namespace anvil::cli {
+
+bool wants_help(const Args& args);
+
+// Loads args[0] with the remaining key=value overrides, then validates it.
+trainer::LoadedConfig load_config_args(const Args& args);
+
+// Usage line, then every config key with its default and help.
+void print_usage_with_keys(const std::string& usage);
+
+}  // namespace anvil::cli

@@ -1,0 +1,56 @@
+// anvil: train and evaluate Transformer language models from YAML configs.
+#include <cstdio>
+#include <cstring>
+#include <exception>
+
+#include <c10/util/Exception.h>
+
+#include "tools/anvil/commands.h"
+#include "trainer/config_loader.h"
+
+namespace {
+
+struct Command {
+  const char* name;
+  int (*run)(const anvil::cli::Args&);
+  const char* summary;
+};
+
+const Command kCommands[] = {
+    {"train", anvil::cli::train_command, "train a model from a config"},
+    {"eval", anvil::cli::eval_command, "evaluate a checkpoint: validation loss and perplexity"},
+    {"validate", anvil::cli::validate_command, "check a config fully without training"},
+    {"print-config", anvil::cli::print_config_command, "print the resolved config as YAML"},
+};
+
+void print_usage() {
+  std::printf("usage: anvil <command> [--help] ...\n\ncommands:\n");
+  for (const auto& c : kCommands) std::printf("  %-14s %s\n", c.name, c.summary);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
+    print_usage();
+    return argc < 2 ? 2 : 0;
+  }
+  for (const auto& c : kCommands) {
+    if (std::strcmp(argv[1], c.name) != 0) continue;
+    try {
+      return c.run(anvil::cli::Args(argv + 2, argv + argc));
+    } catch (const anvil::trainer::ConfigError& e) {
+      std::fprintf(stderr, "anvil %s: config error: %s\n", c.name, e.what());
+      return 2;
+    } catch (const c10::Error& e) {
+      std::fprintf(stderr, "anvil %s: error: %s\n", c.name, e.what_without_backtrace());
+      return 1;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "anvil %s: error: %s\n", c.name, e.what());
+      return 1;
+    }
+  }
+  std::fprintf(stderr, "anvil: unknown command '%s'\n\n", argv[1]);
+  print_usage();
+  return 2;
+}

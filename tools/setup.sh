@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Installs what anvil needs and builds it. Safe to run again: every step that
+# is already done is skipped, so a second run costs seconds.
+#
+#   tools/setup.sh                 Debian packages, LibTorch (PyPI torch wheel), build
+#   TORCH_DIR=/opt/torch/.venv tools/setup.sh
+#                                  build against another LibTorch (a venv or an
+#                                  unpacked libtorch); nothing is downloaded for it
+#
+# The virtualenv and the compiler cache live outside the clone, under
+# ${XDG_CACHE_HOME:-$HOME/.cache}/anvil, so fresh clones reuse them.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cache=${XDG_CACHE_HOME:-$HOME/.cache}/anvil
+venv=$cache/venv
+build=${ANVIL_BUILD_DIR:-$root/build}
+torch_version=2.11.0
+debian_packages=(build-essential cmake ninja-build ccache pkg-config python3-venv
+                 libyaml-cpp-dev libsentencepiece-dev nlohmann-json3-dev googletest libgtest-dev)
+
+log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
+
+install_debian_packages() {
+  local missing=()
+  for p in "${debian_packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return
+  log "installing Debian packages: ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo=sudo
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+# The python of a venv whose torch is $torch_version, creating it if needed.
+torch_python() {
+  if [ -n "${TORCH_DIR:-}" ]; then
+    echo "$TORCH_DIR/bin/python"
+    return
+  fi
+  if ! "$venv/bin/python" -c "import torch, sys; sys.exit(torch.__version__.split('+')[0] != '$torch_version')" 2>/dev/null; then
+    log "installing torch==$torch_version into $venv (a few GB, once)"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q --upgrade pip
+    "$venv/bin/pip" install -q "torch==$torch_version" numpy
+  fi
+  echo "$venv/bin/python"
+}
+
+torch_cmake_dir() {
+  local python
+  python=$(torch_python)
+  if [ -x "$python" ]; then
+    "$python" -c "import torch.utils; print(torch.utils.cmake_prefix_path)" 2>/dev/null
+  else
+    echo "$TORCH_DIR/share/cmake"  # an unpacked libtorch
+  fi
+}
+
+install_debian_packages
+prefix=$(torch_cmake_dir)
+export CCACHE_DIR=${CCACHE_DIR:-$cache/ccache}
+if [ ! -f "$build/build.ninja" ] || ! grep -qF "$prefix" "$build/CMakeCache.txt"; then
+  log "configuring $build against $prefix"
+  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_CXX_COMPILER_LAUNCHER=ccache >/dev/null
+fi
+log "building"
+cmake --build "$build" -j "$(nproc)"
+log "ready: $build/anvil"

@@ -1,0 +1,125 @@
+#include "trainer/checkpoint.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <torch/serialize.h>
+
+#include "models/safetensors.h"
+
+namespace anvil::trainer {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr const char* kMarker = "COMPLETE";
+
+void write_file(const fs::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  if (!out.flush()) throw std::runtime_error("cannot write '" + path.string() + "'");
+}
+
+// fsync so that the rename below cannot reach the disk before the data does.
+void sync_path(const fs::path& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) throw std::runtime_error("cannot open '" + path.string() + "' to sync it");
+  const int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) throw std::runtime_error("fsync failed for '" + path.string() + "'");
+}
+
+int64_t step_of(const fs::path& dir) {
+  const std::string name = dir.filename().string();
+  if (name.rfind("step_", 0) != 0) return -1;
+  try {
+    return std::stoll(name.substr(5));
+  } catch (const std::exception&) {
+    return -1;
+  }
+}
+
+std::vector<fs::path> complete_checkpoints(const std::string& run_dir) {
+  std::vector<fs::path> found;
+  const fs::path root = fs::path(run_dir) / "checkpoints";
+  if (!fs::is_directory(root)) return found;
+  for (const auto& entry : fs::directory_iterator(root))
+    if (step_of(entry.path()) >= 0 && is_complete_checkpoint(entry.path().string())) found.push_back(entry.path());
+  std::sort(found.begin(), found.end(), [](const fs::path& a, const fs::path& b) { return step_of(a) < step_of(b); });
+  return found;
+}
+
+}  // namespace
+
+std::string save_checkpoint(const std::string& run_dir, const CheckpointContents& c) {
+  char name[32];
+  std::snprintf(name, sizeof name, "step_%08lld", static_cast<long long>(c.state.step));
+  const fs::path final_dir = fs::path(run_dir) / "checkpoints" / name;
+  const fs::path tmp_dir = fs::path(run_dir) / "checkpoints" / (std::string(".tmp-") + name);
+  fs::remove_all(tmp_dir);
+  fs::create_directories(tmp_dir);
+
+  models::save_safetensors((tmp_dir / "model.safetensors").string(), models::module_state(*c.model));
+  torch::save(c.optimizer, (tmp_dir / "optimizer.pt").string());
+  const nlohmann::json state = {{"step", c.state.step},
+                                {"tokens_seen", c.state.tokens_seen},
+                                {"sampler", {{"epoch", c.state.cursor.epoch}, {"position", c.state.cursor.position}}}};
+  write_file(tmp_dir / "trainer_state.json", state.dump(2) + "\n");
+  write_file(tmp_dir / "config.yaml", c.config_yaml);
+  c.tokenizer.save((tmp_dir / data::tokenizer_file_name(c.tokenizer.type())).string());
+  write_file(tmp_dir / kMarker, "");
+  for (const auto& entry : fs::directory_iterator(tmp_dir)) sync_path(entry.path());
+  sync_path(tmp_dir);
+
+  fs::remove_all(final_dir);  // an older checkpoint of the same step is replaced
+  fs::rename(tmp_dir, final_dir);
+  sync_path(final_dir.parent_path());
+  return final_dir.string();
+}
+
+bool is_complete_checkpoint(const std::string& dir) { return fs::is_regular_file(fs::path(dir) / kMarker); }
+
+std::string latest_checkpoint(const std::string& run_dir) {
+  const auto all = complete_checkpoints(run_dir);
+  return all.empty() ? "" : all.back().string();
+}
+
+void prune_checkpoints(const std::string& run_dir, int64_t keep_last) {
+  if (keep_last <= 0) return;
+  const auto all = complete_checkpoints(run_dir);
+  for (size_t i = 0; i + static_cast<size_t>(keep_last) < all.size(); ++i) fs::remove_all(all[i]);
+}
+
+void load_model_weights(const std::string& checkpoint_dir, models::GPT& model) {
+  if (!is_complete_checkpoint(checkpoint_dir))
+    throw std::runtime_error("'" + checkpoint_dir + "' is not a complete checkpoint (no " + kMarker + " marker)");
+  const std::string path = (fs::path(checkpoint_dir) / "model.safetensors").string();
+  try {
+    models::load_module_state(*model, models::load_safetensors(path), path);
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error(std::string(e.what()) + " (does the config's model section match the checkpoint's?)");
+  }
+}
+
+TrainingState load_training_state(const std::string& checkpoint_dir, torch::optim::Optimizer& optimizer) {
+  torch::load(optimizer, (fs::path(checkpoint_dir) / "optimizer.pt").string());
+  std::ifstream in(fs::path(checkpoint_dir) / "trainer_state.json");
+  const auto json = nlohmann::json::parse(in);
+  TrainingState state;
+  state.step = json.at("step").get<int64_t>();
+  state.tokens_seen = json.at("tokens_seen").get<int64_t>();
+  state.cursor.epoch = json.at("sampler").at("epoch").get<int64_t>();
+  state.cursor.position = json.at("sampler").at("position").get<int64_t>();
+  return state;
+}
+
+std::unique_ptr<data::Tokenizer> load_checkpoint_tokenizer(const std::string& checkpoint_dir, const std::string& type) {
+  return data::load_tokenizer(type, (fs::path(checkpoint_dir) / data::tokenizer_file_name(type)).string());
+}
+
+}  // namespace anvil::trainer

@@ -1,0 +1,46 @@
+#pragma once
+// A checkpoint is a directory <run>/checkpoints/step_<N>/ holding the model
+// (model.safetensors), the optimizer state (optimizer.pt), the training state, the resolved config and the
+// tokenizer, plus a COMPLETE marker. It is written under a temporary name and
+// renamed into place once everything is on disk, so a run killed mid-write
+// never leaves a directory that looks complete but is not.
+#include <string>
+
+#include <torch/optim/optimizer.h>
+
+#include "data/batch_sampler.h"
+#include "data/tokenizer.h"
+#include "models/gpt.h"
+
+namespace anvil::trainer {
+
+struct TrainingState {
+  int64_t step = 0;  // optimizer steps completed
+  int64_t tokens_seen = 0;
+  data::SamplerCursor cursor;  // where the training batches continue
+};
+
+struct CheckpointContents {
+  const TrainingState& state;
+  models::GPT& model;
+  torch::optim::Optimizer& optimizer;
+  const std::string& config_yaml;
+  const data::Tokenizer& tokenizer;
+};
+
+// Returns the checkpoint's directory.
+std::string save_checkpoint(const std::string& run_dir, const CheckpointContents& contents);
+
+bool is_complete_checkpoint(const std::string& dir);
+// The complete checkpoint with the highest step, or "" when there is none.
+std::string latest_checkpoint(const std::string& run_dir);
+// Deletes all but the newest `keep_last` complete checkpoints (0 keeps all).
+void prune_checkpoints(const std::string& run_dir, int64_t keep_last);
+
+void load_model_weights(const std::string& checkpoint_dir, models::GPT& model);
+TrainingState load_training_state(const std::string& checkpoint_dir, torch::optim::Optimizer& optimizer);
+// The tokenizer saved with the checkpoint, of the type named in its config.
+std::unique_ptr<data::Tokenizer> load_checkpoint_tokenizer(const std::string& checkpoint_dir,
+                                                           const std::string& type);
+
+}  // namespace anvil::trainer

@@ -1,0 +1,209 @@
+#include "trainer/config_loader.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <set>
+
+#include <yaml-cpp/yaml.h>
+
+#include "trainer/config_table.h"
+
+namespace anvil::trainer {
+namespace {
+
+std::string where(const std::string& file, const YAML::Mark& mark) {
+  return file + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
+}
+
+std::string unknown_key_message(const std::string& key) {
+  const std::string suggestion = closest_key(key);
+  return "unknown key '" + key + "'" + (suggestion.empty() ? "" : "; did you mean '" + suggestion + "'?");
+}
+
+bool is_section(const std::string& prefix) {
+  for (const auto& f : config_fields())
+    if (f.key.rfind(prefix + ".", 0) == 0) return true;
+  return false;
+}
+
+std::string kind_name(const YAML::Node& node) {
+  if (node.IsMap()) return "a mapping";
+  if (node.IsSequence()) return "a list";
+  if (node.IsNull()) return "nothing";
+  return "'" + node.Scalar() + "'";
+}
+
+std::string format_number(double v) {
+  // The shortest decimal form that reads back as the same double.
+  char buffer[32];
+  for (int precision = 1; precision <= 17; ++precision) {
+    std::snprintf(buffer, sizeof buffer, "%.*g", precision, v);
+    if (std::strtod(buffer, nullptr) == v) break;
+  }
+  return buffer;
+}
+
+// Sets one field from a scalar node; throws ConfigError prefixed by `at`.
+void set_field(const ConfigField& field, RunConfig& config, const YAML::Node& node, const std::string& at) {
+  auto fail = [&](const std::string& expected) {
+    throw ConfigError(at + ": '" + field.key + "' expects " + expected + ", got " + kind_name(node));
+  };
+  if (!node.IsScalar() && !node.IsNull()) fail("a single value");
+  auto check_range = [&](double v) {
+    if (v < field.min || v > field.max) {
+      std::string range = std::isinf(field.max) ? ">= " + format_number(field.min)
+                                                : "in [" + format_number(field.min) + ", " + format_number(field.max) + "]";
+      fail("a value " + range);
+    }
+  };
+  const FieldRef ref = field.ref(config);
+  if (auto* i = std::get_if<int64_t*>(&ref)) {
+    double v = 0;
+    // Integers may be written as 5000 or 5e3, never as 12.5.
+    if (node.IsNull() || !YAML::convert<double>::decode(node, v) || v != std::floor(v) || std::abs(v) > 9e15)
+      fail("an integer");
+    check_range(v);
+    **i = static_cast<int64_t>(v);
+  } else if (auto* d = std::get_if<double*>(&ref)) {
+    double v = 0;
+    if (node.IsNull() || !YAML::convert<double>::decode(node, v) || std::isnan(v)) fail("a number");
+    check_range(v);
+    **d = v;
+  } else if (auto* b = std::get_if<bool*>(&ref)) {
+    bool v = false;
+    if (node.IsNull() || !YAML::convert<bool>::decode(node, v)) fail("true or false");
+    **b = v;
+  } else {
+    std::string v = node.IsNull() ? "" : node.Scalar();
+    if (!field.choices.empty()) {
+      bool allowed = false;
+      std::string list;
+      for (const auto& c : field.choices) {
+        allowed |= c == v;
+        list += (list.empty() ? "" : ", ") + c;
+      }
+      if (!allowed) fail("one of " + list);
+    }
+    if (field.is_path) {
+      try {
+        v = expand_variables(v);
+      } catch (const std::exception& e) {
+        throw ConfigError(at + ": '" + field.key + "': " + e.what());
+      }
+    }
+    *std::get<std::string*>(ref) = v;
+  }
+}
+
+void read_mapping(const YAML::Node& map, const std::string& prefix, const std::string& file, LoadedConfig& out) {
+  for (const auto& item : map) {
+    const std::string at = where(file, item.first.Mark());
+    const std::string key = prefix + item.first.as<std::string>();
+    if (out.origin.count(key)) throw ConfigError(at + ": duplicate key '" + key + "'");
+    if (const ConfigField* field = find_field(key)) {
+      set_field(*field, out.config, item.second, at);
+      out.origin[key] = file + ":" + std::to_string(item.first.Mark().line + 1);
+    } else if (is_section(key)) {
+      if (item.second.IsNull()) continue;  // an empty section keeps its defaults
+      if (!item.second.IsMap()) throw ConfigError(at + ": '" + key + "' is a section: expected a mapping of keys");
+      out.origin[key] = at;
+      read_mapping(item.second, key + ".", file, out);
+    } else {
+      throw ConfigError(at + ": " + unknown_key_message(key));
+    }
+  }
+}
+
+void apply_override(const std::string& text, LoadedConfig& out) {
+  const std::string at = "override '" + text + "'";
+  const size_t eq = text.find('=');
+  if (eq == std::string::npos || eq == 0) throw ConfigError(at + ": expected key.path=value");
+  const std::string key = text.substr(0, eq);
+  const ConfigField* field = find_field(key);
+  if (!field) throw ConfigError(at + ": " + unknown_key_message(key));
+  YAML::Node value;
+  try {
+    value = YAML::Load(text.substr(eq + 1));
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(at + ": " + e.msg);
+  }
+  set_field(*field, out.config, value, at);
+  out.origin[key] = at;
+}
+
+}  // namespace
+
+std::string expand_variables(const std::string& value) {
+  std::string out;
+  size_t i = 0;
+  while (i < value.size()) {
+    const size_t start = value.find("${", i);
+    if (start == std::string::npos) break;
+    const size_t end = value.find('}', start);
+    if (end == std::string::npos) throw std::runtime_error("unclosed '${' in '" + value + "'");
+    const std::string name = value.substr(start + 2, end - start - 2);
+    const char* env = std::getenv(name.c_str());
+    std::string replacement;
+    if (env && *env)
+      replacement = env;
+    else if (name == "ANVIL_DATA")
+      replacement = ANVIL_DEFAULT_DATA_DIR;
+    else
+      throw std::runtime_error("environment variable '" + name + "' is not set");
+    out += value.substr(i, start - i) + replacement;
+    i = end + 1;
+  }
+  return out + value.substr(std::min(i, value.size()));
+}
+
+LoadedConfig load_config(const std::string& path, const std::vector<std::string>& overrides) {
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::BadFile&) {
+    throw ConfigError("cannot open config file '" + path + "'");
+  } catch (const YAML::ParserException& e) {
+    throw ConfigError(where(path, e.mark) + ": invalid YAML: " + e.msg);
+  }
+  LoadedConfig out;
+  out.source = path;
+  if (!root.IsNull()) {
+    if (!root.IsMap()) throw ConfigError(where(path, root.Mark()) + ": expected a mapping of config sections");
+    read_mapping(root, "", path, out);
+  }
+  for (const auto& o : overrides) apply_override(o, out);
+  return out;
+}
+
+std::string to_yaml(const RunConfig& config) {
+  RunConfig copy = config;  // the table hands out mutable references
+  YAML::Emitter out;
+  out << YAML::BeginMap;
+  std::string section;
+  for (const auto& field : config_fields()) {
+    const std::string field_section = field.key.substr(0, field.key.find('.'));
+    if (field_section != section) {
+      if (!section.empty()) out << YAML::EndMap;
+      section = field_section;
+      out << YAML::Key << section << YAML::Value << YAML::BeginMap;
+    }
+    out << YAML::Key << field.key.substr(section.size() + 1) << YAML::Value;
+    std::visit(
+        [&](auto* member) {
+          using T = std::remove_pointer_t<decltype(member)>;
+          if constexpr (std::is_same_v<T, double>)
+            out << format_number(*member);
+          else if constexpr (std::is_same_v<T, std::string>)
+            out << YAML::DoubleQuoted << *member;
+          else
+            out << *member;
+        },
+        field.ref(copy));
+  }
+  if (!section.empty()) out << YAML::EndMap;
+  out << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
+}
+
+}  // namespace anvil::trainer

@@ -1,0 +1,125 @@
+#include "trainer/config_table.h"
+
+#include <algorithm>
+
+namespace anvil::trainer {
+namespace {
+
+// The key and the member it sets are the same path: write it once.
+#define FIELD(path) #path, [](RunConfig& c) -> FieldRef { return &c.path; }
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+ConfigField number(ConfigField f, double min, double max = kInf) {
+  f.min = min;
+  f.max = max;
+  return f;
+}
+
+ConfigField one_of(ConfigField f, std::vector<std::string> choices) {
+  f.choices = std::move(choices);
+  return f;
+}
+
+ConfigField path(ConfigField f) {
+  f.is_path = true;
+  return f;
+}
+
+size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t substitution = diagonal + (a[i - 1] == b[j - 1] ? 0 : 1);
+      diagonal = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, substitution});
+    }
+  }
+  return row[b.size()];
+}
+
+}  // namespace
+
+const std::vector<ConfigField>& config_fields() {
+  static const std::vector<ConfigField> fields = {
+      {FIELD(run.dir), "run directory: resolved config, metrics.jsonl, checkpoints"},
+      {FIELD(run.seed), "seed for initialisation, shuffling and dropout"},
+      number({FIELD(run.threads), "CPU threads for LibTorch (0: all cores)"}, 0, 1024),
+      one_of({FIELD(run.device), "where to train: auto picks cuda when present"}, {"auto", "cpu", "cuda"}),
+
+      path({FIELD(data.train), "training text file (UTF-8)"}),
+      path({FIELD(data.val), "validation text file; empty: hold out data.val_fraction of data.train"}),
+      number({FIELD(data.val_fraction), "share of data.train held out for validation when data.val is empty"}, 0.001,
+             0.999),
+      number({FIELD(data.stride), "tokens between training windows (0: block_size, no overlap; 1: every offset)"}, 0),
+
+      one_of({FIELD(tokenizer.type), "char (vocabulary built from the training text) or sentencepiece"},
+             {"char", "sentencepiece"}),
+      path({FIELD(tokenizer.path), "sentencepiece .model file (tokenizer.type: sentencepiece)"}),
+
+      number({FIELD(model.n_layer), "transformer blocks"}, 1, 1024),
+      number({FIELD(model.n_head), "attention heads per block"}, 1, 1024),
+      number({FIELD(model.n_embd), "width of the residual stream"}, 1, 65536),
+      number({FIELD(model.block_size), "sequence length (context window) in tokens"}, 1, 1 << 20),
+      number({FIELD(model.dropout), "dropout on embeddings, attention and residual branches"}, 0, 0.99),
+      {FIELD(model.bias), "biases in Linear and LayerNorm layers"},
+      one_of({FIELD(model.position), "position encoding"}, {"learned", "sinusoidal"}),
+
+      number({FIELD(optim.lr), "peak learning rate (AdamW)"}, 0, 10),
+      number({FIELD(optim.weight_decay), "AdamW decoupled weight decay, applied to 2-D weights only"}, 0, 10),
+      number({FIELD(optim.beta1), "AdamW beta1"}, 0, 0.999999),
+      number({FIELD(optim.beta2), "AdamW beta2"}, 0, 0.999999),
+      number({FIELD(optim.eps), "AdamW epsilon"}, 0, 1),
+      number({FIELD(optim.grad_clip), "clip the global gradient norm to this (0: off)"}, 0),
+
+      one_of({FIELD(schedule.type), "learning-rate shape after warmup"}, {"cosine", "linear", "constant", "wsd"}),
+      number({FIELD(schedule.warmup_steps), "linear warmup steps from 0 to optim.lr"}, 0),
+      number({FIELD(schedule.min_lr), "learning rate at the end of the decay"}, 0, 10),
+      number({FIELD(schedule.decay_steps), "step at which the decay reaches min_lr (0: train.max_steps)"}, 0),
+      number({FIELD(schedule.decay_fraction), "wsd: share of the steps spent in the final decay"}, 0, 1),
+
+      number({FIELD(train.max_steps), "optimizer steps"}, 1),
+      number({FIELD(train.batch_size), "sequences per micro-batch"}, 1),
+      number({FIELD(train.grad_accum), "micro-batches accumulated per optimizer step"}, 1),
+      number({FIELD(train.label_smoothing), "label smoothing of the training loss"}, 0, 0.999),
+      number({FIELD(train.log_every), "steps between log lines"}, 1),
+
+      number({FIELD(eval.every), "steps between validation runs (0: only at the end)"}, 0),
+      number({FIELD(eval.batches), "validation batches per run (0: the whole validation set)"}, 0),
+      number({FIELD(eval.batch_size), "sequences per validation batch (0: train.batch_size)"}, 0),
+
+      number({FIELD(checkpoint.every), "steps between checkpoints (0: only at the end)"}, 0),
+      number({FIELD(checkpoint.keep_last), "checkpoints kept on disk (0: all)"}, 0),
+  };
+  return fields;
+}
+
+#undef FIELD
+
+const ConfigField* find_field(std::string_view key) {
+  for (const auto& f : config_fields())
+    if (f.key == key) return &f;
+  return nullptr;
+}
+
+std::string closest_key(std::string_view key) {
+  std::string best;
+  size_t best_distance = std::max<size_t>(3, key.size() / 3) + 1;
+  for (const auto& f : config_fields()) {
+    // Compare whole paths, and also leaves, so "optim.learning_rat" and
+    // "train.lr" (a key under the wrong section) both find optim.lr.
+    const std::string_view leaf = std::string_view(f.key).substr(f.key.find('.') + 1);
+    const std::string_view key_leaf = key.substr(key.find('.') == std::string_view::npos ? 0 : key.find('.') + 1);
+    const size_t d = std::min(edit_distance(key, f.key), edit_distance(key_leaf, leaf) + 1);
+    if (d < best_distance) {
+      best_distance = d;
+      best = f.key;
+    }
+  }
+  return best;
+}
+
+}  // namespace anvil::trainer

@@ -1,0 +1,48 @@
+// validate_config: the checks that involve more than one key or the file system.
+#include <filesystem>
+
+#include "trainer/config_loader.h"
+#include "trainer/config_table.h"
+
+namespace anvil::trainer {
+namespace {
+
+// Where the user set the first of `keys` that they set; the file itself when
+// all of them kept their defaults.
+std::string origin_of(const LoadedConfig& loaded, std::initializer_list<const char*> keys) {
+  for (const char* key : keys) {
+    const auto it = loaded.origin.find(key);
+    if (it != loaded.origin.end()) return it->second;
+  }
+  return loaded.source;
+}
+
+void require(bool ok, const LoadedConfig& loaded, std::initializer_list<const char*> keys, const std::string& message) {
+  if (!ok) throw ConfigError(origin_of(loaded, keys) + ": " + message);
+}
+
+}  // namespace
+
+void validate_config(const LoadedConfig& loaded) {
+  const RunConfig& c = loaded.config;
+  require(!c.data.train.empty(), loaded, {"data.train", "data"}, "data.train is required: the training text file");
+  RunConfig copy = c;
+  for (const auto& field : config_fields()) {
+    if (!field.is_path) continue;
+    const std::string& value = *std::get<std::string*>(field.ref(copy));
+    require(value.empty() || std::filesystem::is_regular_file(value), loaded, {field.key.c_str()},
+            field.key + ": file '" + value + "' does not exist");
+  }
+  require(c.tokenizer.type != "sentencepiece" || !c.tokenizer.path.empty(), loaded, {"tokenizer.type", "tokenizer.path"},
+          "tokenizer.type is sentencepiece but tokenizer.path names no .model file");
+  require(c.model.n_embd % c.model.n_head == 0, loaded, {"model.n_head", "model.n_embd"},
+          "model.n_embd (" + std::to_string(c.model.n_embd) + ") must be divisible by model.n_head (" +
+              std::to_string(c.model.n_head) + ")");
+  require(c.schedule.min_lr <= c.optim.lr, loaded, {"schedule.min_lr", "optim.lr"}, "schedule.min_lr must not exceed optim.lr");
+  const int64_t decay_steps = c.schedule.decay_steps > 0 ? c.schedule.decay_steps : c.train.max_steps;
+  require(c.schedule.type == "constant" || c.schedule.warmup_steps <= decay_steps, loaded, {"schedule.warmup_steps", "schedule.decay_steps", "train.max_steps"},
+          "schedule.warmup_steps (" + std::to_string(c.schedule.warmup_steps) + ") exceeds the decay length (" +
+              std::to_string(decay_steps) + ")");
+}
+
+}  // namespace anvil::trainer

@@ -1,0 +1,18 @@
+#include "trainer/loss.h"
+
+#include <ATen/core/Reduction.h>
+#include <ATen/ops/cross_entropy_loss.h>
+
+#include "data/batch.h"
+
+namespace anvil::trainer {
+
+torch::Tensor summed_token_loss(const torch::Tensor& logits, const torch::Tensor& targets, double label_smoothing) {
+  const int64_t vocab = logits.size(-1);
+  return at::cross_entropy_loss(logits.reshape({-1, vocab}).to(torch::kFloat), targets.reshape({-1}),
+                                /*weight=*/{}, at::Reduction::Sum, data::kIgnoreIndex, label_smoothing);
+}
+
+int64_t count_loss_tokens(const torch::Tensor& targets) { return targets.ne(data::kIgnoreIndex).sum().item<int64_t>(); }
+
+}  // namespace anvil::trainer

@@ -1,0 +1,33 @@
+#include "trainer/metrics_log.h"
+
+#include <cmath>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+
+namespace anvil::trainer {
+
+MetricsLog::MetricsLog(const std::string& path) : out_(path, std::ios::app), path_(path) {
+  if (!out_) throw std::runtime_error("cannot open '" + path + "' for metrics");
+}
+
+void MetricsLog::write(int64_t step, const std::map<std::string, double>& values) {
+  nlohmann::json line = {{"step", step}};
+  for (const auto& [key, value] : values) line[key] = value;
+  out_ << line.dump() << '\n';
+  if (!out_.flush()) throw std::runtime_error("cannot write metrics to '" + path_ + "'");
+}
+
+std::string format_duration(double seconds) {
+  const auto s = static_cast<long long>(std::llround(std::max(0.0, seconds)));
+  char buffer[32];
+  if (s >= 3600)
+    std::snprintf(buffer, sizeof buffer, "%lldh%02lldm", s / 3600, (s % 3600) / 60);
+  else if (s >= 60)
+    std::snprintf(buffer, sizeof buffer, "%lldm%02llds", s / 60, s % 60);
+  else
+    std::snprintf(buffer, sizeof buffer, "%llds", s);
+  return buffer;
+}
+
+}  // namespace anvil::trainer

@@ -1,0 +1,86 @@
+#pragma once
+// Every setting of a run, as typed structs with their defaults. The YAML keys
+// are these member paths (e.g. optim.lr); trainer/config_table.cpp lists them.
+#include <cstdint>
+#include <string>
+
+namespace anvil::trainer {
+
+struct RunSection {
+  std::string dir = "runs/default";  // resolved config, metrics.jsonl, checkpoints
+  int64_t seed = 1337;
+  int64_t threads = 0;  // 0: all cores
+  std::string device = "auto";
+};
+
+struct DataSection {
+  std::string train;  // text corpus
+  std::string val;    // optional; empty: the last val_fraction of train
+  double val_fraction = 0.1;
+  int64_t stride = 0;  // tokens between training windows; 0: model.block_size
+};
+
+struct TokenizerSection {
+  std::string type = "char";
+  std::string path;  // sentencepiece .model
+};
+
+struct ModelSection {
+  int64_t n_layer = 4;
+  int64_t n_head = 4;
+  int64_t n_embd = 128;
+  int64_t block_size = 64;
+  double dropout = 0.0;
+  bool bias = false;
+  std::string position = "learned";
+};
+
+struct OptimSection {
+  double lr = 1e-3;
+  double weight_decay = 0.1;
+  double beta1 = 0.9;
+  double beta2 = 0.99;
+  double eps = 1e-8;
+  double grad_clip = 1.0;  // 0: off
+};
+
+struct ScheduleSection {
+  std::string type = "cosine";
+  int64_t warmup_steps = 100;
+  double min_lr = 1e-4;
+  int64_t decay_steps = 0;      // 0: train.max_steps
+  double decay_fraction = 0.2;  // wsd: share of steps spent decaying
+};
+
+struct TrainSection {
+  int64_t max_steps = 2000;
+  int64_t batch_size = 12;  // sequences per micro-batch
+  int64_t grad_accum = 1;   // micro-batches per optimizer step
+  double label_smoothing = 0.0;
+  int64_t log_every = 10;
+};
+
+struct EvalSection {
+  int64_t every = 250;  // 0: only at the end
+  int64_t batches = 0;  // 0: the whole validation set
+  int64_t batch_size = 0;  // 0: train.batch_size
+};
+
+struct CheckpointSection {
+  int64_t every = 0;  // 0: only at the end
+  int64_t keep_last = 0;  // 0: keep all
+};
+
+struct RunConfig {
+  RunSection run;
+  DataSection data;
+  TokenizerSection tokenizer;
+  ModelSection model;
+  OptimSection optim;
+  ScheduleSection schedule;
+  TrainSection train;
+  EvalSection eval;
+  CheckpointSection checkpoint;
+};
+
+}  // namespace anvil::trainer

@@ -1,0 +1,35 @@
+#include "trainer/runtime.h"
+
+#include <stdexcept>
+#include <thread>
+
+#include <ATen/Parallel.h>
+#include <torch/cuda.h>
+
+namespace anvil::trainer {
+
+c10::Device select_device(const std::string& name) {
+  const bool has_cuda = torch::cuda::is_available();
+  if (name == "cuda" && !has_cuda) throw std::runtime_error("run.device is cuda but no CUDA device is visible");
+  return (name == "cuda" || (name == "auto" && has_cuda)) ? c10::Device(c10::kCUDA) : c10::Device(c10::kCPU);
+}
+
+void configure_threads(int64_t threads) {
+  const auto n = threads > 0 ? threads : static_cast<int64_t>(std::max(1u, std::thread::hardware_concurrency()));
+  at::set_num_threads(static_cast<int>(n));
+}
+
+models::GPTConfig gpt_config(const ModelSection& m, int64_t vocab_size) {
+  models::GPTConfig c;
+  c.vocab_size = vocab_size;
+  c.block_size = m.block_size;
+  c.n_layer = m.n_layer;
+  c.n_head = m.n_head;
+  c.n_embd = m.n_embd;
+  c.dropout = m.dropout;
+  c.bias = m.bias;
+  c.position = m.position == "sinusoidal" ? models::PositionEncoding::kSinusoidal : models::PositionEncoding::kLearned;
+  return c;
+}
+
+}  // namespace anvil::trainer

@@ -1,0 +1,20 @@
+#pragma once
+// Process-wide compute settings taken from the config.
+#include <string>
+
+#include <c10/core/Device.h>
+
+#include "models/gpt_config.h"
+#include "trainer/run_config.h"
+
+namespace anvil::trainer {
+
+// "auto" picks CUDA when a GPU is visible; "cuda" without one is an error.
+c10::Device select_device(const std::string& name);
+
+// LibTorch uses one intra-op thread by default in some builds; 0 means all cores.
+void configure_threads(int64_t threads);
+
+models::GPTConfig gpt_config(const ModelSection& model, int64_t vocab_size);
+
+}  // namespace anvil::trainer

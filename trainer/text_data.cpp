@@ -1,0 +1,54 @@
+#include "trainer/text_data.h"
+
+#include <stdexcept>
+
+#include "data/char_tokenizer.h"
+#include "data/text_file.h"
+
+namespace anvil::trainer {
+namespace {
+
+torch::Tensor encode_file(const data::Tokenizer& tokenizer, const std::string& text, const std::string& path) {
+  try {
+    const auto ids = tokenizer.encode(text);
+    return torch::tensor(std::vector<int64_t>(ids.begin(), ids.end()), torch::kLong);
+  } catch (const std::exception& e) {
+    throw std::runtime_error("'" + path + "': " + e.what());
+  }
+}
+
+data::TokenBlocks make_blocks(const torch::Tensor& tokens, int64_t block_size, int64_t stride,
+                              const std::string& what) {
+  try {
+    return data::TokenBlocks(tokens, block_size, stride);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(what + ": " + e.what());
+  }
+}
+
+}  // namespace
+
+TextData load_text_data(const RunConfig& config, std::unique_ptr<data::Tokenizer> tokenizer) {
+  const std::string train_text = data::read_text_file(config.data.train);
+  if (!tokenizer) {
+    if (config.tokenizer.type == "char")
+      tokenizer = std::make_unique<data::CharTokenizer>(data::CharTokenizer::from_text(train_text));
+    else
+      tokenizer = data::load_tokenizer(config.tokenizer.type, config.tokenizer.path);
+  }
+  torch::Tensor train_tokens = encode_file(*tokenizer, train_text, config.data.train);
+  torch::Tensor val_tokens;
+  if (config.data.val.empty())
+    std::tie(train_tokens, val_tokens) = data::split_tokens(train_tokens, config.data.val_fraction);
+  else
+    val_tokens = encode_file(*tokenizer, data::read_text_file(config.data.val), config.data.val);
+
+  const int64_t T = config.model.block_size;
+  TextData out{std::move(tokenizer), std::nullopt, std::nullopt};
+  out.train.emplace(make_blocks(train_tokens, T, config.data.stride, "training data '" + config.data.train + "'"));
+  // Validation always tiles the text, so each token is scored once.
+  out.val.emplace(make_blocks(val_tokens, T, 0, "validation data"));
+  return out;
+}
+
+}  // namespace anvil::trainer

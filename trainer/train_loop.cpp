@@ -1,0 +1,152 @@
+#include "trainer/train_loop.h"
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+
+#include <ATen/Parallel.h>
+#include <torch/nn/utils/clip_grad.h>
+
+#include "data/batch_sampler.h"
+#include "trainer/checkpoint.h"
+#include "trainer/config_loader.h"
+#include "trainer/evaluate.h"
+#include "trainer/loss.h"
+#include "trainer/lr_schedule.h"
+#include "trainer/metrics_log.h"
+#include "trainer/optimizer.h"
+#include "trainer/runtime.h"
+#include "trainer/text_data.h"
+
+namespace anvil::trainer {
+namespace fs = std::filesystem;
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+struct StepResult {
+  double loss;  // mean per trained token
+  double grad_norm;
+};
+
+// One optimizer step over train.grad_accum micro-batches. Each micro-batch's
+// summed loss is divided by the token count of the whole step, so the gradient
+// equals that of one batch holding all the micro-batches.
+StepResult optimizer_step(models::GPT& model, torch::optim::Optimizer& optimizer, const data::TokenBlocks& blocks,
+                          data::ShuffledBatchSampler& sampler, const RunConfig& config, c10::Device device) {
+  std::vector<data::Batch> micro_batches;
+  int64_t tokens = 0;
+  for (int64_t i = 0; i < config.train.grad_accum; ++i) {
+    micro_batches.push_back(blocks.gather(sampler.next()));
+    tokens += count_loss_tokens(micro_batches.back().targets);
+  }
+  optimizer.zero_grad();
+  auto loss_sum = torch::zeros({}, torch::TensorOptions().dtype(torch::kDouble).device(device));
+  for (const auto& batch : micro_batches) {
+    const auto logits = model->forward(batch.inputs.to(device));
+    const auto loss = summed_token_loss(logits, batch.targets.to(device), config.train.label_smoothing);
+    (loss / static_cast<double>(tokens)).backward();
+    loss_sum += loss.detach().to(torch::kDouble);
+  }
+  const double max_norm = config.optim.grad_clip > 0 ? config.optim.grad_clip : std::numeric_limits<double>::infinity();
+  const double grad_norm = torch::nn::utils::clip_grad_norm_(model->parameters(), max_norm);
+  optimizer.step();
+  return {loss_sum.item<double>() / static_cast<double>(tokens), grad_norm};
+}
+
+void print_header(const RunConfig& config, models::GPT& model, const TextData& data, c10::Device device) {
+  const auto& m = model->config;
+  std::printf("anvil train -> %s\n", config.run.dir.c_str());
+  std::printf("model: %lld layers, %lld heads, %lld wide, block %lld, vocab %lld | %.2fM parameters | %.3g FLOPs/token\n",
+              (long long)m.n_layer, (long long)m.n_head, (long long)m.n_embd, (long long)m.block_size,
+              (long long)m.vocab_size, static_cast<double>(model->num_parameters()) / 1e6, model->flops_per_token());
+  std::printf("data: %lld train blocks, %lld val blocks of %lld tokens | %s tokenizer | device %s, %d threads\n",
+              (long long)data.train->size(), (long long)data.val->size(), (long long)m.block_size,
+              data.tokenizer->type().c_str(), device.str().c_str(), at::get_num_threads());
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+TrainSummary train(const RunConfig& config) {
+  const auto start = Clock::now();
+  configure_threads(config.run.threads);
+  const auto device = select_device(config.run.device);
+  const fs::path run_dir = config.run.dir;
+  fs::create_directories(run_dir);
+  const std::string config_yaml = to_yaml(config);
+  std::ofstream(run_dir / "config.yaml") << config_yaml;
+
+  TextData data = load_text_data(config);
+  data.tokenizer->save((run_dir / data::tokenizer_file_name(data.tokenizer->type())).string());
+  torch::manual_seed(static_cast<uint64_t>(config.run.seed));
+  models::GPT model(gpt_config(config.model, data.tokenizer->vocab_size()));
+  model->to(device);
+  auto optimizer = make_adamw(*model, config.optim);
+  data::ShuffledBatchSampler sampler(data.train->size(), config.train.batch_size, static_cast<uint64_t>(config.run.seed));
+  MetricsLog metrics((run_dir / "metrics.jsonl").string());
+  print_header(config, model, data, device);
+
+  const auto& t = config.train;
+  const int64_t eval_batch = config.eval.batch_size > 0 ? config.eval.batch_size : t.batch_size;
+  const int64_t tokens_per_step = t.batch_size * t.grad_accum * config.model.block_size;
+  TrainingState state;
+  TrainSummary summary;
+  double train_seconds = 0, interval_seconds = 0;
+  int64_t interval_tokens = 0;
+  while (state.step < t.max_steps) {
+    const double lr = learning_rate(config.schedule, config.optim.lr, state.step, t.max_steps);
+    set_learning_rate(*optimizer, lr);
+    // Dropout draws from a generator seeded by the step alone, so a resumed run
+    // draws exactly what an uninterrupted one would.
+    torch::manual_seed(static_cast<uint64_t>(config.run.seed) + static_cast<uint64_t>(state.step) + 1);
+    const auto step_start = Clock::now();
+    const StepResult result = optimizer_step(model, *optimizer, *data.train, sampler, config, device);
+    const double step_seconds = seconds_since(step_start);
+    train_seconds += step_seconds;
+    interval_seconds += step_seconds;
+    interval_tokens += tokens_per_step;
+    ++state.step;
+    state.tokens_seen += tokens_per_step;
+    state.cursor = sampler.cursor();
+
+    const bool last = state.step == t.max_steps;
+    if (state.step % t.log_every == 0 || last) {
+      const double tokens_per_second = static_cast<double>(interval_tokens) / interval_seconds;
+      const double eta = train_seconds / static_cast<double>(state.step) * static_cast<double>(t.max_steps - state.step);
+      std::printf("step %6lld/%lld | loss %.4f | lr %.2e | grad %.3f | %.1fk tok/s | eta %s\n",
+                  (long long)state.step, (long long)t.max_steps, result.loss, lr, result.grad_norm,
+                  tokens_per_second / 1e3, format_duration(eta).c_str());
+      std::fflush(stdout);
+      metrics.write(state.step, {{"loss", result.loss}, {"lr", lr}, {"grad_norm", result.grad_norm},
+                                 {"tokens_per_sec", tokens_per_second}, {"tokens_seen", double(state.tokens_seen)},
+                                 {"elapsed_s", seconds_since(start)}});
+      interval_seconds = 0;
+      interval_tokens = 0;
+    }
+    if ((config.eval.every > 0 && state.step % config.eval.every == 0) || last) {
+      const EvalResult val = evaluate(model, *data.val, eval_batch, config.eval.batches, device);
+      std::printf("eval step %lld | val loss %.4f | val ppl %.3f\n", (long long)state.step, val.loss, val.perplexity);
+      std::fflush(stdout);
+      metrics.write(state.step, {{"val_loss", val.loss}, {"val_ppl", val.perplexity}});
+      summary.final_val_loss = val.loss;
+    }
+    if ((config.checkpoint.every > 0 && state.step % config.checkpoint.every == 0) || last) {
+      summary.checkpoint =
+          save_checkpoint(config.run.dir, {state, model, *optimizer, config_yaml, *data.tokenizer});
+      prune_checkpoints(config.run.dir, config.checkpoint.keep_last);
+      std::printf("checkpoint %s\n", summary.checkpoint.c_str());
+    }
+  }
+  summary.steps = state.step;
+  summary.seconds = seconds_since(start);
+  std::printf("done: %lld steps in %s, final val loss %.4f\n", (long long)summary.steps,
+              format_duration(summary.seconds).c_str(), summary.final_val_loss);
+  return summary;
+}
+
+}  // namespace anvil::trainer
