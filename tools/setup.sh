@@ -62,6 +62,8 @@ torch_cmake_dir() {
 install_debian_packages
 prefix=$(torch_cmake_dir)
 export CCACHE_DIR=${CCACHE_DIR:-$cache/ccache}
+# Paths relative to the clone, so another clone of the same code hits the cache.
+export CCACHE_BASEDIR=$root CCACHE_NOHASHDIR=true
 if [ ! -f "$build/build.ninja" ] || ! grep -qF "$prefix" "$build/CMakeCache.txt"; then
   log "configuring $build against $prefix"
   cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \

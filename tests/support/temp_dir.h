@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <stdexcept>
 #include <string>
 
 namespace anvil::test_support {
@@ -31,10 +32,11 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-// Tiny Shakespeare from the shared data folder (ANVIL_DATA overrides it).
+// Tiny Shakespeare in the data folder that ctest passes as ANVIL_DATA.
 inline std::string shakespeare_path() {
   const char* env = std::getenv("ANVIL_DATA");
-  return std::string(env && *env ? env : ANVIL_DEFAULT_DATA_DIR) + "/tinyshakespeare.txt";
+  if (!env || !*env) throw std::runtime_error("ANVIL_DATA is not set: run the tests through ctest");
+  return std::string(env) + "/tinyshakespeare.txt";
 }
 
 }  // namespace anvil::test_support
