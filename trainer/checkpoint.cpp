@@ -44,17 +44,26 @@ int64_t step_of(const fs::path& dir) {
   }
 }
 
-std::vector<fs::path> complete_checkpoints(const std::string& run_dir) {
+}  // namespace
+
+std::vector<std::string> complete_checkpoints(const std::string& run_dir) {
   std::vector<fs::path> found;
   const fs::path root = fs::path(run_dir) / "checkpoints";
-  if (!fs::is_directory(root)) return found;
-  for (const auto& entry : fs::directory_iterator(root))
-    if (step_of(entry.path()) >= 0 && is_complete_checkpoint(entry.path().string())) found.push_back(entry.path());
+  if (fs::is_directory(root))
+    for (const auto& entry : fs::directory_iterator(root))
+      if (step_of(entry.path()) >= 0 && is_complete_checkpoint(entry.path().string())) found.push_back(entry.path());
   std::sort(found.begin(), found.end(), [](const fs::path& a, const fs::path& b) { return step_of(a) < step_of(b); });
-  return found;
+  return {found.begin(), found.end()};
 }
 
-}  // namespace
+void remove_partial_checkpoints(const std::string& run_dir) {
+  const fs::path root = fs::path(run_dir) / "checkpoints";
+  if (!fs::is_directory(root)) return;
+  std::vector<fs::path> partial;
+  for (const auto& entry : fs::directory_iterator(root))
+    if (entry.path().filename().string().rfind(".tmp-", 0) == 0) partial.push_back(entry.path());
+  for (const auto& p : partial) fs::remove_all(p);
+}
 
 std::string save_checkpoint(const std::string& run_dir, const CheckpointContents& c) {
   char name[32];
@@ -86,7 +95,7 @@ bool is_complete_checkpoint(const std::string& dir) { return fs::is_regular_file
 
 std::string latest_checkpoint(const std::string& run_dir) {
   const auto all = complete_checkpoints(run_dir);
-  return all.empty() ? "" : all.back().string();
+  return all.empty() ? "" : all.back();
 }
 
 void prune_checkpoints(const std::string& run_dir, int64_t keep_last) {
@@ -107,15 +116,25 @@ void load_model_weights(const std::string& checkpoint_dir, models::GPT& model) {
 }
 
 TrainingState load_training_state(const std::string& checkpoint_dir, torch::optim::Optimizer& optimizer) {
-  torch::load(optimizer, (fs::path(checkpoint_dir) / "optimizer.pt").string());
-  std::ifstream in(fs::path(checkpoint_dir) / "trainer_state.json");
-  const auto json = nlohmann::json::parse(in);
-  TrainingState state;
-  state.step = json.at("step").get<int64_t>();
-  state.tokens_seen = json.at("tokens_seen").get<int64_t>();
-  state.cursor.epoch = json.at("sampler").at("epoch").get<int64_t>();
-  state.cursor.position = json.at("sampler").at("position").get<int64_t>();
-  return state;
+  const auto optimizer_path = (fs::path(checkpoint_dir) / "optimizer.pt").string();
+  try {
+    torch::load(optimizer, optimizer_path);
+  } catch (const c10::Error& e) {
+    throw std::runtime_error("cannot load optimizer state '" + optimizer_path + "': " + e.what_without_backtrace());
+  }
+  const auto path = fs::path(checkpoint_dir) / "trainer_state.json";
+  std::ifstream in(path);
+  try {
+    const auto json = nlohmann::json::parse(in);
+    TrainingState state;
+    state.step = json.at("step").get<int64_t>();
+    state.tokens_seen = json.at("tokens_seen").get<int64_t>();
+    state.cursor.epoch = json.at("sampler").at("epoch").get<int64_t>();
+    state.cursor.position = json.at("sampler").at("position").get<int64_t>();
+    return state;
+  } catch (const nlohmann::json::exception& e) {
+    throw std::runtime_error("'" + path.string() + "' is not a valid training state: " + e.what());
+  }
 }
 
 std::unique_ptr<data::Tokenizer> load_checkpoint_tokenizer(const std::string& checkpoint_dir, const std::string& type) {

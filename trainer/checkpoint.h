@@ -5,6 +5,7 @@
 // renamed into place once everything is on disk, so a run killed mid-write
 // never leaves a directory that looks complete but is not.
 #include <string>
+#include <vector>
 
 #include <torch/optim/optimizer.h>
 
@@ -32,8 +33,12 @@ struct CheckpointContents {
 std::string save_checkpoint(const std::string& run_dir, const CheckpointContents& contents);
 
 bool is_complete_checkpoint(const std::string& dir);
+// Complete checkpoints of a run, oldest first.
+std::vector<std::string> complete_checkpoints(const std::string& run_dir);
 // The complete checkpoint with the highest step, or "" when there is none.
 std::string latest_checkpoint(const std::string& run_dir);
+// Removes what a run killed mid-write left behind (.tmp-step_* directories).
+void remove_partial_checkpoints(const std::string& run_dir);
 // Deletes all but the newest `keep_last` complete checkpoints (0 keeps all).
 void prune_checkpoints(const std::string& run_dir, int64_t keep_last);
 

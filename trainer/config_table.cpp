@@ -49,6 +49,8 @@ const std::vector<ConfigField>& config_fields() {
       {FIELD(run.seed), "seed for initialisation, shuffling and dropout"},
       number({FIELD(run.threads), "CPU threads for LibTorch (0: all cores)"}, 0, 1024),
       one_of({FIELD(run.device), "where to train: auto picks cuda when present"}, {"auto", "cpu", "cuda"}),
+      one_of({FIELD(run.resume), "auto: continue from the newest complete checkpoint in run.dir; never: start afresh"},
+             {"auto", "never"}),
 
       path({FIELD(data.train), "training text file (UTF-8)"}),
       path({FIELD(data.val), "validation text file; empty: hold out data.val_fraction of data.train"}),

@@ -1,13 +1,28 @@
 #include "trainer/metrics_log.h"
 
 #include <cmath>
+#include <filesystem>
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
 namespace anvil::trainer {
 
-MetricsLog::MetricsLog(const std::string& path) : out_(path, std::ios::app), path_(path) {
+MetricsLog::MetricsLog(const std::string& path, int64_t keep_through_step) : path_(path) {
+  std::string kept;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) {
+    const auto json = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    // A line cut short by a kill is not JSON: drop it with the later ones.
+    if (json.is_object() && json.value("step", int64_t{-1}) <= keep_through_step) kept += line + "\n";
+  }
+  {
+    std::ofstream rewritten(path + ".tmp", std::ios::trunc);
+    rewritten << kept;
+    if (!rewritten.flush()) throw std::runtime_error("cannot write metrics to '" + path + ".tmp'");
+  }
+  std::filesystem::rename(path + ".tmp", path);
+  out_.open(path, std::ios::app);
   if (!out_) throw std::runtime_error("cannot open '" + path + "' for metrics");
 }
 

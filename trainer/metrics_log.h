@@ -9,7 +9,10 @@ namespace anvil::trainer {
 
 class MetricsLog {
  public:
-  explicit MetricsLog(const std::string& path);
+  // Keeps the lines of an existing file up to `keep_through_step` (those of a
+  // resumed run's checkpoint) and drops later ones, which the resumed run
+  // logs again.
+  MetricsLog(const std::string& path, int64_t keep_through_step);
   // {"step": step, "<key>": value, ...} as one line.
   void write(int64_t step, const std::map<std::string, double>& values);
 

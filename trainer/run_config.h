@@ -11,6 +11,7 @@ struct RunSection {
   int64_t seed = 1337;
   int64_t threads = 0;  // 0: all cores
   std::string device = "auto";
+  std::string resume = "auto";  // auto: continue from the newest complete checkpoint in dir
 };
 
 struct DataSection {

@@ -70,6 +70,26 @@ void print_header(const RunConfig& config, models::GPT& model, const TextData& d
   std::fflush(stdout);
 }
 
+// Loads the newest of `checkpoints` that loads cleanly into model and
+// optimizer; a broken one is reported and the next older one tried.
+TrainingState restore_newest(const std::vector<std::string>& checkpoints, models::GPT& model,
+                             torch::optim::Optimizer& optimizer) {
+  for (auto it = checkpoints.rbegin(); it != checkpoints.rend(); ++it) {
+    try {
+      load_model_weights(*it, model);
+      const TrainingState state = load_training_state(*it, optimizer);
+      std::printf("resuming from %s (step %lld)\n", it->c_str(), (long long)state.step);
+      return state;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "warning: skipping checkpoint %s: %s\n", it->c_str(), e.what());
+    }
+  }
+  if (!checkpoints.empty())
+    throw std::runtime_error("none of the " + std::to_string(checkpoints.size()) +
+                             " checkpoints in the run directory could be loaded (see the warnings above)");
+  return {};
+}
+
 }  // namespace
 
 TrainSummary train(const RunConfig& config) {
@@ -78,23 +98,32 @@ TrainSummary train(const RunConfig& config) {
   const auto device = select_device(config.run.device);
   const fs::path run_dir = config.run.dir;
   fs::create_directories(run_dir);
+  remove_partial_checkpoints(config.run.dir);
+  const auto checkpoints = complete_checkpoints(config.run.dir);
+  if (config.run.resume == "never" && !checkpoints.empty())
+    throw std::runtime_error("run.dir '" + config.run.dir +
+                             "' already holds checkpoints and run.resume is never: choose another run.dir");
   const std::string config_yaml = to_yaml(config);
   std::ofstream(run_dir / "config.yaml") << config_yaml;
 
-  TextData data = load_text_data(config);
+  // A resumed run encodes with the tokenizer its checkpoints were trained with.
+  TextData data = load_text_data(
+      config, checkpoints.empty() ? nullptr : load_checkpoint_tokenizer(checkpoints.back(), config.tokenizer.type));
   data.tokenizer->save((run_dir / data::tokenizer_file_name(data.tokenizer->type())).string());
   torch::manual_seed(static_cast<uint64_t>(config.run.seed));
   models::GPT model(gpt_config(config.model, data.tokenizer->vocab_size()));
   model->to(device);
   auto optimizer = make_adamw(*model, config.optim);
-  data::ShuffledBatchSampler sampler(data.train->size(), config.train.batch_size, static_cast<uint64_t>(config.run.seed));
-  MetricsLog metrics((run_dir / "metrics.jsonl").string());
+  TrainingState state = restore_newest(checkpoints, model, *optimizer);
+  data::ShuffledBatchSampler sampler(data.train->size(), config.train.batch_size,
+                                     static_cast<uint64_t>(config.run.seed), state.cursor);
+  MetricsLog metrics((run_dir / "metrics.jsonl").string(), state.step);
   print_header(config, model, data, device);
 
   const auto& t = config.train;
   const int64_t eval_batch = config.eval.batch_size > 0 ? config.eval.batch_size : t.batch_size;
   const int64_t tokens_per_step = t.batch_size * t.grad_accum * config.model.block_size;
-  TrainingState state;
+  const int64_t first_step = state.step;
   TrainSummary summary;
   double train_seconds = 0, interval_seconds = 0;
   int64_t interval_tokens = 0;
@@ -117,7 +146,8 @@ TrainSummary train(const RunConfig& config) {
     const bool last = state.step == t.max_steps;
     if (state.step % t.log_every == 0 || last) {
       const double tokens_per_second = static_cast<double>(interval_tokens) / interval_seconds;
-      const double eta = train_seconds / static_cast<double>(state.step) * static_cast<double>(t.max_steps - state.step);
+      const double eta = train_seconds / static_cast<double>(state.step - first_step) *
+                         static_cast<double>(t.max_steps - state.step);
       std::printf("step %6lld/%lld | loss %.4f | lr %.2e | grad %.3f | %.1fk tok/s | eta %s\n",
                   (long long)state.step, (long long)t.max_steps, result.loss, lr, result.grad_norm,
                   tokens_per_second / 1e3, format_duration(eta).c_str());
@@ -142,6 +172,7 @@ TrainSummary train(const RunConfig& config) {
       std::printf("checkpoint %s\n", summary.checkpoint.c_str());
     }
   }
+  if (first_step >= t.max_steps) std::printf("nothing to do: the run already reached train.max_steps\n");
   summary.steps = state.step;
   summary.seconds = seconds_since(start);
   std::printf("done: %lld steps in %s, final val loss %.4f\n", (long long)summary.steps,

@@ -5,7 +5,7 @@ set -euo pipefail
 anvil=$1 config=$2
 run=$(mktemp -d)
 trap 'rm -rf "$run"' EXIT
-overrides=(run.dir="$run" train.max_steps=40 schedule.warmup_steps=5 train.log_every=20 eval.every=0 model.n_layer=1 model.n_embd=32 model.n_head=2)
+overrides=(run.dir="$run" run.threads=1 train.max_steps=40 schedule.warmup_steps=5 train.log_every=20 eval.every=0 model.n_layer=1 model.n_embd=32 model.n_head=2)
 "$anvil" train "$config" "${overrides[@]}"
 logged=$(grep val_loss "$run/metrics.jsonl" | tail -1 | sed 's/.*"val_loss":\([0-9.e+-]*\).*/\1/')
 evaluated=$("$anvil" eval "$config" "${overrides[@]}" --json | sed 's/.*"val_loss":\([0-9.e+-]*\).*/\1/')

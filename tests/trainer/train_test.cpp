@@ -1,7 +1,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
+#include <map>
 
 #include <nlohmann/json.hpp>
 
@@ -23,6 +25,7 @@ trainer::RunConfig short_run(const test_support::TempDir& dir) {
   trainer::RunConfig c;
   c.run.dir = dir.path("run");
   c.run.device = "cpu";
+  c.run.threads = 1;  // ctest runs tests side by side
   c.data.train = dir.write("shakespeare.txt", data::read_text_file(test_support::shakespeare_path()).substr(0, 60000));
   c.model.n_layer = 2;
   c.model.n_head = 2;
@@ -98,4 +101,49 @@ TEST(Train, GradientAccumulationMatchesOneLargeBatch) {
   const auto b = read_metrics(large.run.dir + "/metrics.jsonl").front();
   EXPECT_NEAR(a.at("loss").get<double>(), b.at("loss").get<double>(), 1e-6);
   EXPECT_NEAR(a.at("grad_norm").get<double>(), b.at("grad_norm").get<double>(), 1e-5);
+}
+
+TEST(Train, ResumedRunMatchesAnUninterruptedOneBitForBit) {
+  test_support::TempDir dir;
+  auto config = short_run(dir);
+  config.train.max_steps = 40;
+  config.train.log_every = 1;
+  config.checkpoint.every = 20;
+  config.model.dropout = 0.1;  // the dropout generator must resume too
+  config.data.stride = 7;      // windows overlap, batches come from a shuffled cursor
+  trainer::train(config);
+
+  // A run directory holding only the step-20 checkpoint, as if the run had
+  // stopped there; resume: auto continues it.
+  auto resumed = config;
+  resumed.run.dir = dir.path("resumed");
+  std::filesystem::create_directories(resumed.run.dir + "/checkpoints");
+  std::filesystem::copy(config.run.dir + "/checkpoints/step_00000020", resumed.run.dir + "/checkpoints/step_00000020");
+  trainer::train(resumed);
+
+  const auto straight = read_metrics(config.run.dir + "/metrics.jsonl");
+  const auto continued = read_metrics(resumed.run.dir + "/metrics.jsonl");
+  std::map<int64_t, nlohmann::json> by_step;
+  for (const auto& m : straight)
+    if (m.contains("loss")) by_step[m.at("step").get<int64_t>()] = m;
+  int compared = 0;
+  for (const auto& m : continued) {
+    if (!m.contains("loss")) continue;
+    const int64_t step = m.at("step").get<int64_t>();
+    ASSERT_GT(step, 20);
+    EXPECT_EQ(m.at("loss").get<double>(), by_step.at(step).at("loss").get<double>()) << "step " << step;
+    EXPECT_EQ(m.at("grad_norm").get<double>(), by_step.at(step).at("grad_norm").get<double>()) << "step " << step;
+    ++compared;
+  }
+  EXPECT_EQ(compared, 20);
+}
+
+TEST(Train, ResumeNeverRefusesADirectoryWithCheckpoints) {
+  test_support::TempDir dir;
+  auto config = short_run(dir);
+  config.train.max_steps = 2;
+  config.schedule.warmup_steps = 1;
+  trainer::train(config);
+  config.run.resume = "never";
+  EXPECT_THROW(trainer::train(config), std::runtime_error);
 }
