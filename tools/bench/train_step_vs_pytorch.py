@@ -2,9 +2,11 @@
 """Times one training step of a config's model in anvil, then in the same model
 written in Python PyTorch eager (nanoGPT's GPT: pre-LayerNorm, fused qkv, SDPA,
 GELU MLP, tied LM head, AdamW with decay on 2-D weights, grad clipping), with
-the same shapes and thread count, one after the other, and prints the ratio.
+the same shapes and thread count, and prints the ratio. The two take turns for
+--rounds rounds and their medians are compared, so a noisy machine slows both
+alike.
 
-    tools/bench/train_step_vs_pytorch.py [CONFIG] [--steps N] [--build DIR]
+    tools/bench/train_step_vs_pytorch.py [CONFIG] [--steps N] [--rounds N] [--build DIR]
 
 Run it with the Python that has torch (setup.sh's venv:
 ~/.cache/anvil/venv/bin/python).
@@ -13,6 +15,7 @@ import argparse
 import json
 import math
 import os
+import statistics
 import subprocess
 import time
 
@@ -73,7 +76,8 @@ def resolved_config(anvil, config):
     return sections
 
 
-def pytorch_step_ms(cfg, vocab, steps, warmup, threads):
+def pytorch_step_timer(cfg, vocab, threads):
+    """Builds the model; returns a function that times `steps` training steps."""
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     m, o = cfg["model"], cfg["optim"]
@@ -94,12 +98,15 @@ def pytorch_step_ms(cfg, vocab, steps, warmup, threads):
         torch.nn.utils.clip_grad_norm_(model.parameters(), float(o["grad_clip"]))
         optimizer.step()
 
-    for _ in range(warmup):
-        step()
-    start = time.perf_counter()
-    for _ in range(steps):
-        step()
-    return 1e3 * (time.perf_counter() - start) / steps
+    def time_steps(steps, warmup):
+        for _ in range(warmup):
+            step()
+        start = time.perf_counter()
+        for _ in range(steps):
+            step()
+        return 1e3 * (time.perf_counter() - start) / steps
+
+    return time_steps
 
 
 def main():
@@ -109,23 +116,34 @@ def main():
     parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--vocab", type=int, default=65)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
 
     anvil = os.path.join(args.build, "anvil")
     bench = os.path.join(args.build, "bench", "train_step_bench")
     common = ["--vocab", str(args.vocab), "--steps", str(args.steps), "--warmup", str(args.warmup), "run.device=cpu"]
-    out = subprocess.run([bench, args.config] + common, check=True, capture_output=True, text=True).stdout
-    anvil_result = json.loads(out)
     cfg = resolved_config(anvil, args.config)
-    threads = anvil_result["threads"]
-    torch_ms = pytorch_step_ms(cfg, args.vocab, args.steps, args.warmup, threads)
+    anvil_ms, torch_ms, pytorch_steps = [], [], None
+    for _ in range(args.rounds):
+        out = subprocess.run([bench, args.config] + common, check=True, capture_output=True, text=True).stdout
+        anvil_result = json.loads(out)
+        anvil_ms.append(anvil_result["ms_per_step"])
+        threads = anvil_result["threads"]
+        pytorch_steps = pytorch_steps or pytorch_step_timer(cfg, args.vocab, threads)
+        torch_ms.append(pytorch_steps(args.steps, args.warmup))
+    anvil_median, torch_median = statistics.median(anvil_ms), statistics.median(torch_ms)
 
     m = cfg["model"]
     print(f"model: {m['n_layer']} layers, {m['n_head']} heads, {m['n_embd']} wide, block {m['block_size']}, "
-          f"batch {cfg['train']['batch_size']}, vocab {args.vocab}, {threads} threads, {args.steps} timed steps")
-    print(f"anvil (LibTorch):      {anvil_result['ms_per_step']:8.2f} ms/step")
-    print(f"PyTorch eager (torch {torch.__version__}): {torch_ms:8.2f} ms/step")
-    print(f"speed-up anvil / PyTorch: {torch_ms / anvil_result['ms_per_step']:.2f}x")
+          f"batch {cfg['train']['batch_size']}, vocab {args.vocab}, {threads} threads, "
+          f"{args.rounds} rounds of {args.steps} timed steps")
+    print(f"anvil (LibTorch):    median {anvil_median:7.2f} ms/step | rounds {fmt(anvil_ms)}")
+    print(f"PyTorch eager {torch.__version__}: median {torch_median:7.2f} ms/step | rounds {fmt(torch_ms)}")
+    print(f"speed-up anvil / PyTorch: {torch_median / anvil_median:.2f}x")
+
+
+def fmt(values):
+    return " ".join(f"{v:.1f}" for v in values)
 
 
 if __name__ == "__main__":
