@@ -1,5 +1,7 @@
 #include "models/causal_self_attention.h"
 
+#include <optional>
+
 #include <ATen/ops/scaled_dot_product_attention.h>
 
 namespace anvil::models {
@@ -10,12 +12,24 @@ CausalSelfAttentionImpl::CausalSelfAttentionImpl(const GPTConfig& c) : n_head(c.
   resid_dropout = register_module("resid_dropout", torch::nn::Dropout(c.dropout));
 }
 
-torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor& x) {
+torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor& x, torch::Tensor* keys, torch::Tensor* values,
+                                               int64_t past) {
   const int64_t B = x.size(0), T = x.size(1), C = x.size(2);
   // [B, T, 3C] -> three [B, n_head, T, head_dim]
   auto heads = qkv(x).view({B, T, 3, n_head, C / n_head}).permute({2, 0, 3, 1, 4});
-  auto y = at::scaled_dot_product_attention(heads[0], heads[1], heads[2], /*attn_mask=*/{},
-                                            is_training() ? dropout : 0.0, /*is_causal=*/true);
+  auto q = heads[0], k = heads[1], v = heads[2];
+  std::optional<torch::Tensor> mask;
+  if (keys) {
+    keys->narrow(2, past, T).copy_(k);
+    values->narrow(2, past, T).copy_(v);
+    k = keys->narrow(2, 0, past + T);
+    v = values->narrow(2, 0, past + T);
+    // is_causal aligns its mask to the top left, right only without a past.
+    // With one, new token i sees every cached position and new ones up to i;
+    // a single new token sees everything, so it needs no mask.
+    if (past > 0 && T > 1) mask = torch::ones({T, past + T}, x.options().dtype(torch::kBool)).tril(past);
+  }
+  auto y = at::scaled_dot_product_attention(q, k, v, mask, is_training() ? dropout : 0.0, /*is_causal=*/past == 0);
   y = y.transpose(1, 2).contiguous().view({B, T, C});
   return resid_dropout(proj(y));
 }

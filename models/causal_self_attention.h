@@ -11,7 +11,11 @@ namespace anvil::models {
 // scaled_dot_product_attention (flash / memory-efficient kernels where available).
 struct CausalSelfAttentionImpl : torch::nn::Module {
   explicit CausalSelfAttentionImpl(const GPTConfig& config);
-  torch::Tensor forward(const torch::Tensor& x);  // [B, T, C] -> [B, T, C]
+  // [B, T, C] -> [B, T, C]. With `keys`/`values` (one layer's cache, and
+  // `past` positions already in it) the new tokens also attend to the cached
+  // ones, and their keys and values are appended at [past, past + T).
+  torch::Tensor forward(const torch::Tensor& x, torch::Tensor* keys = nullptr, torch::Tensor* values = nullptr,
+                        int64_t past = 0);
 
   int64_t n_head;
   double dropout;

@@ -53,18 +53,29 @@ void GPTImpl::init_weights() {
   }
 }
 
-torch::Tensor GPTImpl::forward(const torch::Tensor& tokens) {
-  const int64_t T = tokens.size(1);
-  if (T > config.block_size)
-    throw std::invalid_argument("sequence of " + std::to_string(T) + " tokens exceeds block_size " +
+torch::Tensor GPTImpl::forward(const torch::Tensor& tokens, KVCache* cache) {
+  const int64_t T = tokens.size(1), past = cache ? cache->length : 0;
+  if (past + T > config.block_size)
+    throw std::invalid_argument("sequence of " + std::to_string(past + T) + " tokens exceeds block_size " +
                                 std::to_string(config.block_size));
   auto x = token_embedding(tokens);
   if (position_embedding)
-    x = x + position_embedding->weight.narrow(0, 0, T);
+    x = x + position_embedding->weight.narrow(0, past, T);
   else
-    x = x + sinusoid.narrow(0, 0, T).to(x.dtype());
+    x = x + sinusoid.narrow(0, past, T).to(x.dtype());
   x = dropout(x);
-  for (const auto& block : *blocks) x = block->as<TransformerBlock>()->forward(x);
+  if (cache && cache->keys.empty()) {
+    const auto shape = std::vector<int64_t>{tokens.size(0), config.n_head, config.block_size, config.n_embd / config.n_head};
+    for (int64_t i = 0; i < config.n_layer; ++i) {
+      cache->keys.push_back(torch::empty(shape, x.options()));
+      cache->values.push_back(torch::empty(shape, x.options()));
+    }
+  }
+  for (size_t i = 0; i < blocks->size(); ++i) {
+    auto block = blocks[i]->as<TransformerBlock>();
+    x = cache ? block->forward(x, &cache->keys[i], &cache->values[i], past) : block->forward(x);
+  }
+  if (cache) cache->length += T;
   return torch::nn::functional::linear(ln_final(x), token_embedding->weight);
 }
 

@@ -6,6 +6,7 @@
 #include <torch/nn/modules/embedding.h>
 
 #include "models/gpt_config.h"
+#include "models/kv_cache.h"
 #include "models/layer_norm.h"
 
 namespace anvil::models {
@@ -14,7 +15,9 @@ struct GPTImpl : torch::nn::Module {
   explicit GPTImpl(const GPTConfig& config);
 
   // Token ids [B, T] (T <= block_size) -> next-token logits [B, T, vocab_size].
-  torch::Tensor forward(const torch::Tensor& tokens);
+  // With a cache, the tokens continue the cached sequence (positions
+  // cache->length onwards; at most block_size in all) and are added to it.
+  torch::Tensor forward(const torch::Tensor& tokens, KVCache* cache = nullptr);
   int64_t num_parameters() const;
   // 6N + 12·L·C·T: nanoGPT's estimate of training FLOPs per token.
   double flops_per_token() const;

@@ -9,8 +9,9 @@ TransformerBlockImpl::TransformerBlockImpl(const GPTConfig& c) {
   mlp = register_module("mlp", MLP(c));
 }
 
-torch::Tensor TransformerBlockImpl::forward(torch::Tensor x) {
-  x = x + attn(ln_attn(x));
+torch::Tensor TransformerBlockImpl::forward(torch::Tensor x, torch::Tensor* keys, torch::Tensor* values,
+                                            int64_t past) {
+  x = x + attn->forward(ln_attn(x), keys, values, past);
   return x + mlp(ln_mlp(x));
 }
 

@@ -8,7 +8,9 @@ namespace anvil::models {
 // Pre-LayerNorm residual block: x + attn(ln(x)), then x + mlp(ln(x)).
 struct TransformerBlockImpl : torch::nn::Module {
   explicit TransformerBlockImpl(const GPTConfig& config);
-  torch::Tensor forward(torch::Tensor x);
+  // keys/values/past: this layer's KV cache, as in CausalSelfAttention.
+  torch::Tensor forward(torch::Tensor x, torch::Tensor* keys = nullptr, torch::Tensor* values = nullptr,
+                        int64_t past = 0);
 
   LayerNorm ln_attn{nullptr};
   CausalSelfAttention attn{nullptr};

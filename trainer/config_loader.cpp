@@ -122,9 +122,13 @@ void apply_override(const std::string& text, LoadedConfig& out) {
   const std::string key = text.substr(0, eq);
   const ConfigField* field = find_field(key);
   if (!field) throw ConfigError(at + ": " + unknown_key_message(key));
+  // Text keys take the value verbatim (a prompt may contain ': '); others
+  // parse it as YAML, so 3e-4, true and 12 mean what they do in a file.
+  RunConfig scratch;
+  const bool verbatim = std::holds_alternative<std::string*>(field->ref(scratch));
   YAML::Node value;
   try {
-    value = YAML::Load(text.substr(eq + 1));
+    value = verbatim ? YAML::Node(text.substr(eq + 1)) : YAML::Load(text.substr(eq + 1));
   } catch (const YAML::Exception& e) {
     throw ConfigError(at + ": " + e.msg);
   }

@@ -95,6 +95,14 @@ const std::vector<ConfigField>& config_fields() {
 
       number({FIELD(checkpoint.every), "steps between checkpoints (0: only at the end)"}, 0),
       number({FIELD(checkpoint.keep_last), "checkpoints kept on disk (0: all)"}, 0),
+
+      {FIELD(generate.prompt), "anvil generate: the text to continue"},
+      number({FIELD(generate.max_new_tokens), "anvil generate: tokens to sample"}, 1),
+      number({FIELD(generate.temperature), "anvil generate: softmax temperature (0: greedy)"}, 0, 100),
+      number({FIELD(generate.top_k), "anvil generate: sample among the k likeliest tokens (0: all)"}, 0),
+      number({FIELD(generate.top_p), "anvil generate: nucleus sampling mass (1: off)"}, 0.01, 1),
+      {FIELD(generate.seed), "anvil generate: sampling seed"},
+      {FIELD(generate.use_cache), "anvil generate: KV cache, so each new token costs one position"},
   };
   return fields;
 }

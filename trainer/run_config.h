@@ -72,6 +72,16 @@ struct CheckpointSection {
   int64_t keep_last = 0;  // 0: keep all
 };
 
+struct GenerateSection {
+  std::string prompt = "\n";
+  int64_t max_new_tokens = 500;
+  double temperature = 0.8;
+  int64_t top_k = 200;
+  double top_p = 1.0;
+  int64_t seed = 1337;
+  bool use_cache = true;
+};
+
 struct RunConfig {
   RunSection run;
   DataSection data;
@@ -82,6 +92,7 @@ struct RunConfig {
   TrainSection train;
   EvalSection eval;
   CheckpointSection checkpoint;
+  GenerateSection generate;
 };
 
 }  // namespace anvil::trainer

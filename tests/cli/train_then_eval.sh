@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End to end through the binary: train a few steps, then `anvil eval` on the
-# checkpoint must report the final validation loss the run logged.
+# checkpoint must report the final validation loss the run logged, and
+# `anvil generate` must continue a prompt, the same with and without KV cache.
 set -euo pipefail
 anvil=$1 config=$2
 run=$(mktemp -d)
@@ -15,3 +16,9 @@ import sys
 a, b = map(float, sys.argv[1:])
 assert abs(a - b) < 1e-6, f"checkpoint evaluates to {b}, run logged {a}"
 PY
+
+generated=$("$anvil" generate "$config" "${overrides[@]}" generate.prompt="ROMEO:" generate.max_new_tokens=100)
+uncached=$("$anvil" generate "$config" "${overrides[@]}" generate.prompt="ROMEO:" generate.max_new_tokens=100 generate.use_cache=false)
+[[ "$generated" == ROMEO:* ]] || { echo "generation does not continue the prompt: $generated"; exit 1; }
+[ "${#generated}" -gt 50 ] || { echo "generation too short: $generated"; exit 1; }
+[ "$generated" == "$uncached" ] || { echo "KV cache changed the sample"; exit 1; }

@@ -159,3 +159,10 @@ TEST(Config, YamlRoundTripKeepsEveryValue) {
   EXPECT_DOUBLE_EQ(again.optim.eps, 1e-12);
   EXPECT_EQ(again.model.position, "sinusoidal");
 }
+
+TEST(Config, TextOverridesAreTakenVerbatim) {
+  anvil::test_support::TempDir dir;
+  const auto c = load_config(dir.write("c.yaml", ""), {"generate.prompt=ROMEO: [aside] #1", "run.dir="}).config;
+  EXPECT_EQ(c.generate.prompt, "ROMEO: [aside] #1");
+  EXPECT_EQ(c.run.dir, "");
+}

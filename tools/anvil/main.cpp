@@ -19,6 +19,7 @@ struct Command {
 const Command kCommands[] = {
     {"train", anvil::cli::train_command, "train a model from a config"},
     {"eval", anvil::cli::eval_command, "evaluate a checkpoint: validation loss and perplexity"},
+    {"generate", anvil::cli::generate_command, "continue a prompt with a checkpoint (KV cache, top-k, top-p)"},
     {"validate", anvil::cli::validate_command, "check a config fully without training"},
     {"print-config", anvil::cli::print_config_command, "print the resolved config as YAML"},
 };

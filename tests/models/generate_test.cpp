@@ -1,0 +1,94 @@
+#include <gtest/gtest.h>
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include "models/generate.h"
+
+using namespace anvil::models;
+
+namespace {
+
+GPT random_model(PositionEncoding position = PositionEncoding::kLearned) {
+  GPTConfig c;
+  c.vocab_size = 40;
+  c.block_size = 12;
+  c.n_layer = 2;
+  c.n_head = 2;
+  c.n_embd = 32;
+  c.position = position;
+  torch::manual_seed(0);
+  GPT model(c);
+  // Larger weights than the init make the logits peaked, so greedy choices are
+  // far from ties and the comparison below is meaningful.
+  torch::NoGradGuard no_grad;
+  for (auto& p : model->parameters()) p.mul_(8);
+  return model;
+}
+
+}  // namespace
+
+TEST(KVCache, CachedLogitsEqualFullRecomputation) {
+  auto model = random_model();
+  model->eval();
+  torch::NoGradGuard no_grad;
+  const auto tokens = torch::randint(40, {2, 10});
+  const auto full = model->forward(tokens);
+  KVCache cache;
+  const auto prefix = model->forward(tokens.narrow(1, 0, 4), &cache);   // prefill 4
+  const auto chunk = model->forward(tokens.narrow(1, 4, 3), &cache);    // 3 at once, masked
+  std::vector<torch::Tensor> singles;
+  for (int64_t t = 7; t < 10; ++t) singles.push_back(model->forward(tokens.narrow(1, t, 1), &cache));
+  EXPECT_TRUE(torch::allclose(prefix, full.narrow(1, 0, 4), 1e-4, 1e-4));
+  EXPECT_TRUE(torch::allclose(chunk, full.narrow(1, 4, 3), 1e-4, 1e-4));
+  EXPECT_TRUE(torch::allclose(torch::cat(singles, 1), full.narrow(1, 7, 3), 1e-4, 1e-4));
+  EXPECT_EQ(cache.length, 10);
+  EXPECT_THROW(model->forward(tokens.narrow(1, 0, 3), &cache), std::invalid_argument);  // past block_size
+}
+
+class GreedyGeneration : public ::testing::TestWithParam<PositionEncoding> {};
+
+TEST_P(GreedyGeneration, WithAndWithoutCacheGiveTheSameTokens) {
+  auto model = random_model(GetParam());
+  SamplingOptions greedy;
+  greedy.temperature = 0;
+  greedy.max_new_tokens = 30;  // runs past block_size 12: the window slides
+  for (const std::vector<int64_t>& prompt : {std::vector<int64_t>{5}, std::vector<int64_t>{1, 2, 3, 4, 5, 6, 7}}) {
+    greedy.use_cache = true;
+    const auto cached = generate(model, prompt, greedy);
+    greedy.use_cache = false;
+    const auto uncached = generate(model, prompt, greedy);
+    EXPECT_EQ(cached.size(), prompt.size() + 30);
+    EXPECT_EQ(cached, uncached);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Positions, GreedyGeneration,
+                         ::testing::Values(PositionEncoding::kLearned, PositionEncoding::kSinusoidal));
+
+TEST(Sampling, SeedMakesSamplingRepeatable) {
+  auto model = random_model();
+  SamplingOptions options;
+  options.max_new_tokens = 20;
+  options.seed = 3;
+  const auto a = generate(model, {1}, options);
+  EXPECT_EQ(a, generate(model, {1}, options));
+  options.seed = 4;
+  EXPECT_NE(a, generate(model, {1}, options));
+}
+
+TEST(Sampling, TopKAndTopPKeepOnlyTheLikeliestTokens) {
+  const auto logits = torch::tensor({0.0f, 5.0f, 4.0f, -1.0f, 4.5f});
+  auto generator = at::make_generator<at::CPUGeneratorImpl>(0);
+  SamplingOptions top_k;
+  top_k.top_k = 2;  // tokens 1 and 4
+  SamplingOptions top_p;
+  top_p.top_p = 0.5;  // token 1 alone holds about 0.5 of the mass
+  for (int i = 0; i < 200; ++i) {
+    const auto k = sample_token(logits, top_k, generator);
+    EXPECT_TRUE(k == 1 || k == 4) << k;
+    EXPECT_EQ(sample_token(logits, top_p, generator), 1);
+  }
+  SamplingOptions greedy;
+  greedy.temperature = 0;
+  EXPECT_EQ(sample_token(logits, greedy, generator), 1);
+}

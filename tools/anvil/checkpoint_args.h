@@ -1,0 +1,24 @@
+#pragma once
+// Commands that read a trained checkpoint (eval, generate) share its loading:
+// CONFIG [checkpoint=PATH] [key=value ...] -> the model and its tokenizer.
+#include <memory>
+#include <string>
+
+#include "data/tokenizer.h"
+#include "models/gpt.h"
+#include "tools/anvil/commands.h"
+#include "trainer/run_config.h"
+
+namespace anvil::cli {
+
+struct LoadedCheckpoint {
+  trainer::RunConfig config;
+  std::string path;
+  std::unique_ptr<data::Tokenizer> tokenizer;
+  models::GPT model{nullptr};
+};
+
+// `flags` not of the form checkpoint=PATH are left in args for the caller.
+LoadedCheckpoint load_checkpoint_args(Args args);
+
+}  // namespace anvil::cli
