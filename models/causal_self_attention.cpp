@@ -6,32 +6,42 @@
 
 namespace anvil::models {
 
-CausalSelfAttentionImpl::CausalSelfAttentionImpl(const GPTConfig& c) : n_head(c.n_head), dropout(c.dropout) {
-  qkv = register_module("qkv", torch::nn::Linear(torch::nn::LinearOptions(c.n_embd, 3 * c.n_embd).bias(c.bias)));
+CausalSelfAttentionImpl::CausalSelfAttentionImpl(const GPTConfig& c)
+    : n_head(c.n_head), n_kv_head(c.kv_heads()), dropout(c.dropout) {
+  const int64_t qkv_width = (n_head + 2 * n_kv_head) * c.head_dim();
+  qkv = register_module("qkv", torch::nn::Linear(torch::nn::LinearOptions(c.n_embd, qkv_width).bias(c.bias)));
   proj = register_module("proj", torch::nn::Linear(torch::nn::LinearOptions(c.n_embd, c.n_embd).bias(c.bias)));
   resid_dropout = register_module("resid_dropout", torch::nn::Dropout(c.dropout));
 }
 
-torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor& x, torch::Tensor* keys, torch::Tensor* values,
-                                               int64_t past) {
-  const int64_t B = x.size(0), T = x.size(1), C = x.size(2);
-  // [B, T, 3C] -> three [B, n_head, T, head_dim]
-  auto heads = qkv(x).view({B, T, 3, n_head, C / n_head}).permute({2, 0, 3, 1, 4});
-  auto q = heads[0], k = heads[1], v = heads[2];
+torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor& x, const AttentionContext& ctx) {
+  const int64_t B = x.size(0), T = x.size(1), C = x.size(2), D = C / n_head;
+  // [B, T, (H + 2·KV)·D] -> q [B, H, T, D], k and v [B, KV, T, D]
+  const auto heads = qkv(x).view({B, T, n_head + 2 * n_kv_head, D}).transpose(1, 2);
+  auto q = heads.narrow(1, 0, n_head);
+  auto k = heads.narrow(1, n_head, n_kv_head);
+  auto v = heads.narrow(1, n_head + n_kv_head, n_kv_head);
+  if (ctx.rotary) {
+    q = apply_rotary(q, *ctx.rotary, ctx.past);
+    k = apply_rotary(k, *ctx.rotary, ctx.past);
+  }
   std::optional<torch::Tensor> mask;
-  if (keys) {
-    keys->narrow(2, past, T).copy_(k);
-    values->narrow(2, past, T).copy_(v);
-    k = keys->narrow(2, 0, past + T);
-    v = values->narrow(2, 0, past + T);
+  if (ctx.keys) {
+    ctx.keys->narrow(2, ctx.past, T).copy_(k);
+    ctx.values->narrow(2, ctx.past, T).copy_(v);
+    k = ctx.keys->narrow(2, 0, ctx.past + T);
+    v = ctx.values->narrow(2, 0, ctx.past + T);
     // is_causal aligns its mask to the top left, right only without a past.
     // With one, new token i sees every cached position and new ones up to i;
     // a single new token sees everything, so it needs no mask.
-    if (past > 0 && T > 1) mask = torch::ones({T, past + T}, x.options().dtype(torch::kBool)).tril(past);
+    if (ctx.past > 0 && T > 1) mask = torch::ones({T, ctx.past + T}, x.options().dtype(torch::kBool)).tril(ctx.past);
   }
-  auto y = at::scaled_dot_product_attention(q, k, v, mask, is_training() ? dropout : 0.0, /*is_causal=*/past == 0);
-  y = y.transpose(1, 2).contiguous().view({B, T, C});
-  return resid_dropout(proj(y));
+  if (n_kv_head != n_head) {
+    k = k.repeat_interleave(n_head / n_kv_head, 1);
+    v = v.repeat_interleave(n_head / n_kv_head, 1);
+  }
+  auto y = at::scaled_dot_product_attention(q, k, v, mask, is_training() ? dropout : 0.0, /*is_causal=*/ctx.past == 0);
+  return resid_dropout(proj(y.transpose(1, 2).contiguous().view({B, T, C})));
 }
 
 }  // namespace anvil::models

@@ -1,23 +1,33 @@
 #pragma once
 #include <torch/nn/module.h>
-#include <torch/nn/modules/linear.h>
 #include <torch/nn/modules/dropout.h>
+#include <torch/nn/modules/linear.h>
 
 #include "models/gpt_config.h"
+#include "models/rotary.h"
 
 namespace anvil::models {
 
+// What one layer's attention needs besides its input: rotary tables, and the
+// layer's KV cache with the number of positions already in it.
+struct AttentionContext {
+  const RotaryTables* rotary = nullptr;
+  torch::Tensor* keys = nullptr;    // [B, kv_heads, capacity, head_dim]
+  torch::Tensor* values = nullptr;
+  int64_t past = 0;
+};
+
 // Multi-head self-attention where position t sees positions <= t, through
-// scaled_dot_product_attention (flash / memory-efficient kernels where available).
+// scaled_dot_product_attention (flash / memory-efficient kernels where
+// available). With n_kv_head < n_head, groups of query heads share a key/value
+// head (grouped-query attention), and the cache holds only the shared heads.
 struct CausalSelfAttentionImpl : torch::nn::Module {
   explicit CausalSelfAttentionImpl(const GPTConfig& config);
-  // [B, T, C] -> [B, T, C]. With `keys`/`values` (one layer's cache, and
-  // `past` positions already in it) the new tokens also attend to the cached
-  // ones, and their keys and values are appended at [past, past + T).
-  torch::Tensor forward(const torch::Tensor& x, torch::Tensor* keys = nullptr, torch::Tensor* values = nullptr,
-                        int64_t past = 0);
+  // [B, T, C] -> [B, T, C]. With a cache the new tokens also attend to the
+  // cached ones, and their keys and values are stored at [past, past + T).
+  torch::Tensor forward(const torch::Tensor& x, const AttentionContext& context = {});
 
-  int64_t n_head;
+  int64_t n_head, n_kv_head;
   double dropout;
   torch::nn::Linear qkv{nullptr};   // the three projections fused into one matmul
   torch::nn::Linear proj{nullptr};  // output projection back onto the residual stream

@@ -25,15 +25,24 @@ GPTImpl::GPTImpl(const GPTConfig& c) : config(c) {
   if (c.n_embd % c.n_head != 0)
     throw std::invalid_argument("n_embd (" + std::to_string(c.n_embd) + ") must be divisible by n_head (" +
                                 std::to_string(c.n_head) + ")");
+  if (c.n_head % c.kv_heads() != 0)
+    throw std::invalid_argument("n_head (" + std::to_string(c.n_head) + ") must be divisible by n_kv_head (" +
+                                std::to_string(c.kv_heads()) + ")");
+  if (c.position == PositionEncoding::kRotary && c.head_dim() % 2 != 0)
+    throw std::invalid_argument("rotary positions need an even head dimension");
   token_embedding = register_module("token_embedding", torch::nn::Embedding(c.vocab_size, c.n_embd));
   if (c.position == PositionEncoding::kLearned)
     position_embedding = register_module("position_embedding", torch::nn::Embedding(c.block_size, c.n_embd));
-  else
+  else if (c.position == PositionEncoding::kSinusoidal)
     sinusoid = register_buffer("sinusoid", sinusoidal_positions(c.block_size, c.n_embd));
+  else
+    rotary = rotary_tables(c.block_size, c.head_dim(), c.rope_theta);
   dropout = register_module("dropout", torch::nn::Dropout(c.dropout));
   blocks = register_module("blocks", torch::nn::ModuleList());
   for (int64_t i = 0; i < c.n_layer; ++i) blocks->push_back(TransformerBlock(c));
-  ln_final = register_module("ln_final", LayerNorm(c.n_embd, c.bias));
+  ln_final = register_module("ln_final", Norm(c.n_embd, c));
+  if (!c.tie_embeddings)
+    lm_head = register_module("lm_head", torch::nn::Linear(torch::nn::LinearOptions(c.n_embd, c.vocab_size).bias(false)));
   init_weights();
 }
 
@@ -59,24 +68,27 @@ torch::Tensor GPTImpl::forward(const torch::Tensor& tokens, KVCache* cache) {
     throw std::invalid_argument("sequence of " + std::to_string(past + T) + " tokens exceeds block_size " +
                                 std::to_string(config.block_size));
   auto x = token_embedding(tokens);
-  if (position_embedding)
-    x = x + position_embedding->weight.narrow(0, past, T);
-  else
-    x = x + sinusoid.narrow(0, past, T).to(x.dtype());
+  if (position_embedding) x = x + position_embedding->weight.narrow(0, past, T);
+  if (sinusoid.defined()) x = x + sinusoid.narrow(0, past, T).to(x.dtype());
+  if (rotary.cos.defined() && rotary.cos.device() != x.device())
+    rotary = {rotary.cos.to(x.device()), rotary.sin.to(x.device())};  // derived tables follow the model
   x = dropout(x);
   if (cache && cache->keys.empty()) {
-    const auto shape = std::vector<int64_t>{tokens.size(0), config.n_head, config.block_size, config.n_embd / config.n_head};
+    const std::vector<int64_t> shape{tokens.size(0), config.kv_heads(), config.block_size, config.head_dim()};
     for (int64_t i = 0; i < config.n_layer; ++i) {
       cache->keys.push_back(torch::empty(shape, x.options()));
       cache->values.push_back(torch::empty(shape, x.options()));
     }
   }
   for (size_t i = 0; i < blocks->size(); ++i) {
-    auto block = blocks[i]->as<TransformerBlock>();
-    x = cache ? block->forward(x, &cache->keys[i], &cache->values[i], past) : block->forward(x);
+    AttentionContext context;
+    context.rotary = rotary.cos.defined() ? &rotary : nullptr;
+    if (cache) context = {context.rotary, &cache->keys[i], &cache->values[i], past};
+    x = blocks[i]->as<TransformerBlock>()->forward(x, context);
   }
   if (cache) cache->length += T;
-  return torch::nn::functional::linear(ln_final(x), token_embedding->weight);
+  x = ln_final(x);
+  return lm_head ? lm_head(x) : torch::nn::functional::linear(x, token_embedding->weight);
 }
 
 int64_t GPTImpl::num_parameters() const {

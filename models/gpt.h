@@ -1,13 +1,16 @@
 #pragma once
-// GPT-2-style decoder-only Transformer for causal language modelling.
+// Decoder-only Transformer for causal language modelling: GPT-2 style or
+// Llama style, as GPTConfig says.
 #include <torch/nn/module.h>
 #include <torch/nn/modules/container/modulelist.h>
 #include <torch/nn/modules/dropout.h>
 #include <torch/nn/modules/embedding.h>
+#include <torch/nn/modules/linear.h>
 
 #include "models/gpt_config.h"
 #include "models/kv_cache.h"
-#include "models/layer_norm.h"
+#include "models/norm.h"
+#include "models/rotary.h"
 
 namespace anvil::models {
 
@@ -23,12 +26,14 @@ struct GPTImpl : torch::nn::Module {
   double flops_per_token() const;
 
   GPTConfig config;
-  torch::nn::Embedding token_embedding{nullptr};  // also the LM head (tied weights)
+  torch::nn::Embedding token_embedding{nullptr};
   torch::nn::Embedding position_embedding{nullptr};  // learned positions only
-  torch::Tensor sinusoid;                            // fixed positions only
+  torch::Tensor sinusoid;                            // sinusoidal positions only
+  RotaryTables rotary;                               // rotary positions only; not saved (derived)
   torch::nn::Dropout dropout{nullptr};
   torch::nn::ModuleList blocks{nullptr};
-  LayerNorm ln_final{nullptr};
+  Norm ln_final{nullptr};
+  torch::nn::Linear lm_head{nullptr};  // untied embeddings only
 
  private:
   void init_weights();

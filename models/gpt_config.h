@@ -1,20 +1,38 @@
 #pragma once
 // Plain description of a decoder-only Transformer; models/ never sees YAML.
+// One block design covers GPT-2 (LayerNorm, GELU, learned positions, tied
+// head) and Llama (RMSNorm, SwiGLU, RoPE, grouped-query attention, no biases).
 #include <cstdint>
 
 namespace anvil::models {
 
-enum class PositionEncoding { kLearned, kSinusoidal };
+enum class PositionEncoding { kLearned, kSinusoidal, kRotary };
+enum class NormKind { kLayerNorm, kRMSNorm };
+enum class MlpKind { kGelu, kSwiGLU };
 
 struct GPTConfig {
   int64_t vocab_size = 0;
   int64_t block_size = 0;  // longest sequence the model accepts
   int64_t n_layer = 0;
   int64_t n_head = 0;
+  int64_t n_kv_head = 0;  // key/value heads (grouped-query attention); 0: n_head
   int64_t n_embd = 0;
+  int64_t ffn_hidden = 0;  // MLP width; 0: 4·n_embd (GELU) or 8/3·n_embd rounded up to 64 (SwiGLU)
   double dropout = 0.0;
   bool bias = true;  // biases in Linear and LayerNorm
+  bool tie_embeddings = true;  // the LM head reuses the token embedding
   PositionEncoding position = PositionEncoding::kLearned;
+  double rope_theta = 10000.0;
+  NormKind norm = NormKind::kLayerNorm;
+  double norm_eps = 1e-5;
+  MlpKind mlp = MlpKind::kGelu;
+
+  int64_t kv_heads() const { return n_kv_head > 0 ? n_kv_head : n_head; }
+  int64_t head_dim() const { return n_embd / n_head; }
+  int64_t mlp_hidden() const {
+    if (ffn_hidden > 0) return ffn_hidden;
+    return mlp == MlpKind::kGelu ? 4 * n_embd : (8 * n_embd / 3 + 63) / 64 * 64;
+  }
 };
 
 }  // namespace anvil::models

@@ -1,15 +1,28 @@
 #include "models/mlp.h"
 
 #include <ATen/ops/gelu.h>
+#include <ATen/ops/silu.h>
 
 namespace anvil::models {
 
 MLPImpl::MLPImpl(const GPTConfig& c) {
-  fc = register_module("fc", torch::nn::Linear(torch::nn::LinearOptions(c.n_embd, 4 * c.n_embd).bias(c.bias)));
-  proj = register_module("proj", torch::nn::Linear(torch::nn::LinearOptions(4 * c.n_embd, c.n_embd).bias(c.bias)));
+  const int64_t hidden = c.mlp_hidden();
+  auto linear = [&](const char* name, int64_t in, int64_t out) {
+    return register_module(name, torch::nn::Linear(torch::nn::LinearOptions(in, out).bias(c.bias)));
+  };
+  if (c.mlp == MlpKind::kGelu) {
+    fc = linear("fc", c.n_embd, hidden);
+  } else {
+    gate = linear("gate", c.n_embd, hidden);
+    up = linear("up", c.n_embd, hidden);
+  }
+  proj = linear("proj", hidden, c.n_embd);
   dropout = register_module("dropout", torch::nn::Dropout(c.dropout));
 }
 
-torch::Tensor MLPImpl::forward(const torch::Tensor& x) { return dropout(proj(at::gelu(fc(x)))); }
+torch::Tensor MLPImpl::forward(const torch::Tensor& x) {
+  const auto hidden = fc ? at::gelu(fc(x)) : at::silu(gate(x)) * up(x);
+  return dropout(proj(hidden));
+}
 
 }  // namespace anvil::models

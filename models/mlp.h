@@ -1,18 +1,22 @@
 #pragma once
 #include <torch/nn/module.h>
-#include <torch/nn/modules/linear.h>
 #include <torch/nn/modules/dropout.h>
+#include <torch/nn/modules/linear.h>
 
 #include "models/gpt_config.h"
 
 namespace anvil::models {
 
-// Position-wise feed-forward: Linear(C, 4C) -> GELU -> Linear(4C, C) -> dropout.
+// Position-wise feed-forward, then dropout:
+//   GELU:   proj(gelu(fc(x)))             (GPT-2)
+//   SwiGLU: proj(silu(gate(x)) * up(x))   (Llama)
 struct MLPImpl : torch::nn::Module {
   explicit MLPImpl(const GPTConfig& config);
   torch::Tensor forward(const torch::Tensor& x);
 
-  torch::nn::Linear fc{nullptr};
+  torch::nn::Linear fc{nullptr};    // GELU only
+  torch::nn::Linear gate{nullptr};  // SwiGLU only
+  torch::nn::Linear up{nullptr};    // SwiGLU only
   torch::nn::Linear proj{nullptr};
   torch::nn::Dropout dropout{nullptr};
 };

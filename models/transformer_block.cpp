@@ -3,15 +3,14 @@
 namespace anvil::models {
 
 TransformerBlockImpl::TransformerBlockImpl(const GPTConfig& c) {
-  ln_attn = register_module("ln_attn", LayerNorm(c.n_embd, c.bias));
+  ln_attn = register_module("ln_attn", Norm(c.n_embd, c));
   attn = register_module("attn", CausalSelfAttention(c));
-  ln_mlp = register_module("ln_mlp", LayerNorm(c.n_embd, c.bias));
+  ln_mlp = register_module("ln_mlp", Norm(c.n_embd, c));
   mlp = register_module("mlp", MLP(c));
 }
 
-torch::Tensor TransformerBlockImpl::forward(torch::Tensor x, torch::Tensor* keys, torch::Tensor* values,
-                                            int64_t past) {
-  x = x + attn->forward(ln_attn(x), keys, values, past);
+torch::Tensor TransformerBlockImpl::forward(torch::Tensor x, const AttentionContext& context) {
+  x = x + attn->forward(ln_attn(x), context);
   return x + mlp(ln_mlp(x));
 }
 

@@ -8,6 +8,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "trainer/config_table.h"
+#include "trainer/model_presets.h"
 
 namespace anvil::trainer {
 namespace {
@@ -35,6 +36,7 @@ std::string kind_name(const YAML::Node& node) {
 }
 
 std::string format_number(double v) {
+  if (v == std::floor(v) && std::abs(v) < 1e15) return std::to_string(static_cast<long long>(v));
   // The shortest decimal form that reads back as the same double.
   char buffer[32];
   for (int precision = 1; precision <= 17; ++precision) {
@@ -136,6 +138,19 @@ void apply_override(const std::string& text, LoadedConfig& out) {
   out.origin[key] = at;
 }
 
+// Fills the model keys the config left unset from model.preset.
+void apply_preset(LoadedConfig& out) {
+  const std::string name = out.config.model.preset;
+  for (const auto& preset : model_presets()) {
+    if (preset.name != name) continue;
+    for (const auto& [key, value] : preset.values) {
+      if (out.origin.count(key)) continue;  // the config's own value wins
+      set_field(*find_field(key), out.config, YAML::Load(value), "preset '" + name + "'");
+      out.origin[key] = "preset '" + name + "'";
+    }
+  }
+}
+
 }  // namespace
 
 std::string expand_variables(const std::string& value) {
@@ -177,6 +192,7 @@ LoadedConfig load_config(const std::string& path, const std::vector<std::string>
     read_mapping(root, "", path, out);
   }
   for (const auto& o : overrides) apply_override(o, out);
+  apply_preset(out);
   return out;
 }
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "trainer/model_presets.h"
+
 namespace anvil::trainer {
 namespace {
 
@@ -62,13 +64,21 @@ const std::vector<ConfigField>& config_fields() {
              {"char", "sentencepiece"}),
       path({FIELD(tokenizer.path), "sentencepiece .model file (tokenizer.type: sentencepiece)"}),
 
+      one_of({FIELD(model.preset), "named architecture (keys set in the config override it)"}, model_preset_names()),
       number({FIELD(model.n_layer), "transformer blocks"}, 1, 1024),
       number({FIELD(model.n_head), "attention heads per block"}, 1, 1024),
+      number({FIELD(model.n_kv_head), "key/value heads, < n_head for grouped-query attention (0: n_head)"}, 0, 1024),
       number({FIELD(model.n_embd), "width of the residual stream"}, 1, 65536),
+      number({FIELD(model.ffn_hidden), "MLP hidden width (0: 4·n_embd for gelu, 8/3·n_embd for swiglu)"}, 0),
       number({FIELD(model.block_size), "sequence length (context window) in tokens"}, 1, 1 << 20),
       number({FIELD(model.dropout), "dropout on embeddings, attention and residual branches"}, 0, 0.99),
       {FIELD(model.bias), "biases in Linear and LayerNorm layers"},
-      one_of({FIELD(model.position), "position encoding"}, {"learned", "sinusoidal"}),
+      {FIELD(model.tie_embeddings), "the LM head reuses the token embedding matrix"},
+      one_of({FIELD(model.position), "position encoding"}, {"learned", "sinusoidal", "rope"}),
+      number({FIELD(model.rope_theta), "rope: base of the rotary frequencies"}, 1),
+      one_of({FIELD(model.norm), "normalisation before each sublayer"}, {"layernorm", "rmsnorm"}),
+      number({FIELD(model.norm_eps), "epsilon of the normalisation"}, 0, 1),
+      one_of({FIELD(model.mlp), "feed-forward: gelu (GPT-2) or swiglu (Llama)"}, {"gelu", "swiglu"}),
 
       number({FIELD(optim.lr), "peak learning rate (AdamW)"}, 0, 10),
       number({FIELD(optim.weight_decay), "AdamW decoupled weight decay, applied to 2-D weights only"}, 0, 10),

@@ -38,6 +38,12 @@ void validate_config(const LoadedConfig& loaded) {
   require(c.model.n_embd % c.model.n_head == 0, loaded, {"model.n_head", "model.n_embd"},
           "model.n_embd (" + std::to_string(c.model.n_embd) + ") must be divisible by model.n_head (" +
               std::to_string(c.model.n_head) + ")");
+  const int64_t kv_heads = c.model.n_kv_head > 0 ? c.model.n_kv_head : c.model.n_head;
+  require(c.model.n_head % kv_heads == 0, loaded, {"model.n_kv_head", "model.n_head"},
+          "model.n_head (" + std::to_string(c.model.n_head) + ") must be divisible by model.n_kv_head (" +
+              std::to_string(kv_heads) + ")");
+  require(c.model.position != "rope" || (c.model.n_embd / c.model.n_head) % 2 == 0, loaded,
+          {"model.position", "model.n_embd"}, "rope needs an even head dimension (model.n_embd / model.n_head)");
   require(c.schedule.min_lr <= c.optim.lr, loaded, {"schedule.min_lr", "optim.lr"}, "schedule.min_lr must not exceed optim.lr");
   const int64_t decay_steps = c.schedule.decay_steps > 0 ? c.schedule.decay_steps : c.train.max_steps;
   require(c.schedule.type == "constant" || c.schedule.warmup_steps <= decay_steps, loaded, {"schedule.warmup_steps", "schedule.decay_steps", "train.max_steps"},

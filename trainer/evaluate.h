@@ -1,4 +1,6 @@
 #pragma once
+#include <cmath>
+
 #include <c10/core/Device.h>
 
 #include "data/token_blocks.h"
@@ -10,6 +12,8 @@ struct EvalResult {
   double loss = 0.0;  // mean cross-entropy per token, nats
   double perplexity = 0.0;
   int64_t tokens = 0;
+  // Tokenizer-independent: the loss in bits spread over the text's UTF-8 bytes.
+  double bits_per_byte(double bytes_per_token) const { return loss / std::log(2.0) / bytes_per_token; }
 };
 
 // Mean next-token loss over the first `max_batches` batches of `blocks` in

@@ -27,13 +27,21 @@ struct TokenizerSection {
 };
 
 struct ModelSection {
+  std::string preset;  // named architecture; keys set in the config win over it
   int64_t n_layer = 4;
   int64_t n_head = 4;
+  int64_t n_kv_head = 0;  // 0: n_head
   int64_t n_embd = 128;
+  int64_t ffn_hidden = 0;  // 0: from n_embd and mlp
   int64_t block_size = 64;
   double dropout = 0.0;
   bool bias = false;
+  bool tie_embeddings = true;
   std::string position = "learned";
+  double rope_theta = 10000.0;
+  std::string norm = "layernorm";
+  double norm_eps = 1e-5;
+  std::string mlp = "gelu";
 };
 
 struct OptimSection {

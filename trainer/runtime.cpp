@@ -25,10 +25,19 @@ models::GPTConfig gpt_config(const ModelSection& m, int64_t vocab_size) {
   c.block_size = m.block_size;
   c.n_layer = m.n_layer;
   c.n_head = m.n_head;
+  c.n_kv_head = m.n_kv_head;
   c.n_embd = m.n_embd;
+  c.ffn_hidden = m.ffn_hidden;
   c.dropout = m.dropout;
   c.bias = m.bias;
-  c.position = m.position == "sinusoidal" ? models::PositionEncoding::kSinusoidal : models::PositionEncoding::kLearned;
+  c.tie_embeddings = m.tie_embeddings;
+  c.position = m.position == "sinusoidal" ? models::PositionEncoding::kSinusoidal
+               : m.position == "rope"     ? models::PositionEncoding::kRotary
+                                          : models::PositionEncoding::kLearned;
+  c.rope_theta = m.rope_theta;
+  c.norm = m.norm == "rmsnorm" ? models::NormKind::kRMSNorm : models::NormKind::kLayerNorm;
+  c.norm_eps = m.norm_eps;
+  c.mlp = m.mlp == "swiglu" ? models::MlpKind::kSwiGLU : models::MlpKind::kGelu;
   return c;
 }
 

@@ -38,13 +38,20 @@ TextData load_text_data(const RunConfig& config, std::unique_ptr<data::Tokenizer
   }
   torch::Tensor train_tokens = encode_file(*tokenizer, train_text, config.data.train);
   torch::Tensor val_tokens;
-  if (config.data.val.empty())
+  size_t val_bytes = 0;
+  if (config.data.val.empty()) {
     std::tie(train_tokens, val_tokens) = data::split_tokens(train_tokens, config.data.val_fraction);
-  else
-    val_tokens = encode_file(*tokenizer, data::read_text_file(config.data.val), config.data.val);
+    const auto ids = val_tokens.to(torch::kInt).contiguous();
+    val_bytes = tokenizer->decode({ids.data_ptr<int32_t>(), ids.data_ptr<int32_t>() + ids.numel()}).size();
+  } else {
+    const std::string val_text = data::read_text_file(config.data.val);
+    val_tokens = encode_file(*tokenizer, val_text, config.data.val);
+    val_bytes = val_text.size();
+  }
 
   const int64_t T = config.model.block_size;
-  TextData out{std::move(tokenizer), std::nullopt, std::nullopt};
+  TextData out{std::move(tokenizer), std::nullopt, std::nullopt,
+               static_cast<double>(val_bytes) / static_cast<double>(val_tokens.size(0))};
   out.train.emplace(make_blocks(train_tokens, T, config.data.stride, "training data '" + config.data.train + "'"));
   // Validation always tiles the text, so each token is scored once.
   out.val.emplace(make_blocks(val_tokens, T, 0, "validation data"));

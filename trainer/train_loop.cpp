@@ -160,9 +160,11 @@ TrainSummary train(const RunConfig& config) {
     }
     if ((config.eval.every > 0 && state.step % config.eval.every == 0) || last) {
       const EvalResult val = evaluate(model, *data.val, eval_batch, config.eval.batches, device);
-      std::printf("eval step %lld | val loss %.4f | val ppl %.3f\n", (long long)state.step, val.loss, val.perplexity);
+      const double bpb = val.bits_per_byte(data.val_bytes_per_token);
+      std::printf("eval step %lld | val loss %.4f | val ppl %.3f | val bpb %.4f\n", (long long)state.step, val.loss,
+                  val.perplexity, bpb);
       std::fflush(stdout);
-      metrics.write(state.step, {{"val_loss", val.loss}, {"val_ppl", val.perplexity}});
+      metrics.write(state.step, {{"val_loss", val.loss}, {"val_ppl", val.perplexity}, {"val_bpb", bpb}});
       summary.final_val_loss = val.loss;
     }
     if ((config.checkpoint.every > 0 && state.step % config.checkpoint.every == 0) || last) {

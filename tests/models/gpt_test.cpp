@@ -3,6 +3,8 @@
 #include <cmath>
 
 #include "models/gpt.h"
+#include "models/kv_cache.h"
+#include "models/rotary.h"
 
 using anvil::models::GPT;
 using anvil::models::GPTConfig;
@@ -111,5 +113,78 @@ TEST(GPT, DropoutOnlyActsInTrainingMode) {
 TEST(GPT, HeadsMustDivideWidth) {
   auto c = small_config();
   c.n_head = 5;
+  EXPECT_THROW(GPT{c}, std::invalid_argument);
+}
+
+namespace {
+
+GPTConfig llama_config() {
+  GPTConfig c;
+  c.vocab_size = 50;
+  c.block_size = 16;
+  c.n_layer = 2;
+  c.n_head = 4;
+  c.n_kv_head = 2;
+  c.n_embd = 32;
+  c.bias = false;
+  c.tie_embeddings = false;
+  c.position = PositionEncoding::kRotary;
+  c.norm = anvil::models::NormKind::kRMSNorm;
+  c.mlp = anvil::models::MlpKind::kSwiGLU;
+  return c;
+}
+
+}  // namespace
+
+TEST(Llama, IsCausalAndCountsItsParameters) {
+  const auto c = llama_config();
+  torch::manual_seed(0);
+  GPT model(c);
+  model->eval();
+  auto tokens = torch::randint(50, {2, 16});
+  const auto before = model->forward(tokens);
+  auto changed = tokens.clone();
+  changed.select(1, 9).add_(1).remainder_(50);
+  const auto after = model->forward(changed);
+  EXPECT_TRUE(torch::allclose(before.narrow(1, 0, 9), after.narrow(1, 0, 9), 0.0, 0.0));
+  EXPECT_FALSE(torch::allclose(before.select(1, 9), after.select(1, 9)));
+
+  const int64_t C = 32, kv = 2 * 8, hidden = 128;  // 8/3·32 rounded up to 64; kv width = 2 heads · 8
+  // Embedding and untied head, per block: two RMSNorm gains, q + k + v + o, three SwiGLU matrices; final norm.
+  const int64_t per_block = 2 * C + (C * C + 2 * C * kv + C * C) + 3 * C * hidden;
+  EXPECT_EQ(model->num_parameters(), 2 * 50 * C + 2 * per_block + C);
+}
+
+TEST(Llama, RotaryAttentionDependsOnRelativePositionOnly) {
+  // The attention score of a rotated query and key depends on how far apart
+  // they are, not on where they are.
+  const auto tables = anvil::models::rotary_tables(64, 8, 10000.0);
+  torch::manual_seed(0);
+  const auto q = torch::randn({1, 1, 1, 8}), k = torch::randn({1, 1, 1, 8});
+  auto score = [&](int64_t qpos, int64_t kpos) {
+    return (anvil::models::apply_rotary(q, tables, qpos) * anvil::models::apply_rotary(k, tables, kpos)).sum().item<double>();
+  };
+  EXPECT_NEAR(score(10, 7), score(40, 37), 1e-4);
+  EXPECT_NEAR(score(3, 3), (q * k).sum().item<double>(), 1e-4);
+  EXPECT_GT(std::abs(score(10, 7) - score(10, 2)), 1e-3);
+}
+
+TEST(Llama, GroupedQueryCacheMatchesRecomputation) {
+  torch::manual_seed(0);
+  GPT model(llama_config());
+  model->eval();
+  torch::NoGradGuard no_grad;
+  const auto tokens = torch::randint(50, {1, 12});
+  const auto full = model->forward(tokens);
+  anvil::models::KVCache cache;
+  model->forward(tokens.narrow(1, 0, 5), &cache);
+  const auto rest = model->forward(tokens.narrow(1, 5, 7), &cache);
+  EXPECT_TRUE(torch::allclose(rest, full.narrow(1, 5, 7), 1e-4, 1e-4));
+  EXPECT_EQ(cache.keys[0].size(1), 2);  // the cache holds the shared key/value heads only
+}
+
+TEST(Llama, GroupsMustDivideHeads) {
+  auto c = llama_config();
+  c.n_kv_head = 3;
   EXPECT_THROW(GPT{c}, std::invalid_argument);
 }

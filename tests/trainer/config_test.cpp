@@ -166,3 +166,17 @@ TEST(Config, TextOverridesAreTakenVerbatim) {
   EXPECT_EQ(c.generate.prompt, "ROMEO: [aside] #1");
   EXPECT_EQ(c.run.dir, "");
 }
+
+TEST(Config, PresetFillsTheModelKeysTheConfigLeavesUnset) {
+  anvil::test_support::TempDir dir;
+  const auto c = load_config(dir.write("c.yaml", "model:\n  preset: llama-tiny\n  n_layer: 2\n"), {"model.n_embd=256"})
+                     .config;
+  EXPECT_EQ(c.model.n_layer, 2);    // the file wins
+  EXPECT_EQ(c.model.n_embd, 256);   // the override wins
+  EXPECT_EQ(c.model.n_kv_head, 4);  // from the preset
+  EXPECT_EQ(c.model.position, "rope");
+  EXPECT_EQ(c.model.norm, "rmsnorm");
+  EXPECT_FALSE(c.model.tie_embeddings);
+  const auto msg = config_error([&] { load_config(dir.write("d.yaml", "model:\n  preset: gpt5\n")); });
+  EXPECT_TRUE(contains(msg, "gpt2-124m")) << msg;
+}

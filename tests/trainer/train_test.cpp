@@ -64,6 +64,8 @@ TEST(Train, LossFallsAndTheCheckpointEvaluatesToTheSameLoss) {
   EXPECT_LT(summary.final_val_loss, first_loss - 0.7);
   for (const char* key : {"loss", "lr", "grad_norm", "tokens_per_sec"}) EXPECT_TRUE(metrics.front().contains(key));
   EXPECT_TRUE(metrics.back().contains("val_loss"));
+  // Characters of Shakespeare are single ASCII bytes: bits per byte = loss / ln 2.
+  EXPECT_NEAR(metrics.back().at("val_bpb").get<double>(), summary.final_val_loss / std::log(2.0), 1e-9);
 
   // The saved checkpoint, loaded into a fresh model, scores the same.
   ASSERT_EQ(summary.checkpoint, trainer::latest_checkpoint(config.run.dir));

@@ -32,16 +32,18 @@ int eval_command(const Args& args) {
   const int64_t batch = config.eval.batch_size > 0 ? config.eval.batch_size : config.train.batch_size;
   const auto device = ckpt.model->parameters().front().device();
   const auto result = trainer::evaluate(ckpt.model, *data.val, batch, config.eval.batches, device);
+  const double bpb = result.bits_per_byte(data.val_bytes_per_token);
   if (json)
     std::printf("%s\n", nlohmann::json({{"checkpoint", ckpt.path},
                                         {"val_loss", result.loss},
                                         {"val_ppl", result.perplexity},
+                                        {"val_bpb", bpb},
                                         {"tokens", result.tokens}})
                             .dump()
                             .c_str());
   else
-    std::printf("%s: val loss %.4f | val ppl %.3f | %lld tokens\n", ckpt.path.c_str(), result.loss,
-                result.perplexity, static_cast<long long>(result.tokens));
+    std::printf("%s: val loss %.4f | val ppl %.3f | val bpb %.4f | %lld tokens\n", ckpt.path.c_str(), result.loss,
+                result.perplexity, bpb, static_cast<long long>(result.tokens));
   return 0;
 }
 

@@ -1,0 +1,18 @@
+#pragma once
+// Rotary position embeddings (Su et al., RoFormer) in the "rotate half"
+// layout of Hugging Face Llama: dimension i rotates with i + head_dim/2.
+#include <torch/types.h>
+
+namespace anvil::models {
+
+struct RotaryTables {
+  torch::Tensor cos;  // [length, head_dim]
+  torch::Tensor sin;
+};
+
+RotaryTables rotary_tables(int64_t length, int64_t head_dim, double theta);
+
+// Rotates x [B, heads, T, head_dim], whose tokens sit at positions offset + t.
+torch::Tensor apply_rotary(const torch::Tensor& x, const RotaryTables& tables, int64_t offset);
+
+}  // namespace anvil::models
