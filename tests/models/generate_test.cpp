@@ -3,18 +3,14 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include "models/generate.h"
+#include "tests/support/tiny_model.h"
 
 using namespace anvil::models;
 
 namespace {
 
 GPT random_model(PositionEncoding position = PositionEncoding::kLearned) {
-  GPTConfig c;
-  c.vocab_size = 40;
-  c.block_size = 12;
-  c.n_layer = 2;
-  c.n_head = 2;
-  c.n_embd = 32;
+  auto c = anvil::test_support::tiny_gpt_config(40, 12, 2, 2, 32);
   c.position = position;
   torch::manual_seed(0);
   GPT model(c);

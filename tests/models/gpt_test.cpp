@@ -5,6 +5,7 @@
 #include "models/gpt.h"
 #include "models/kv_cache.h"
 #include "models/rotary.h"
+#include "tests/support/tiny_model.h"
 
 using anvil::models::GPT;
 using anvil::models::GPTConfig;
@@ -13,12 +14,7 @@ using anvil::models::PositionEncoding;
 namespace {
 
 GPTConfig small_config(PositionEncoding position = PositionEncoding::kLearned, bool bias = true) {
-  GPTConfig c;
-  c.vocab_size = 50;
-  c.block_size = 16;
-  c.n_layer = 2;
-  c.n_head = 4;
-  c.n_embd = 32;
+  auto c = anvil::test_support::tiny_gpt_config(50, 16, 2, 4, 32);
   c.bias = bias;
   c.position = position;
   return c;
@@ -119,13 +115,8 @@ TEST(GPT, HeadsMustDivideWidth) {
 namespace {
 
 GPTConfig llama_config() {
-  GPTConfig c;
-  c.vocab_size = 50;
-  c.block_size = 16;
-  c.n_layer = 2;
-  c.n_head = 4;
+  auto c = anvil::test_support::tiny_gpt_config(50, 16, 2, 4, 32);
   c.n_kv_head = 2;
-  c.n_embd = 32;
   c.bias = false;
   c.tie_embeddings = false;
   c.position = PositionEncoding::kRotary;

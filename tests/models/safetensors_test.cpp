@@ -5,6 +5,7 @@
 #include "models/gpt.h"
 #include "models/safetensors.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/tiny_model.h"
 
 using namespace anvil::models;
 
@@ -55,12 +56,7 @@ TEST(Safetensors, TruncatedOrForeignFilesAreErrors) {
 }
 
 TEST(Safetensors, ModuleStateLoadsIntoAFreshModelAndChecksShapes) {
-  GPTConfig c;
-  c.vocab_size = 20;
-  c.block_size = 8;
-  c.n_layer = 2;
-  c.n_head = 2;
-  c.n_embd = 16;
+  auto c = anvil::test_support::tiny_gpt_config(20, 8, 2, 2, 16);
   torch::manual_seed(0);
   GPT a(c);
   torch::manual_seed(1);

@@ -4,6 +4,7 @@
 
 #include "data/char_tokenizer.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/tiny_model.h"
 #include "trainer/checkpoint.h"
 #include "trainer/optimizer.h"
 
@@ -12,15 +13,7 @@ using namespace anvil;
 
 namespace {
 
-models::GPTConfig tiny() {
-  models::GPTConfig c;
-  c.vocab_size = 11;
-  c.block_size = 8;
-  c.n_layer = 1;
-  c.n_head = 2;
-  c.n_embd = 8;
-  return c;
-}
+models::GPTConfig tiny() { return test_support::tiny_gpt_config(11, 8, 1, 2, 8); }
 
 struct Fixture {
   models::GPT model{tiny()};
