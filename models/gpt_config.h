@@ -8,7 +8,7 @@ namespace anvil::models {
 
 enum class PositionEncoding { kLearned, kSinusoidal, kRotary };
 enum class NormKind { kLayerNorm, kRMSNorm };
-enum class MlpKind { kGelu, kSwiGLU };
+enum class MlpKind { kGelu, kGeluTanh, kSwiGLU };  // kGeluTanh: GPT-2's "gelu_new"
 
 struct GPTConfig {
   int64_t vocab_size = 0;
@@ -31,7 +31,7 @@ struct GPTConfig {
   int64_t head_dim() const { return n_embd / n_head; }
   int64_t mlp_hidden() const {
     if (ffn_hidden > 0) return ffn_hidden;
-    return mlp == MlpKind::kGelu ? 4 * n_embd : (8 * n_embd / 3 + 63) / 64 * 64;
+    return mlp == MlpKind::kSwiGLU ? (8 * n_embd / 3 + 63) / 64 * 64 : 4 * n_embd;
   }
 };
 

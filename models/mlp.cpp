@@ -5,12 +5,12 @@
 
 namespace anvil::models {
 
-MLPImpl::MLPImpl(const GPTConfig& c) {
+MLPImpl::MLPImpl(const GPTConfig& c) : tanh_gelu(c.mlp == MlpKind::kGeluTanh) {
   const int64_t hidden = c.mlp_hidden();
   auto linear = [&](const char* name, int64_t in, int64_t out) {
     return register_module(name, torch::nn::Linear(torch::nn::LinearOptions(in, out).bias(c.bias)));
   };
-  if (c.mlp == MlpKind::kGelu) {
+  if (c.mlp != MlpKind::kSwiGLU) {
     fc = linear("fc", c.n_embd, hidden);
   } else {
     gate = linear("gate", c.n_embd, hidden);
@@ -21,7 +21,7 @@ MLPImpl::MLPImpl(const GPTConfig& c) {
 }
 
 torch::Tensor MLPImpl::forward(const torch::Tensor& x) {
-  const auto hidden = fc ? at::gelu(fc(x)) : at::silu(gate(x)) * up(x);
+  const auto hidden = fc ? at::gelu(fc(x), tanh_gelu ? "tanh" : "none") : at::silu(gate(x)) * up(x);
   return dropout(proj(hidden));
 }
 

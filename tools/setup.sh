@@ -44,7 +44,12 @@ torch_python() {
     log "installing torch==$torch_version into $venv (a few GB, once)"
     python3 -m venv "$venv"
     "$venv/bin/pip" install -q --upgrade pip
-    "$venv/bin/pip" install -q "torch==$torch_version" numpy
+    "$venv/bin/pip" install -q "torch==$torch_version"
+  fi
+  # numpy for torch, transformers and safetensors for the Hugging Face parity tests.
+  if ! "$venv/bin/python" -c "import numpy, transformers, safetensors" 2>/dev/null; then
+    log "installing numpy, transformers, safetensors into $venv"
+    "$venv/bin/pip" install -q numpy transformers safetensors
   fi
   echo "$venv/bin/python"
 }
@@ -64,11 +69,11 @@ prefix=$(torch_cmake_dir)
 export CCACHE_DIR=${CCACHE_DIR:-$cache/ccache}
 # Paths relative to the clone, so another clone of the same code hits the cache.
 export CCACHE_BASEDIR=$root CCACHE_NOHASHDIR=true
-if [ ! -f "$build/build.ninja" ] || ! grep -qF "$prefix" "$build/CMakeCache.txt"; then
-  log "configuring $build against $prefix"
-  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-    -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_CXX_COMPILER_LAUNCHER=ccache >/dev/null
-fi
+python=$(torch_python)
+[ -x "$python" ] || python=""  # an unpacked libtorch has no Python: no parity tests
+log "configuring $build against $prefix"
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DANVIL_PYTHON="$python" >/dev/null
 log "building"
 cmake --build "$build" -j "$(nproc)"
 log "ready: $build/anvil"

@@ -78,7 +78,9 @@ const std::vector<ConfigField>& config_fields() {
       number({FIELD(model.rope_theta), "rope: base of the rotary frequencies"}, 1),
       one_of({FIELD(model.norm), "normalisation before each sublayer"}, {"layernorm", "rmsnorm"}),
       number({FIELD(model.norm_eps), "epsilon of the normalisation"}, 0, 1),
-      one_of({FIELD(model.mlp), "feed-forward: gelu (GPT-2) or swiglu (Llama)"}, {"gelu", "swiglu"}),
+      one_of({FIELD(model.mlp), "feed-forward: gelu, gelu_tanh (GPT-2's approximation) or swiglu (Llama)"},
+             {"gelu", "gelu_tanh", "swiglu"}),
+      path({FIELD(model.init_from), "start from these weights: an anvil checkpoint or `anvil import-hf` output"}),
 
       number({FIELD(optim.lr), "peak learning rate (AdamW)"}, 0, 10),
       number({FIELD(optim.weight_decay), "AdamW decoupled weight decay, applied to 2-D weights only"}, 0, 10),

@@ -30,9 +30,11 @@ void validate_config(const LoadedConfig& loaded) {
   for (const auto& field : config_fields()) {
     if (!field.is_path) continue;
     const std::string& value = *std::get<std::string*>(field.ref(copy));
-    require(value.empty() || std::filesystem::is_regular_file(value), loaded, {field.key.c_str()},
-            field.key + ": file '" + value + "' does not exist");
+    require(value.empty() || std::filesystem::exists(value), loaded, {field.key.c_str()},
+            field.key + ": '" + value + "' does not exist");
   }
+  require(c.model.init_from.empty() || std::filesystem::is_regular_file(c.model.init_from + "/model.safetensors"),
+          loaded, {"model.init_from"}, "model.init_from: '" + c.model.init_from + "' holds no model.safetensors");
   require(c.tokenizer.type != "sentencepiece" || !c.tokenizer.path.empty(), loaded, {"tokenizer.type", "tokenizer.path"},
           "tokenizer.type is sentencepiece but tokenizer.path names no .model file");
   require(c.model.n_embd % c.model.n_head == 0, loaded, {"model.n_head", "model.n_embd"},

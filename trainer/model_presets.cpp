@@ -6,10 +6,10 @@ const std::vector<ModelPreset>& model_presets() {
   static const std::vector<ModelPreset> presets = {
       {"gpt2-124m", {{"model.n_layer", "12"}, {"model.n_head", "12"}, {"model.n_embd", "768"},
                      {"model.block_size", "1024"}, {"model.bias", "true"}, {"model.position", "learned"},
-                     {"model.norm", "layernorm"}, {"model.mlp", "gelu"}, {"model.tie_embeddings", "true"}}},
+                     {"model.norm", "layernorm"}, {"model.mlp", "gelu_tanh"}, {"model.tie_embeddings", "true"}}},
       {"gpt2-350m", {{"model.n_layer", "24"}, {"model.n_head", "16"}, {"model.n_embd", "1024"},
                      {"model.block_size", "1024"}, {"model.bias", "true"}, {"model.position", "learned"},
-                     {"model.norm", "layernorm"}, {"model.mlp", "gelu"}, {"model.tie_embeddings", "true"}}},
+                     {"model.norm", "layernorm"}, {"model.mlp", "gelu_tanh"}, {"model.tie_embeddings", "true"}}},
       // A small Llama for experiments: GQA with two query heads per key/value head.
       {"llama-tiny", {{"model.n_layer", "8"}, {"model.n_head", "8"}, {"model.n_kv_head", "4"},
                       {"model.n_embd", "512"}, {"model.block_size", "1024"}, {"model.bias", "false"},

@@ -42,6 +42,7 @@ struct ModelSection {
   std::string norm = "layernorm";
   double norm_eps = 1e-5;
   std::string mlp = "gelu";
+  std::string init_from;  // directory with model.safetensors
 };
 
 struct OptimSection {

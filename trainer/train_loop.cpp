@@ -10,6 +10,7 @@
 #include <torch/nn/utils/clip_grad.h>
 
 #include "data/batch_sampler.h"
+#include "models/safetensors.h"
 #include "trainer/checkpoint.h"
 #include "trainer/config_loader.h"
 #include "trainer/evaluate.h"
@@ -114,6 +115,11 @@ TrainSummary train(const RunConfig& config) {
   models::GPT model(gpt_config(config.model, data.tokenizer->vocab_size()));
   model->to(device);
   auto optimizer = make_adamw(*model, config.optim);
+  if (checkpoints.empty() && !config.model.init_from.empty()) {
+    const std::string weights = config.model.init_from + "/model.safetensors";
+    models::load_module_state(*model, models::load_safetensors(weights), weights);
+    std::printf("initialised from %s\n", weights.c_str());
+  }
   TrainingState state = restore_newest(checkpoints, model, *optimizer);
   data::ShuffledBatchSampler sampler(data.train->size(), config.train.batch_size,
                                      static_cast<uint64_t>(config.run.seed), state.cursor);

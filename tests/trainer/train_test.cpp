@@ -79,6 +79,16 @@ TEST(Train, LossFallsAndTheCheckpointEvaluatesToTheSameLoss) {
   // The run directory holds the resolved config, which reads back to the same.
   const auto resolved = trainer::load_config(config.run.dir + "/config.yaml").config;
   EXPECT_EQ(trainer::to_yaml(resolved), trainer::to_yaml(config));
+
+  // A new run initialised from the checkpoint starts where this one ended.
+  auto from_checkpoint = config;
+  from_checkpoint.run.dir = dir.path("from_checkpoint");
+  from_checkpoint.model.init_from = summary.checkpoint;
+  from_checkpoint.train.max_steps = 1;
+  from_checkpoint.schedule.warmup_steps = 0;
+  trainer::train(from_checkpoint);
+  const double start_loss = read_metrics(from_checkpoint.run.dir + "/metrics.jsonl").front().at("loss").get<double>();
+  EXPECT_LT(start_loss, summary.final_val_loss + 0.3);
 }
 
 TEST(Train, GradientAccumulationMatchesOneLargeBatch) {

@@ -11,6 +11,8 @@ using Args = std::vector<std::string>;
 int train_command(const Args& args);
 int eval_command(const Args& args);
 int generate_command(const Args& args);
+int import_hf_command(const Args& args);
+int export_hf_command(const Args& args);
 int validate_command(const Args& args);
 int print_config_command(const Args& args);
 

@@ -20,6 +20,8 @@ const Command kCommands[] = {
     {"train", anvil::cli::train_command, "train a model from a config"},
     {"eval", anvil::cli::eval_command, "evaluate a checkpoint: validation loss and perplexity"},
     {"generate", anvil::cli::generate_command, "continue a prompt with a checkpoint (KV cache, top-k, top-p)"},
+    {"import-hf", anvil::cli::import_hf_command, "convert a Hugging Face GPT-2 or Llama checkpoint to anvil"},
+    {"export-hf", anvil::cli::export_hf_command, "write a checkpoint in the Hugging Face layout"},
     {"validate", anvil::cli::validate_command, "check a config fully without training"},
     {"print-config", anvil::cli::print_config_command, "print the resolved config as YAML"},
 };

@@ -1,0 +1,25 @@
+#include <cstdio>
+#include <filesystem>
+
+#include "tools/anvil/commands.h"
+#include "trainer/config_loader.h"
+#include "trainer/hf_interop.h"
+
+namespace anvil::cli {
+
+int export_hf_command(const Args& args) {
+  if (args.size() != 2 || args[0] == "--help" || args[0] == "-h") {
+    std::printf(
+        "usage: anvil export-hf CHECKPOINT OUT_DIR\n\n"
+        "Writes OUT_DIR/config.json and OUT_DIR/model.safetensors in the Hugging Face layout\n"
+        "(GPT2LMHeadModel or LlamaForCausalLM) from a checkpoint directory (or import-hf output).\n");
+    return args.size() == 2 ? 0 : 2;
+  }
+  const std::filesystem::path checkpoint = args[0];
+  const auto config = trainer::load_config((checkpoint / "config.yaml").string()).config;
+  trainer::export_hf(config.model, models::load_safetensors((checkpoint / "model.safetensors").string()), args[1]);
+  std::printf("exported %s -> %s\n", args[0].c_str(), args[1].c_str());
+  return 0;
+}
+
+}  // namespace anvil::cli

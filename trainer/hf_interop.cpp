@@ -1,0 +1,238 @@
+#include "trainer/hf_interop.h"
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+
+namespace anvil::trainer {
+namespace fs = std::filesystem;
+namespace {
+
+using nlohmann::json;
+
+json read_json(const fs::path& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot open '" + path.string() + "'");
+  try {
+    return json::parse(in);
+  } catch (const json::exception& e) {
+    throw std::runtime_error("'" + path.string() + "' is not JSON: " + e.what());
+  }
+}
+
+models::TensorMap read_weights(const fs::path& dir) {
+  if (fs::exists(dir / "model.safetensors")) return models::load_safetensors((dir / "model.safetensors").string());
+  const fs::path index = dir / "model.safetensors.index.json";
+  if (!fs::exists(index)) throw std::runtime_error("'" + dir.string() + "' has no model.safetensors");
+  models::TensorMap all;
+  std::set<std::string> shards;
+  for (const auto& [name, file] : read_json(index).at("weight_map").items()) shards.insert(file.get<std::string>());
+  for (const auto& shard : shards) all.merge(models::load_safetensors((dir / shard).string()));
+  return all;
+}
+
+// Takes `name` out of `hf`, naming the file's directory when it is missing.
+torch::Tensor take(models::TensorMap& hf, const std::string& name, const std::string& dir) {
+  const auto it = hf.find(name);
+  if (it == hf.end()) throw std::runtime_error("'" + dir + "': tensor '" + name + "' is missing");
+  auto tensor = it->second.to(torch::kFloat);
+  hf.erase(it);
+  return tensor;
+}
+
+std::string layer(int64_t i) { return "blocks." + std::to_string(i) + "."; }
+
+ImportedModel import_gpt2(const json& c, models::TensorMap hf, const std::string& dir) {
+  ImportedModel out{"gpt2", {}, {}};
+  auto& m = out.model;
+  m.n_layer = c.at("n_layer");
+  m.n_head = c.at("n_head");
+  m.n_embd = c.at("n_embd");
+  m.block_size = c.at("n_positions");
+  if (c.contains("n_inner") && !c["n_inner"].is_null()) m.ffn_hidden = c["n_inner"];
+  m.norm_eps = c.value("layer_norm_epsilon", 1e-5);
+  const std::string act = c.value("activation_function", "gelu_new");
+  if (act != "gelu_new" && act != "gelu") throw std::runtime_error("'" + dir + "': unsupported activation " + act);
+  m.mlp = act == "gelu" ? "gelu" : "gelu_tanh";
+  m.bias = true;
+  m.tie_embeddings = c.value("tie_word_embeddings", true);
+  m.position = "learned";
+  m.norm = "layernorm";
+  // GPT2LMHeadModel prefixes "transformer."; a bare GPT2Model does not.
+  const std::string p = hf.count("transformer.wte.weight") ? "transformer." : "";
+  auto& s = out.state;
+  s["token_embedding.weight"] = take(hf, p + "wte.weight", dir);
+  s["position_embedding.weight"] = take(hf, p + "wpe.weight", dir);
+  for (int64_t i = 0; i < m.n_layer; ++i) {
+    const std::string h = p + "h." + std::to_string(i) + ".", a = layer(i);
+    for (const auto& [from, to] : {std::pair{"ln_1", "ln_attn"}, {"ln_2", "ln_mlp"}}) {
+      s[a + to + ".weight"] = take(hf, h + from + ".weight", dir);
+      s[a + to + ".bias"] = take(hf, h + from + ".bias", dir);
+    }
+    // GPT-2's Conv1D stores [in, out]; Linear wants [out, in].
+    for (const auto& [from, to] : {std::pair{"attn.c_attn", "attn.qkv"}, {"attn.c_proj", "attn.proj"},
+                                   {"mlp.c_fc", "mlp.fc"}, {"mlp.c_proj", "mlp.proj"}}) {
+      s[a + to + ".weight"] = take(hf, h + from + ".weight", dir).t().contiguous();
+      s[a + to + ".bias"] = take(hf, h + from + ".bias", dir);
+    }
+    hf.erase(h + "attn.bias");  // causal-mask buffers of older checkpoints
+    hf.erase(h + "attn.masked_bias");
+  }
+  s["ln_final.weight"] = take(hf, p + "ln_f.weight", dir);
+  s["ln_final.bias"] = take(hf, p + "ln_f.bias", dir);
+  if (m.tie_embeddings)
+    hf.erase("lm_head.weight");
+  else
+    s["lm_head.weight"] = take(hf, "lm_head.weight", dir);
+  return out;
+}
+
+ImportedModel import_llama(const json& c, models::TensorMap hf, const std::string& dir) {
+  ImportedModel out{"llama", {}, {}};
+  auto& m = out.model;
+  m.n_layer = c.at("num_hidden_layers");
+  m.n_head = c.at("num_attention_heads");
+  m.n_kv_head = c.value("num_key_value_heads", m.n_head);
+  m.n_embd = c.at("hidden_size");
+  m.ffn_hidden = c.at("intermediate_size");
+  m.block_size = c.at("max_position_embeddings");
+  m.norm_eps = c.value("rms_norm_eps", 1e-6);
+  m.rope_theta = c.value("rope_theta", 10000.0);
+  m.tie_embeddings = c.value("tie_word_embeddings", false);
+  m.bias = false;
+  m.position = "rope";
+  m.norm = "rmsnorm";
+  m.mlp = "swiglu";
+  if (c.value("attention_bias", false) || c.value("mlp_bias", false))
+    throw std::runtime_error("'" + dir + "': Llama with attention or MLP biases is not supported");
+  if (c.contains("rope_scaling") && !c["rope_scaling"].is_null())
+    throw std::runtime_error("'" + dir + "': rope_scaling is not supported");
+  if (c.contains("head_dim") && !c["head_dim"].is_null() && c["head_dim"].get<int64_t>() != m.n_embd / m.n_head)
+    throw std::runtime_error("'" + dir + "': head_dim other than hidden_size / num_attention_heads is not supported");
+  auto& s = out.state;
+  s["token_embedding.weight"] = take(hf, "model.embed_tokens.weight", dir);
+  for (int64_t i = 0; i < m.n_layer; ++i) {
+    const std::string h = "model.layers." + std::to_string(i) + ".", a = layer(i);
+    s[a + "ln_attn.weight"] = take(hf, h + "input_layernorm.weight", dir);
+    s[a + "attn.qkv.weight"] = torch::cat({take(hf, h + "self_attn.q_proj.weight", dir),
+                                           take(hf, h + "self_attn.k_proj.weight", dir),
+                                           take(hf, h + "self_attn.v_proj.weight", dir)});
+    s[a + "attn.proj.weight"] = take(hf, h + "self_attn.o_proj.weight", dir);
+    s[a + "ln_mlp.weight"] = take(hf, h + "post_attention_layernorm.weight", dir);
+    s[a + "mlp.gate.weight"] = take(hf, h + "mlp.gate_proj.weight", dir);
+    s[a + "mlp.up.weight"] = take(hf, h + "mlp.up_proj.weight", dir);
+    s[a + "mlp.proj.weight"] = take(hf, h + "mlp.down_proj.weight", dir);
+    hf.erase(h + "self_attn.rotary_emb.inv_freq");
+  }
+  s["ln_final.weight"] = take(hf, "model.norm.weight", dir);
+  if (m.tie_embeddings)
+    hf.erase("lm_head.weight");
+  else
+    s["lm_head.weight"] = take(hf, "lm_head.weight", dir);
+  return out;
+}
+
+bool is_gpt2_style(const ModelSection& m) {
+  return m.norm == "layernorm" && m.mlp != "swiglu" && m.position == "learned" &&
+         (m.n_kv_head == 0 || m.n_kv_head == m.n_head);
+}
+
+bool is_llama_style(const ModelSection& m) {
+  return m.norm == "rmsnorm" && m.mlp == "swiglu" && m.position == "rope" && !m.bias;
+}
+
+// GPT-2 always has biases; a bias-free anvil model exports zeros, which compute the same.
+torch::Tensor bias_or_zeros(const models::TensorMap& s, const std::string& name, int64_t size) {
+  const auto it = s.find(name);
+  return it != s.end() ? it->second : torch::zeros({size});
+}
+
+json export_gpt2(const ModelSection& m, const models::TensorMap& s, int64_t vocab, models::TensorMap& hf) {
+  const int64_t C = m.n_embd;
+  hf["transformer.wte.weight"] = s.at("token_embedding.weight");
+  hf["transformer.wpe.weight"] = s.at("position_embedding.weight");
+  for (int64_t i = 0; i < m.n_layer; ++i) {
+    const std::string h = "transformer.h." + std::to_string(i) + ".", a = layer(i);
+    for (const auto& [to, from] : {std::pair{"ln_1", "ln_attn"}, {"ln_2", "ln_mlp"}}) {
+      hf[h + to + ".weight"] = s.at(a + from + ".weight");
+      hf[h + to + ".bias"] = bias_or_zeros(s, a + from + ".bias", C);
+    }
+    for (const auto& [to, from] : {std::pair{"attn.c_attn", "attn.qkv"}, {"attn.c_proj", "attn.proj"},
+                                   {"mlp.c_fc", "mlp.fc"}, {"mlp.c_proj", "mlp.proj"}}) {
+      const auto& weight = s.at(a + from + ".weight");
+      hf[h + to + ".weight"] = weight.t().contiguous();
+      hf[h + to + ".bias"] = bias_or_zeros(s, a + from + ".bias", weight.size(0));
+    }
+  }
+  hf["transformer.ln_f.weight"] = s.at("ln_final.weight");
+  hf["transformer.ln_f.bias"] = bias_or_zeros(s, "ln_final.bias", C);
+  if (!m.tie_embeddings) hf["lm_head.weight"] = s.at("lm_head.weight");
+  const int64_t hidden = s.at(layer(0) + "mlp.fc.weight").size(0);
+  return {{"architectures", {"GPT2LMHeadModel"}}, {"model_type", "gpt2"}, {"vocab_size", vocab},
+          {"n_positions", m.block_size}, {"n_ctx", m.block_size}, {"n_embd", C}, {"n_layer", m.n_layer},
+          {"n_head", m.n_head}, {"n_inner", hidden},
+          {"activation_function", m.mlp == "gelu" ? "gelu" : "gelu_new"}, {"layer_norm_epsilon", m.norm_eps},
+          {"resid_pdrop", 0.0}, {"embd_pdrop", 0.0}, {"attn_pdrop", 0.0},
+          {"tie_word_embeddings", m.tie_embeddings}, {"torch_dtype", "float32"}};
+}
+
+json export_llama(const ModelSection& m, const models::TensorMap& s, int64_t vocab, models::TensorMap& hf) {
+  const int64_t D = m.n_embd / m.n_head, kv = m.n_kv_head > 0 ? m.n_kv_head : m.n_head;
+  hf["model.embed_tokens.weight"] = s.at("token_embedding.weight");
+  for (int64_t i = 0; i < m.n_layer; ++i) {
+    const std::string h = "model.layers." + std::to_string(i) + ".", a = layer(i);
+    const auto qkv = s.at(a + "attn.qkv.weight").split_with_sizes({m.n_head * D, kv * D, kv * D});
+    hf[h + "input_layernorm.weight"] = s.at(a + "ln_attn.weight");
+    hf[h + "self_attn.q_proj.weight"] = qkv[0].contiguous();
+    hf[h + "self_attn.k_proj.weight"] = qkv[1].contiguous();
+    hf[h + "self_attn.v_proj.weight"] = qkv[2].contiguous();
+    hf[h + "self_attn.o_proj.weight"] = s.at(a + "attn.proj.weight");
+    hf[h + "post_attention_layernorm.weight"] = s.at(a + "ln_mlp.weight");
+    hf[h + "mlp.gate_proj.weight"] = s.at(a + "mlp.gate.weight");
+    hf[h + "mlp.up_proj.weight"] = s.at(a + "mlp.up.weight");
+    hf[h + "mlp.down_proj.weight"] = s.at(a + "mlp.proj.weight");
+  }
+  hf["model.norm.weight"] = s.at("ln_final.weight");
+  if (!m.tie_embeddings) hf["lm_head.weight"] = s.at("lm_head.weight");
+  return {{"architectures", {"LlamaForCausalLM"}}, {"model_type", "llama"}, {"vocab_size", vocab},
+          {"hidden_size", m.n_embd}, {"intermediate_size", s.at(layer(0) + "mlp.gate.weight").size(0)},
+          {"num_hidden_layers", m.n_layer}, {"num_attention_heads", m.n_head}, {"num_key_value_heads", kv},
+          {"head_dim", D}, {"max_position_embeddings", m.block_size}, {"rms_norm_eps", m.norm_eps},
+          {"rope_theta", m.rope_theta}, {"hidden_act", "silu"}, {"attention_bias", false}, {"mlp_bias", false},
+          {"tie_word_embeddings", m.tie_embeddings}, {"torch_dtype", "float32"}};
+}
+
+}  // namespace
+
+ImportedModel import_hf(const std::string& dir) {
+  const json config = read_json(fs::path(dir) / "config.json");
+  const std::string type = config.value("model_type", "");
+  try {
+    auto weights = read_weights(dir);
+    if (type == "gpt2") return import_gpt2(config, std::move(weights), dir);
+    if (type == "llama") return import_llama(config, std::move(weights), dir);
+  } catch (const json::exception& e) {
+    throw std::runtime_error("'" + dir + "/config.json': " + e.what());
+  }
+  throw std::runtime_error("'" + dir + "/config.json': model_type '" + type + "' is not supported (gpt2, llama)");
+}
+
+void export_hf(const ModelSection& m, const models::TensorMap& state, const std::string& dir) {
+  const int64_t vocab = state.at("token_embedding.weight").size(0);
+  models::TensorMap hf;
+  json config;
+  if (is_gpt2_style(m))
+    config = export_gpt2(m, state, vocab, hf);
+  else if (is_llama_style(m))
+    config = export_llama(m, state, vocab, hf);
+  else
+    throw std::runtime_error("this model mixes GPT-2 and Llama features, which no Hugging Face class has");
+  fs::create_directories(dir);
+  std::ofstream(fs::path(dir) / "config.json") << config.dump(2) << "\n";
+  models::save_safetensors((fs::path(dir) / "model.safetensors").string(), hf, {{"format", "pt"}});
+}
+
+}  // namespace anvil::trainer
