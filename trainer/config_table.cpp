@@ -104,6 +104,8 @@ const std::vector<ConfigField>& config_fields() {
       number({FIELD(eval.every), "steps between validation runs (0: only at the end)"}, 0),
       number({FIELD(eval.batches), "validation batches per run (0: the whole validation set)"}, 0),
       number({FIELD(eval.batch_size), "sequences per validation batch (0: train.batch_size)"}, 0),
+      number({FIELD(eval.stride), "anvil eval: slide a window this many tokens at a time (0: tiled blocks)"}, 0),
+      number({FIELD(eval.max_length), "anvil eval: sliding window length (0: model.block_size)"}, 0),
 
       number({FIELD(checkpoint.every), "steps between checkpoints (0: only at the end)"}, 0),
       number({FIELD(checkpoint.keep_last), "checkpoints kept on disk (0: all)"}, 0),

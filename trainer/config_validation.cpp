@@ -46,6 +46,10 @@ void validate_config(const LoadedConfig& loaded) {
               std::to_string(kv_heads) + ")");
   require(c.model.position != "rope" || (c.model.n_embd / c.model.n_head) % 2 == 0, loaded,
           {"model.position", "model.n_embd"}, "rope needs an even head dimension (model.n_embd / model.n_head)");
+  const int64_t window = c.eval.max_length > 0 ? c.eval.max_length : c.model.block_size;
+  require(window <= c.model.block_size, loaded, {"eval.max_length"}, "eval.max_length exceeds model.block_size");
+  require(c.eval.stride <= window, loaded, {"eval.stride", "eval.max_length"},
+          "eval.stride exceeds the window length: tokens between windows would never be scored");
   require(c.schedule.min_lr <= c.optim.lr, loaded, {"schedule.min_lr", "optim.lr"}, "schedule.min_lr must not exceed optim.lr");
   const int64_t decay_steps = c.schedule.decay_steps > 0 ? c.schedule.decay_steps : c.train.max_steps;
   require(c.schedule.type == "constant" || c.schedule.warmup_steps <= decay_steps, loaded, {"schedule.warmup_steps", "schedule.decay_steps", "train.max_steps"},

@@ -5,6 +5,7 @@
 
 #include <torch/csrc/autograd/grad_mode.h>
 
+#include "data/batch.h"
 #include "trainer/loss.h"
 
 namespace anvil::trainer {
@@ -28,6 +29,34 @@ EvalResult evaluate(models::GPT& model, const data::TokenBlocks& blocks, int64_t
   EvalResult result;
   result.tokens = tokens;
   result.loss = loss_sum.item<double>() / static_cast<double>(std::max<int64_t>(1, tokens));
+  result.perplexity = std::exp(result.loss);
+  return result;
+}
+
+EvalResult evaluate_sliding(models::GPT& model, const torch::Tensor& tokens, int64_t max_length, int64_t stride,
+                            c10::Device device) {
+  const bool was_training = model->is_training();
+  model->eval();
+  torch::NoGradGuard no_grad;
+  const int64_t n = tokens.size(0);
+  double loss_sum = 0;
+  int64_t scored = 0, prev_end = 0;
+  for (int64_t begin = 0; prev_end < n; begin += stride) {
+    const int64_t end = std::min(begin + max_length, n);
+    const auto window = tokens.slice(0, begin, end).to(device, torch::kLong);
+    auto targets = window.slice(0, 1).clone();
+    // Target j (token begin + 1 + j) was scored by an earlier window if it lies before prev_end.
+    const int64_t already = std::max<int64_t>(0, prev_end - (begin + 1));
+    targets.slice(0, 0, already).fill_(data::kIgnoreIndex);
+    const auto logits = model->forward(window.slice(0, 0, end - begin - 1).unsqueeze(0));
+    loss_sum += summed_token_loss(logits, targets.unsqueeze(0)).item<double>();
+    scored += count_loss_tokens(targets);
+    prev_end = end;
+  }
+  model->train(was_training);
+  EvalResult result;
+  result.tokens = scored;
+  result.loss = loss_sum / static_cast<double>(std::max<int64_t>(1, scored));
   result.perplexity = std::exp(result.loss);
   return result;
 }

@@ -21,4 +21,11 @@ struct EvalResult {
 EvalResult evaluate(models::GPT& model, const data::TokenBlocks& blocks, int64_t batch_size, int64_t max_batches,
                     c10::Device device);
 
+// Perplexity of a whole stream with a sliding window, as in the Hugging Face
+// perplexity recipe: windows of max_length tokens start every `stride`
+// tokens, and each window scores only the tokens no earlier window scored, so
+// every token is predicted once, with up to max_length - 1 tokens of context.
+EvalResult evaluate_sliding(models::GPT& model, const torch::Tensor& tokens, int64_t max_length, int64_t stride,
+                            c10::Device device);
+
 }  // namespace anvil::trainer

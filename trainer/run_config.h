@@ -74,6 +74,8 @@ struct EvalSection {
   int64_t every = 250;  // 0: only at the end
   int64_t batches = 0;  // 0: the whole validation set
   int64_t batch_size = 0;  // 0: train.batch_size
+  int64_t stride = 0;      // anvil eval: > 0 scores the stream with a sliding window
+  int64_t max_length = 0;  // sliding window length; 0: model.block_size
 };
 
 struct CheckpointSection {

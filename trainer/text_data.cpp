@@ -50,7 +50,7 @@ TextData load_text_data(const RunConfig& config, std::unique_ptr<data::Tokenizer
   }
 
   const int64_t T = config.model.block_size;
-  TextData out{std::move(tokenizer), std::nullopt, std::nullopt,
+  TextData out{std::move(tokenizer), std::nullopt, std::nullopt, val_tokens,
                static_cast<double>(val_bytes) / static_cast<double>(val_tokens.size(0))};
   out.train.emplace(make_blocks(train_tokens, T, config.data.stride, "training data '" + config.data.train + "'"));
   // Validation always tiles the text, so each token is scored once.

@@ -14,6 +14,7 @@ struct TextData {
   std::unique_ptr<data::Tokenizer> tokenizer;
   std::optional<data::TokenBlocks> train;
   std::optional<data::TokenBlocks> val;
+  torch::Tensor val_tokens;  // the whole validation stream, for sliding-window evaluation
   double val_bytes_per_token = 1.0;  // UTF-8 bytes of validation text per token, for bits per byte
 };
 

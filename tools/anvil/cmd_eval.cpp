@@ -31,7 +31,11 @@ int eval_command(const Args& args) {
   const auto data = trainer::load_text_data(config, std::move(ckpt.tokenizer));
   const int64_t batch = config.eval.batch_size > 0 ? config.eval.batch_size : config.train.batch_size;
   const auto device = ckpt.model->parameters().front().device();
-  const auto result = trainer::evaluate(ckpt.model, *data.val, batch, config.eval.batches, device);
+  const int64_t window = config.eval.max_length > 0 ? config.eval.max_length : config.model.block_size;
+  const auto result =
+      config.eval.stride > 0
+          ? trainer::evaluate_sliding(ckpt.model, data.val_tokens, window, config.eval.stride, device)
+          : trainer::evaluate(ckpt.model, *data.val, batch, config.eval.batches, device);
   const double bpb = result.bits_per_byte(data.val_bytes_per_token);
   if (json)
     std::printf("%s\n", nlohmann::json({{"checkpoint", ckpt.path},
