@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <limits>
 #include <filesystem>
 #include <fstream>
 #include <vector>
@@ -75,9 +76,10 @@ std::string save_checkpoint(const std::string& run_dir, const CheckpointContents
 
   models::save_safetensors((tmp_dir / "model.safetensors").string(), models::module_state(*c.model));
   torch::save(c.optimizer, (tmp_dir / "optimizer.pt").string());
-  const nlohmann::json state = {{"step", c.state.step},
-                                {"tokens_seen", c.state.tokens_seen},
-                                {"sampler", {{"epoch", c.state.cursor.epoch}, {"position", c.state.cursor.position}}}};
+  nlohmann::json state = {{"step", c.state.step},
+                          {"tokens_seen", c.state.tokens_seen},
+                          {"sampler", {{"epoch", c.state.cursor.epoch}, {"position", c.state.cursor.position}}}};
+  if (c.state.val_loss) state["val_loss"] = *c.state.val_loss;
   write_file(tmp_dir / "trainer_state.json", state.dump(2) + "\n");
   write_file(tmp_dir / "config.yaml", c.config_yaml);
   c.tokenizer.save((tmp_dir / data::tokenizer_file_name(c.tokenizer.type())).string());
@@ -98,10 +100,21 @@ std::string latest_checkpoint(const std::string& run_dir) {
   return all.empty() ? "" : all.back();
 }
 
-void prune_checkpoints(const std::string& run_dir, int64_t keep_last) {
+void prune_checkpoints(const std::string& run_dir, int64_t keep_last, bool keep_best) {
   if (keep_last <= 0) return;
   const auto all = complete_checkpoints(run_dir);
-  for (size_t i = 0; i + static_cast<size_t>(keep_last) < all.size(); ++i) fs::remove_all(all[i]);
+  std::string best;
+  double best_loss = std::numeric_limits<double>::infinity();
+  for (const auto& dir : all) {
+    std::ifstream in(fs::path(dir) / "trainer_state.json");
+    const auto json = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+    if (keep_best && json.is_object() && json.contains("val_loss") && json["val_loss"].get<double>() < best_loss) {
+      best_loss = json["val_loss"].get<double>();
+      best = dir;
+    }
+  }
+  for (size_t i = 0; i + static_cast<size_t>(keep_last) < all.size(); ++i)
+    if (all[i] != best) fs::remove_all(all[i]);
 }
 
 void load_model_weights(const std::string& checkpoint_dir, models::GPT& model) {
@@ -131,6 +144,7 @@ TrainingState load_training_state(const std::string& checkpoint_dir, torch::opti
     state.tokens_seen = json.at("tokens_seen").get<int64_t>();
     state.cursor.epoch = json.at("sampler").at("epoch").get<int64_t>();
     state.cursor.position = json.at("sampler").at("position").get<int64_t>();
+    if (json.contains("val_loss")) state.val_loss = json["val_loss"].get<double>();
     return state;
   } catch (const nlohmann::json::exception& e) {
     throw std::runtime_error("'" + path.string() + "' is not a valid training state: " + e.what());

@@ -4,6 +4,7 @@
 // tokenizer, plus a COMPLETE marker. It is written under a temporary name and
 // renamed into place once everything is on disk, so a run killed mid-write
 // never leaves a directory that looks complete but is not.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,7 @@ struct TrainingState {
   int64_t step = 0;  // optimizer steps completed
   int64_t tokens_seen = 0;
   data::SamplerCursor cursor;  // where the training batches continue
+  std::optional<double> val_loss;  // measured at this step, if validation ran
 };
 
 struct CheckpointContents {
@@ -39,8 +41,9 @@ std::vector<std::string> complete_checkpoints(const std::string& run_dir);
 std::string latest_checkpoint(const std::string& run_dir);
 // Removes what a run killed mid-write left behind (.tmp-step_* directories).
 void remove_partial_checkpoints(const std::string& run_dir);
-// Deletes all but the newest `keep_last` complete checkpoints (0 keeps all).
-void prune_checkpoints(const std::string& run_dir, int64_t keep_last);
+// Deletes all but the newest `keep_last` complete checkpoints (0 keeps all)
+// and, with keep_best, the one with the lowest validation loss.
+void prune_checkpoints(const std::string& run_dir, int64_t keep_last, bool keep_best = false);
 
 void load_model_weights(const std::string& checkpoint_dir, models::GPT& model);
 TrainingState load_training_state(const std::string& checkpoint_dir, torch::optim::Optimizer& optimizer);

@@ -109,6 +109,8 @@ const std::vector<ConfigField>& config_fields() {
 
       number({FIELD(checkpoint.every), "steps between checkpoints (0: only at the end)"}, 0),
       number({FIELD(checkpoint.keep_last), "checkpoints kept on disk (0: all)"}, 0),
+      one_of({FIELD(checkpoint.keep_best), "val_loss: also keep the checkpoint with the lowest validation loss"},
+             {"", "val_loss"}),
 
       {FIELD(generate.prompt), "anvil generate: the text to continue"},
       number({FIELD(generate.max_new_tokens), "anvil generate: tokens to sample"}, 1),

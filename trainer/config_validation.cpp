@@ -50,6 +50,10 @@ void validate_config(const LoadedConfig& loaded) {
   require(window <= c.model.block_size, loaded, {"eval.max_length"}, "eval.max_length exceeds model.block_size");
   require(c.eval.stride <= window, loaded, {"eval.stride", "eval.max_length"},
           "eval.stride exceeds the window length: tokens between windows would never be scored");
+  require(c.checkpoint.keep_best.empty() ||
+              (c.eval.every > 0 && c.checkpoint.every > 0 && c.checkpoint.every % c.eval.every == 0),
+          loaded, {"checkpoint.keep_best", "checkpoint.every", "eval.every"},
+          "checkpoint.keep_best needs validation at every checkpoint: checkpoint.every a multiple of eval.every");
   require(c.schedule.min_lr <= c.optim.lr, loaded, {"schedule.min_lr", "optim.lr"}, "schedule.min_lr must not exceed optim.lr");
   const int64_t decay_steps = c.schedule.decay_steps > 0 ? c.schedule.decay_steps : c.train.max_steps;
   require(c.schedule.type == "constant" || c.schedule.warmup_steps <= decay_steps, loaded, {"schedule.warmup_steps", "schedule.decay_steps", "train.max_steps"},

@@ -81,6 +81,7 @@ struct EvalSection {
 struct CheckpointSection {
   int64_t every = 0;  // 0: only at the end
   int64_t keep_last = 0;  // 0: keep all
+  std::string keep_best;  // "val_loss": also keep the checkpoint with the lowest validation loss
 };
 
 struct GenerateSection {

@@ -148,6 +148,7 @@ TrainSummary train(const RunConfig& config) {
     ++state.step;
     state.tokens_seen += tokens_per_step;
     state.cursor = sampler.cursor();
+    state.val_loss.reset();
 
     const bool last = state.step == t.max_steps;
     if (state.step % t.log_every == 0 || last) {
@@ -172,11 +173,12 @@ TrainSummary train(const RunConfig& config) {
       std::fflush(stdout);
       metrics.write(state.step, {{"val_loss", val.loss}, {"val_ppl", val.perplexity}, {"val_bpb", bpb}});
       summary.final_val_loss = val.loss;
+      state.val_loss = val.loss;
     }
     if ((config.checkpoint.every > 0 && state.step % config.checkpoint.every == 0) || last) {
       summary.checkpoint =
           save_checkpoint(config.run.dir, {state, model, *optimizer, config_yaml, *data.tokenizer});
-      prune_checkpoints(config.run.dir, config.checkpoint.keep_last);
+      prune_checkpoints(config.run.dir, config.checkpoint.keep_last, config.checkpoint.keep_best == "val_loss");
       std::printf("checkpoint %s\n", summary.checkpoint.c_str());
     }
   }

@@ -27,9 +27,10 @@ struct Fixture {
     model->forward(torch::randint(11, {2, 8})).square().mean().backward();
     optimizer->step();
   }
-  std::string save(const std::string& run_dir, int64_t step_number) {
+  std::string save(const std::string& run_dir, int64_t step_number, std::optional<double> val_loss = {}) {
     trainer::TrainingState state;
     state.step = step_number;
+    state.val_loss = val_loss;
     state.tokens_seen = step_number * 16;
     state.cursor = {2, 40};
     return trainer::save_checkpoint(run_dir, {state, model, *optimizer, config_yaml, tokenizer});
@@ -97,4 +98,19 @@ TEST(Checkpoint, MismatchedModelShapeIsAClearError) {
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("does the config's model section match"), std::string::npos) << e.what();
   }
+}
+
+TEST(Checkpoint, KeepBestKeepsTheLowestValidationLossBesidesTheNewest) {
+  test_support::TempDir dir;
+  Fixture f;
+  f.save(dir.path(), 100, 2.0);
+  f.save(dir.path(), 200, 1.5);
+  f.save(dir.path(), 300, 1.8);
+  f.save(dir.path(), 400);  // no validation at this step
+  trainer::prune_checkpoints(dir.path(), 1, /*keep_best=*/true);
+  const auto kept = trainer::complete_checkpoints(dir.path());
+  ASSERT_EQ(kept.size(), 2u);
+  EXPECT_EQ(fs::path(kept[0]).filename(), "step_00000200");
+  EXPECT_EQ(fs::path(kept[1]).filename(), "step_00000400");
+  EXPECT_EQ(trainer::load_training_state(kept[0], *f.optimizer).val_loss, 1.5);
 }
