@@ -59,7 +59,8 @@ TEST_P(GreedyGeneration, WithAndWithoutCacheGiveTheSameTokens) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Positions, GreedyGeneration,
-                         ::testing::Values(PositionEncoding::kLearned, PositionEncoding::kSinusoidal));
+                         ::testing::Values(PositionEncoding::kLearned, PositionEncoding::kSinusoidal,
+                                           PositionEncoding::kRotary));
 
 TEST(Sampling, SeedMakesSamplingRepeatable) {
   auto model = random_model();
