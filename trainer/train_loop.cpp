@@ -91,6 +91,44 @@ TrainingState restore_newest(const std::vector<std::string>& checkpoints, models
   return {};
 }
 
+// Creates the run directory, writes the resolved config into it and returns
+// the complete checkpoints a resumed run may continue from.
+std::vector<std::string> open_run_directory(const RunConfig& config, const std::string& config_yaml) {
+  fs::create_directories(config.run.dir);
+  remove_partial_checkpoints(config.run.dir);
+  const auto checkpoints = complete_checkpoints(config.run.dir);
+  if (config.run.resume == "never" && !checkpoints.empty())
+    throw std::runtime_error("run.dir '" + config.run.dir +
+                             "' already holds checkpoints and run.resume is never: choose another run.dir");
+  std::ofstream(fs::path(config.run.dir) / "config.yaml") << config_yaml;
+  return checkpoints;
+}
+
+// Every `every` steps (0: never) and at the last step.
+bool due(int64_t step, int64_t every, bool last) { return last || (every > 0 && step % every == 0); }
+
+// Throughput over the steps since the last log line, and the ETA from all
+// steps this process has run (evaluation and checkpoint time excluded).
+struct Progress {
+  double train_seconds = 0, interval_seconds = 0;
+  int64_t interval_tokens = 0, steps = 0;
+
+  void add_step(double seconds, int64_t tokens) {
+    train_seconds += seconds;
+    interval_seconds += seconds;
+    interval_tokens += tokens;
+    ++steps;
+  }
+  double tokens_per_second() const { return static_cast<double>(interval_tokens) / interval_seconds; }
+  double eta(int64_t steps_left) const {
+    return train_seconds / static_cast<double>(steps) * static_cast<double>(steps_left);
+  }
+  void start_interval() {
+    interval_seconds = 0;
+    interval_tokens = 0;
+  }
+};
+
 }  // namespace
 
 TrainSummary train(const RunConfig& config) {
@@ -98,14 +136,8 @@ TrainSummary train(const RunConfig& config) {
   configure_threads(config.run.threads);
   const auto device = select_device(config.run.device);
   const fs::path run_dir = config.run.dir;
-  fs::create_directories(run_dir);
-  remove_partial_checkpoints(config.run.dir);
-  const auto checkpoints = complete_checkpoints(config.run.dir);
-  if (config.run.resume == "never" && !checkpoints.empty())
-    throw std::runtime_error("run.dir '" + config.run.dir +
-                             "' already holds checkpoints and run.resume is never: choose another run.dir");
   const std::string config_yaml = to_yaml(config);
-  std::ofstream(run_dir / "config.yaml") << config_yaml;
+  const auto checkpoints = open_run_directory(config, config_yaml);
 
   // A resumed run encodes with the tokenizer its checkpoints were trained with.
   TextData data = load_text_data(
@@ -131,8 +163,7 @@ TrainSummary train(const RunConfig& config) {
   const int64_t tokens_per_step = t.batch_size * t.grad_accum * config.model.block_size;
   const int64_t first_step = state.step;
   TrainSummary summary;
-  double train_seconds = 0, interval_seconds = 0;
-  int64_t interval_tokens = 0;
+  Progress progress;
   while (state.step < t.max_steps) {
     const double lr = learning_rate(config.schedule, config.optim.lr, state.step, t.max_steps);
     set_learning_rate(*optimizer, lr);
@@ -141,31 +172,24 @@ TrainSummary train(const RunConfig& config) {
     torch::manual_seed(static_cast<uint64_t>(config.run.seed) + static_cast<uint64_t>(state.step) + 1);
     const auto step_start = Clock::now();
     const StepResult result = optimizer_step(model, *optimizer, *data.train, sampler, config, device);
-    const double step_seconds = seconds_since(step_start);
-    train_seconds += step_seconds;
-    interval_seconds += step_seconds;
-    interval_tokens += tokens_per_step;
+    progress.add_step(seconds_since(step_start), tokens_per_step);
     ++state.step;
     state.tokens_seen += tokens_per_step;
     state.cursor = sampler.cursor();
     state.val_loss.reset();
 
     const bool last = state.step == t.max_steps;
-    if (state.step % t.log_every == 0 || last) {
-      const double tokens_per_second = static_cast<double>(interval_tokens) / interval_seconds;
-      const double eta = train_seconds / static_cast<double>(state.step - first_step) *
-                         static_cast<double>(t.max_steps - state.step);
+    if (due(state.step, t.log_every, last)) {
       std::printf("step %6lld/%lld | loss %.4f | lr %.2e | grad %.3f | %.1fk tok/s | eta %s\n",
                   (long long)state.step, (long long)t.max_steps, result.loss, lr, result.grad_norm,
-                  tokens_per_second / 1e3, format_duration(eta).c_str());
+                  progress.tokens_per_second() / 1e3, format_duration(progress.eta(t.max_steps - state.step)).c_str());
       std::fflush(stdout);
       metrics.write(state.step, {{"loss", result.loss}, {"lr", lr}, {"grad_norm", result.grad_norm},
-                                 {"tokens_per_sec", tokens_per_second}, {"tokens_seen", double(state.tokens_seen)},
-                                 {"elapsed_s", seconds_since(start)}});
-      interval_seconds = 0;
-      interval_tokens = 0;
+                                 {"tokens_per_sec", progress.tokens_per_second()},
+                                 {"tokens_seen", double(state.tokens_seen)}, {"elapsed_s", seconds_since(start)}});
+      progress.start_interval();
     }
-    if ((config.eval.every > 0 && state.step % config.eval.every == 0) || last) {
+    if (due(state.step, config.eval.every, last)) {
       const EvalResult val = evaluate(model, *data.val, eval_batch, config.eval.batches, device);
       const double bpb = val.bits_per_byte(data.val_bytes_per_token);
       std::printf("eval step %lld | val loss %.4f | val ppl %.3f | val bpb %.4f\n", (long long)state.step, val.loss,
@@ -175,7 +199,7 @@ TrainSummary train(const RunConfig& config) {
       summary.final_val_loss = val.loss;
       state.val_loss = val.loss;
     }
-    if ((config.checkpoint.every > 0 && state.step % config.checkpoint.every == 0) || last) {
+    if (due(state.step, config.checkpoint.every, last)) {
       summary.checkpoint =
           save_checkpoint(config.run.dir, {state, model, *optimizer, config_yaml, *data.tokenizer});
       prune_checkpoints(config.run.dir, config.checkpoint.keep_last, config.checkpoint.keep_best == "val_loss");
