@@ -105,12 +105,14 @@ void prune_checkpoints(const std::string& run_dir, int64_t keep_last, bool keep_
   const auto all = complete_checkpoints(run_dir);
   std::string best;
   double best_loss = std::numeric_limits<double>::infinity();
-  for (const auto& dir : all) {
-    std::ifstream in(fs::path(dir) / "trainer_state.json");
-    const auto json = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-    if (keep_best && json.is_object() && json.contains("val_loss") && json["val_loss"].get<double>() < best_loss) {
-      best_loss = json["val_loss"].get<double>();
-      best = dir;
+  if (keep_best) {
+    for (const auto& dir : all) {
+      std::ifstream in(fs::path(dir) / "trainer_state.json");
+      const auto json = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+      if (json.is_object() && json.contains("val_loss") && json["val_loss"].get<double>() < best_loss) {
+        best_loss = json["val_loss"].get<double>();
+        best = dir;
+      }
     }
   }
   for (size_t i = 0; i + static_cast<size_t>(keep_last) < all.size(); ++i)

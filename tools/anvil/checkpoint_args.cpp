@@ -8,7 +8,7 @@
 
 namespace anvil::cli {
 
-LoadedCheckpoint load_checkpoint_args(Args args) {
+LoadedCheckpoint load_checkpoint_args(const Args& args) {
   LoadedCheckpoint out;
   Args config_args;
   for (const auto& a : args) {

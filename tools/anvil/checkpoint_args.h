@@ -18,7 +18,8 @@ struct LoadedCheckpoint {
   models::GPT model{nullptr};
 };
 
-// `flags` not of the form checkpoint=PATH are left in args for the caller.
-LoadedCheckpoint load_checkpoint_args(Args args);
+// args: CONFIG, then any mix of checkpoint=PATH and key.path=value overrides.
+// Without checkpoint=PATH, the newest complete checkpoint in run.dir is used.
+LoadedCheckpoint load_checkpoint_args(const Args& args);
 
 }  // namespace anvil::cli
