@@ -10,6 +10,10 @@ constexpr int64_t kIgnoreIndex = -100;
 struct Batch {
   torch::Tensor inputs;
   torch::Tensor targets;
+  // Document-masked packing only: int64 [B, T], which document of its row
+  // each token belongs to (0, 1, ...). Tokens attend only within their
+  // document, and positions restart at each one. Undefined: one stream.
+  torch::Tensor segments;
 };
 
 }  // namespace anvil::data

@@ -77,6 +77,12 @@ std::string CharTokenizer::decode(const std::vector<int32_t>& ids) const {
   return text;
 }
 
+uint64_t CharTokenizer::fingerprint() const {
+  std::string all;
+  for (const auto& c : chars_) all += c;
+  return fnv1a_64(all);
+}
+
 void CharTokenizer::save(const std::string& path) const {
   std::ofstream out(path);
   out << nlohmann::json{{"type", "char"}, {"vocab", chars_}}.dump() << '\n';

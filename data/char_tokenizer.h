@@ -20,6 +20,7 @@ class CharTokenizer final : public Tokenizer {
   std::string decode(const std::vector<int32_t>& ids) const override;
   int64_t vocab_size() const override { return static_cast<int64_t>(chars_.size()); }
   std::string type() const override { return "char"; }
+  uint64_t fingerprint() const override;
   void save(const std::string& path) const override;
 
  private:

@@ -33,6 +33,10 @@ std::string SentencePieceTokenizer::decode(const std::vector<int32_t>& ids) cons
 
 int64_t SentencePieceTokenizer::vocab_size() const { return processor_->GetPieceSize(); }
 
+int32_t SentencePieceTokenizer::eos_id() const { return processor_->eos_id(); }
+
+uint64_t SentencePieceTokenizer::fingerprint() const { return fnv1a_64(processor_->serialized_model_proto()); }
+
 void SentencePieceTokenizer::save(const std::string& path) const {
   std::ofstream out(path, std::ios::binary);
   out << processor_->serialized_model_proto();

@@ -21,11 +21,11 @@ TokenBlocks::TokenBlocks(const torch::Tensor& tokens, int64_t block_size, int64_
 
 Batch TokenBlocks::gather(const std::vector<int64_t>& block_ids) const {
   const auto index = torch::tensor(block_ids, torch::kLong);
-  return {inputs_.index_select(0, index), targets_.index_select(0, index)};
+  return {inputs_.index_select(0, index), targets_.index_select(0, index), {}};
 }
 
 Batch TokenBlocks::range(int64_t first, int64_t count) const {
-  return {inputs_.narrow(0, first, count), targets_.narrow(0, first, count)};
+  return {inputs_.narrow(0, first, count), targets_.narrow(0, first, count), {}};
 }
 
 std::pair<torch::Tensor, torch::Tensor> split_tokens(const torch::Tensor& tokens, double val_fraction) {

@@ -6,21 +6,20 @@
 // views of the stream, so overlap costs no memory.
 #include <vector>
 
-#include "data/batch.h"
+#include "data/block_dataset.h"
 
 namespace anvil::data {
 
-class TokenBlocks {
+class TokenBlocks final : public BlockDataset {
  public:
   // `tokens`: 1-D integer tensor; needs at least block_size + 1 tokens.
   // stride 0 means stride = block_size.
   TokenBlocks(const torch::Tensor& tokens, int64_t block_size, int64_t stride = 0);
 
-  int64_t size() const { return inputs_.size(0); }
-  int64_t block_size() const { return inputs_.size(1); }
-  Batch gather(const std::vector<int64_t>& block_ids) const;
-  // Blocks [first, first + count) in order, for evaluation.
-  Batch range(int64_t first, int64_t count) const;
+  int64_t size() const override { return inputs_.size(0); }
+  int64_t block_size() const override { return inputs_.size(1); }
+  Batch gather(const std::vector<int64_t>& block_ids) const override;
+  Batch range(int64_t first, int64_t count) const override;
 
  private:
   torch::Tensor inputs_;   // [num_blocks, T] view of the stream

@@ -13,6 +13,15 @@ std::string tokenizer_file_name(const std::string& type) {
   throw std::invalid_argument("unknown tokenizer type '" + type + "': expected char or sentencepiece");
 }
 
+uint64_t fnv1a_64(std::string_view bytes) {
+  uint64_t hash = 0xcbf29ce484222325ULL;
+  for (const char c : bytes) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 0x100000001b3ULL;
+  }
+  return hash;
+}
+
 std::unique_ptr<Tokenizer> load_tokenizer(const std::string& type, const std::string& path) {
   if (type == "char") return std::make_unique<CharTokenizer>(CharTokenizer::load(path));
   if (type == "sentencepiece") return std::make_unique<SentencePieceTokenizer>(path);

@@ -21,11 +21,15 @@ torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor& x, const Att
   auto q = heads.narrow(1, 0, n_head);
   auto k = heads.narrow(1, n_head, n_kv_head);
   auto v = heads.narrow(1, n_head + n_kv_head, n_kv_head);
-  if (ctx.rotary) {
+  if (ctx.rotary && ctx.positions) {
+    q = apply_rotary(q, *ctx.rotary, *ctx.positions);
+    k = apply_rotary(k, *ctx.rotary, *ctx.positions);
+  } else if (ctx.rotary) {
     q = apply_rotary(q, *ctx.rotary, ctx.past);
     k = apply_rotary(k, *ctx.rotary, ctx.past);
   }
   std::optional<torch::Tensor> mask;
+  if (ctx.mask) mask = *ctx.mask;
   if (ctx.keys) {
     ctx.keys->narrow(2, ctx.past, T).copy_(k);
     ctx.values->narrow(2, ctx.past, T).copy_(v);
@@ -40,7 +44,7 @@ torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor& x, const Att
     k = k.repeat_interleave(n_head / n_kv_head, 1);
     v = v.repeat_interleave(n_head / n_kv_head, 1);
   }
-  auto y = at::scaled_dot_product_attention(q, k, v, mask, is_training() ? dropout : 0.0, /*is_causal=*/ctx.past == 0);
+  auto y = at::scaled_dot_product_attention(q, k, v, mask, is_training() ? dropout : 0.0, /*is_causal=*/ctx.past == 0 && !mask);
   return resid_dropout(proj(y.transpose(1, 2).contiguous().view({B, T, C})));
 }
 

@@ -8,13 +8,16 @@
 
 namespace anvil::models {
 
-// What one layer's attention needs besides its input: rotary tables, and the
-// layer's KV cache with the number of positions already in it.
+// What one layer's attention needs besides its input: rotary tables, the
+// layer's KV cache with the number of positions already in it, and for packed
+// documents each token's position and which tokens it may attend to.
 struct AttentionContext {
   const RotaryTables* rotary = nullptr;
   torch::Tensor* keys = nullptr;    // [B, kv_heads, capacity, head_dim]
   torch::Tensor* values = nullptr;
   int64_t past = 0;
+  const torch::Tensor* positions = nullptr;  // int64 [B, T]; null: past + t
+  const torch::Tensor* mask = nullptr;       // bool [B, 1, T, T], true where attention is allowed; null: causal
 };
 
 // Multi-head self-attention where position t sees positions <= t, through

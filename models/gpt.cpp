@@ -17,6 +17,23 @@ bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
+// Each token's offset from the first token of its segment: [B, T] int64.
+torch::Tensor positions_within_segments(const torch::Tensor& segments) {
+  const int64_t T = segments.size(1);
+  const auto t = torch::arange(T, segments.options()).expand_as(segments);
+  const auto starts = segments.narrow(1, 1, T - 1) != segments.narrow(1, 0, T - 1);
+  auto start_index = torch::zeros_like(segments);
+  start_index.narrow(1, 1, T - 1).copy_(t.narrow(1, 1, T - 1) * starts);
+  return t - std::get<0>(start_index.cummax(1));
+}
+
+// Block-diagonal causal mask [B, 1, T, T]: query i may see key j <= i of its own segment.
+torch::Tensor segment_causal_mask(const torch::Tensor& segments) {
+  const int64_t T = segments.size(1);
+  const auto same = segments.unsqueeze(2) == segments.unsqueeze(1);
+  return (same & torch::ones({T, T}, same.options()).tril()).unsqueeze(1);
+}
+
 }  // namespace
 
 GPTImpl::GPTImpl(const GPTConfig& c) : config(c) {
@@ -62,14 +79,21 @@ void GPTImpl::init_weights() {
   }
 }
 
-torch::Tensor GPTImpl::forward(const torch::Tensor& tokens, KVCache* cache) {
+torch::Tensor GPTImpl::forward(const torch::Tensor& tokens, KVCache* cache, const torch::Tensor& segments) {
   const int64_t T = tokens.size(1), past = cache ? cache->length : 0;
   if (past + T > config.block_size)
     throw std::invalid_argument("sequence of " + std::to_string(past + T) + " tokens exceeds block_size " +
                                 std::to_string(config.block_size));
+  if (segments.defined() && (cache || segments.sizes() != tokens.sizes()))
+    throw std::invalid_argument("segments must match the tokens' shape and cannot be used with a KV cache");
+  const auto positions = segments.defined() ? positions_within_segments(segments) : torch::Tensor();
+  const auto mask = segments.defined() ? segment_causal_mask(segments) : torch::Tensor();
   auto x = token_embedding(tokens);
-  if (position_embedding) x = x + position_embedding->weight.narrow(0, past, T);
-  if (sinusoid.defined()) x = x + sinusoid.narrow(0, past, T).to(x.dtype());
+  if (position_embedding)
+    x = x + (positions.defined() ? position_embedding(positions) : position_embedding->weight.narrow(0, past, T));
+  if (sinusoid.defined())
+    x = x + (positions.defined() ? sinusoid.index_select(0, positions.reshape({-1})).view_as(x)
+                                 : sinusoid.narrow(0, past, T)).to(x.dtype());
   if (rotary.cos.defined() && rotary.cos.device() != x.device())
     rotary = {rotary.cos.to(x.device()), rotary.sin.to(x.device())};  // derived tables follow the model
   x = dropout(x);
@@ -84,6 +108,10 @@ torch::Tensor GPTImpl::forward(const torch::Tensor& tokens, KVCache* cache) {
     AttentionContext context;
     context.rotary = rotary.cos.defined() ? &rotary : nullptr;
     if (cache) context = {context.rotary, &cache->keys[i], &cache->values[i], past};
+    if (segments.defined()) {
+      context.positions = &positions;
+      context.mask = &mask;
+    }
     x = blocks[i]->as<TransformerBlock>()->forward(x, context);
   }
   if (cache) cache->length += T;

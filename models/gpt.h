@@ -20,7 +20,10 @@ struct GPTImpl : torch::nn::Module {
   // Token ids [B, T] (T <= block_size) -> next-token logits [B, T, vocab_size].
   // With a cache, the tokens continue the cached sequence (positions
   // cache->length onwards; at most block_size in all) and are added to it.
-  torch::Tensor forward(const torch::Tensor& tokens, KVCache* cache = nullptr);
+  // With segments (int64 [B, T], the document of each token, as packed
+  // batches carry them) a token attends only within its document and
+  // positions restart at each document; not combined with a cache.
+  torch::Tensor forward(const torch::Tensor& tokens, KVCache* cache = nullptr, const torch::Tensor& segments = {});
   int64_t num_parameters() const;
   // 6N + 12·L·C·T: nanoGPT's estimate of training FLOPs per token.
   double flops_per_token() const;

@@ -14,5 +14,7 @@ RotaryTables rotary_tables(int64_t length, int64_t head_dim, double theta);
 
 // Rotates x [B, heads, T, head_dim], whose tokens sit at positions offset + t.
 torch::Tensor apply_rotary(const torch::Tensor& x, const RotaryTables& tables, int64_t offset);
+// The same with each token's own position: positions is int64 [B, T].
+torch::Tensor apply_rotary(const torch::Tensor& x, const RotaryTables& tables, const torch::Tensor& positions);
 
 }  // namespace anvil::models

@@ -20,6 +20,13 @@ namespace {
 
 constexpr const char* kMarker = "COMPLETE";
 
+// The loader's cursor: draws made, and each source's epoch and position.
+nlohmann::json loader_json(const data::MixtureCursor& cursor) {
+  nlohmann::json sources = nlohmann::json::array();
+  for (const auto& s : cursor.sources) sources.push_back({{"epoch", s.epoch}, {"position", s.position}});
+  return {{"draws", cursor.draws}, {"sources", sources}};
+}
+
 void write_file(const fs::path& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);
   out << text;
@@ -78,7 +85,7 @@ std::string save_checkpoint(const std::string& run_dir, const CheckpointContents
   torch::save(c.optimizer, (tmp_dir / "optimizer.pt").string());
   nlohmann::json state = {{"step", c.state.step},
                           {"tokens_seen", c.state.tokens_seen},
-                          {"sampler", {{"epoch", c.state.cursor.epoch}, {"position", c.state.cursor.position}}}};
+                          {"loader", loader_json(c.state.cursor)}};
   if (c.state.val_loss) state["val_loss"] = *c.state.val_loss;
   write_file(tmp_dir / "trainer_state.json", state.dump(2) + "\n");
   write_file(tmp_dir / "config.yaml", c.config_yaml);
@@ -144,8 +151,9 @@ TrainingState load_training_state(const std::string& checkpoint_dir, torch::opti
     TrainingState state;
     state.step = json.at("step").get<int64_t>();
     state.tokens_seen = json.at("tokens_seen").get<int64_t>();
-    state.cursor.epoch = json.at("sampler").at("epoch").get<int64_t>();
-    state.cursor.position = json.at("sampler").at("position").get<int64_t>();
+    state.cursor.draws = json.at("loader").at("draws").get<int64_t>();
+    for (const auto& source : json.at("loader").at("sources"))
+      state.cursor.sources.push_back({source.at("epoch").get<int64_t>(), source.at("position").get<int64_t>()});
     if (json.contains("val_loss")) state.val_loss = json["val_loss"].get<double>();
     return state;
   } catch (const nlohmann::json::exception& e) {

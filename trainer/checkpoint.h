@@ -10,7 +10,7 @@
 
 #include <torch/optim/optimizer.h>
 
-#include "data/batch_sampler.h"
+#include "data/mixture_sampler.h"
 #include "data/tokenizer.h"
 #include "models/gpt.h"
 
@@ -19,7 +19,7 @@ namespace anvil::trainer {
 struct TrainingState {
   int64_t step = 0;  // optimizer steps completed
   int64_t tokens_seen = 0;
-  data::SamplerCursor cursor;  // where the training batches continue
+  data::MixtureCursor cursor;  // where the training batches continue
   std::optional<double> val_loss;  // measured at this step, if validation ran
 };
 

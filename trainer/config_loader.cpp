@@ -8,6 +8,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "trainer/config_table.h"
+#include "trainer/data_sources_yaml.h"
 #include "trainer/model_presets.h"
 
 namespace anvil::trainer {
@@ -46,11 +47,33 @@ std::string format_number(double v) {
   return buffer;
 }
 
-// Sets one field from a scalar node; throws ConfigError prefixed by `at`.
-void set_field(const ConfigField& field, RunConfig& config, const YAML::Node& node, const std::string& at) {
+std::vector<std::string> read_string_list(const ConfigField& field, const YAML::Node& node, const std::string& at) {
+  if (node.IsNull()) return {};
+  if (!node.IsSequence()) throw ConfigError(at + ": '" + field.key + "' expects a list, got " + kind_name(node));
+  std::vector<std::string> out;
+  for (const auto& item : node) {
+    if (!item.IsScalar()) throw ConfigError(at + ": '" + field.key + "' expects a list of strings, got " + kind_name(item));
+    out.push_back(item.Scalar());
+  }
+  return out;
+}
+
+// Sets one field from a node; throws ConfigError prefixed by `at`. `file`
+// names the YAML file, for errors inside lists ("" for overrides).
+void set_field(const ConfigField& field, RunConfig& config, const YAML::Node& node, const std::string& at,
+               const std::string& file = "") {
   auto fail = [&](const std::string& expected) {
     throw ConfigError(at + ": '" + field.key + "' expects " + expected + ", got " + kind_name(node));
   };
+  const FieldRef list_ref = field.ref(config);
+  if (auto* strings = std::get_if<std::vector<std::string>*>(&list_ref)) {
+    **strings = read_string_list(field, node, at);
+    return;
+  }
+  if (auto* sources = std::get_if<std::vector<DataSource>*>(&list_ref)) {
+    **sources = read_data_sources(node, [&](const YAML::Mark& mark) { return file.empty() ? at : where(file, mark); });
+    return;
+  }
   if (!node.IsScalar() && !node.IsNull()) fail("a single value");
   auto check_range = [&](double v) {
     if (v < field.min || v > field.max) {
@@ -104,7 +127,7 @@ void read_mapping(const YAML::Node& map, const std::string& prefix, const std::s
     const std::string key = prefix + item.first.as<std::string>();
     if (out.origin.count(key)) throw ConfigError(at + ": duplicate key '" + key + "'");
     if (const ConfigField* field = find_field(key)) {
-      set_field(*field, out.config, item.second, at);
+      set_field(*field, out.config, item.second, at, file);
       out.origin[key] = file + ":" + std::to_string(item.first.Mark().line + 1);
     } else if (is_section(key)) {
       if (item.second.IsNull()) continue;  // an empty section keeps its defaults
@@ -214,6 +237,10 @@ std::string to_yaml(const RunConfig& config) {
           using T = std::remove_pointer_t<decltype(member)>;
           if constexpr (std::is_same_v<T, double>)
             out << format_number(*member);
+          else if constexpr (std::is_same_v<T, std::vector<DataSource>>)
+            write_data_sources(out, *member);
+          else if constexpr (std::is_same_v<T, std::vector<std::string>>)
+            out << YAML::Flow << *member;
           else if constexpr (std::is_same_v<T, std::string>)
             out << YAML::DoubleQuoted << *member;
           else

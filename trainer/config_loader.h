@@ -26,8 +26,15 @@ struct LoadedConfig {
 // key), wrong types and out-of-range values.
 LoadedConfig load_config(const std::string& path, const std::vector<std::string>& overrides = {});
 
+// What a config is loaded for: each command needs different keys set.
+enum class ConfigUse {
+  kTrain,           // train, eval, generate, validate: data.train or data.shards
+  kPrepare,         // anvil prepare: data.sources, data.shards and an existing tokenizer
+  kTokenizerTrain,  // anvil tokenizer train: data.sources and where to write tokenizer.path
+};
+
 // Checks what single keys cannot: relations between keys and that files exist.
-void validate_config(const LoadedConfig& loaded);
+void validate_config(const LoadedConfig& loaded, ConfigUse use = ConfigUse::kTrain);
 
 // The full config (every key, defaults included) as YAML that load_config reads back.
 std::string to_yaml(const RunConfig& config);

@@ -28,6 +28,11 @@ ConfigField path(ConfigField f) {
   return f;
 }
 
+ConfigField output_path(ConfigField f) {
+  f.is_path = f.is_output = true;
+  return f;
+}
+
 size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<size_t> row(b.size() + 1);
   for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
@@ -56,13 +61,33 @@ const std::vector<ConfigField>& config_fields() {
 
       path({FIELD(data.train), "training text file (UTF-8)"}),
       path({FIELD(data.val), "validation text file; empty: hold out data.val_fraction of data.train"}),
-      number({FIELD(data.val_fraction), "share of data.train held out for validation when data.val is empty"}, 0.001,
-             0.999),
+      output_path({FIELD(data.shards), "token shards from anvil prepare (instead of data.train)"}),
+      {FIELD(data.sources), "corpora for anvil prepare and tokenizer training: a list of {name, path (file or glob), "
+                            "format auto|txt|jsonl, delimiter file|blank_line|line|TEXT, text_field, "
+                            "split auto|train|val, weight}"},
+      number({FIELD(data.val_fraction), "share held out for validation: of data.train's tokens when data.val is "
+                                        "empty, of each source's documents in anvil prepare"}, 0.0001, 0.999),
       number({FIELD(data.stride), "tokens between training windows (0: block_size, no overlap; 1: every offset)"}, 0),
+      one_of({FIELD(data.packing), "concat: documents joined by EOS; document_masked: no attention or target across "
+                                   "documents, positions restart per document (shards only)"},
+             {"concat", "document_masked"}),
+      number({FIELD(data.prefetch), "training batches assembled ahead on a background thread (0: none)"}, 0, 1024),
+      one_of({FIELD(data.token_dtype), "anvil prepare: token width in shards (auto: uint16 when the vocabulary fits)"},
+             {"auto", "uint16", "uint32"}),
+      number({FIELD(data.shard_tokens), "anvil prepare: tokens per shard file"}, 1),
+      one_of({FIELD(data.invalid_utf8), "anvil prepare: invalid UTF-8 is an error, or replaced by U+FFFD"},
+             {"error", "replace"}),
 
       one_of({FIELD(tokenizer.type), "char (vocabulary built from the training text) or sentencepiece"},
              {"char", "sentencepiece"}),
-      path({FIELD(tokenizer.path), "sentencepiece .model file (tokenizer.type: sentencepiece)"}),
+      output_path({FIELD(tokenizer.path), "sentencepiece .model file (tokenizer.type: sentencepiece)"}),
+      one_of({FIELD(tokenizer.model_type), "anvil tokenizer train: sentencepiece algorithm"}, {"bpe", "unigram"}),
+      number({FIELD(tokenizer.vocab_size), "anvil tokenizer train: vocabulary size"}, 8, 1 << 24),
+      number({FIELD(tokenizer.character_coverage), "anvil tokenizer train: share of characters kept as pieces"}, 0.5,
+             1),
+      {FIELD(tokenizer.byte_fallback), "anvil tokenizer train: unknown characters become UTF-8 byte tokens"},
+      {FIELD(tokenizer.special_tokens), "anvil tokenizer train: tokens never split, e.g. [\"<|endoftext|>\", \"<pad>\"]"},
+      number({FIELD(tokenizer.max_sentences), "anvil tokenizer train: lines sampled for training (0: all)"}, 0),
 
       one_of({FIELD(model.preset), "named architecture (keys set in the config override it)"}, model_preset_names()),
       number({FIELD(model.n_layer), "transformer blocks"}, 1, 1024),

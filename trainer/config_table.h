@@ -13,7 +13,7 @@
 
 namespace anvil::trainer {
 
-using FieldRef = std::variant<int64_t*, double*, bool*, std::string*>;
+using FieldRef = std::variant<int64_t*, double*, bool*, std::string*, std::vector<std::string>*, std::vector<DataSource>*>;
 
 struct ConfigField {
   std::string key;  // dotted path, e.g. "optim.lr"
@@ -23,6 +23,7 @@ struct ConfigField {
   double max = std::numeric_limits<double>::infinity();
   std::vector<std::string> choices;  // strings: the allowed values (empty: any)
   bool is_path = false;              // ${VARS} expanded; must exist when non-empty
+  bool is_output = false;            // a path a command writes: expanded, need not exist yet
 };
 
 const std::vector<ConfigField>& config_fields();

@@ -21,14 +21,38 @@ void require(bool ok, const LoadedConfig& loaded, std::initializer_list<const ch
   if (!ok) throw ConfigError(origin_of(loaded, keys) + ": " + message);
 }
 
+void validate_data(const LoadedConfig& loaded, ConfigUse use) {
+  const RunConfig& c = loaded.config;
+  if (use != ConfigUse::kTrain) {
+    require(!c.data.sources.empty(), loaded, {"data.sources", "data"},
+            "data.sources is required: the corpora to read (a list of {path: FILE_OR_GLOB, ...})");
+    require(use != ConfigUse::kPrepare || !c.data.shards.empty(), loaded, {"data.shards", "data"},
+            "data.shards is required: the directory anvil prepare writes the token shards to");
+    require(use == ConfigUse::kPrepare || c.tokenizer.type == "sentencepiece", loaded, {"tokenizer.type", "tokenizer"},
+            "tokenizer.type must be sentencepiece: anvil tokenizer train trains a sentencepiece model");
+    require(!c.tokenizer.path.empty(), loaded, {"tokenizer.path", "tokenizer"},
+            "tokenizer.path is required: the tokenizer file (a sentencepiece .model, or a char vocabulary)");
+    return;
+  }
+  require(c.data.train.empty() != c.data.shards.empty(), loaded, {"data.train", "data.shards", "data"},
+          c.data.train.empty() ? "data.train (a text file) or data.shards (from anvil prepare) is required"
+                               : "set data.train or data.shards, not both");
+  require(c.data.shards.empty() || !c.tokenizer.path.empty(), loaded, {"tokenizer.path", "data.shards"},
+          "data.shards needs tokenizer.path: the tokenizer the shards were prepared with");
+  require(c.data.packing == "concat" || !c.data.shards.empty(), loaded, {"data.packing"},
+          "data.packing: document_masked needs document boundaries: prepare data.sources into data.shards");
+  require(c.data.shards.empty() || c.data.stride == 0 || c.data.stride <= c.model.block_size, loaded,
+          {"data.stride"}, "data.stride exceeds model.block_size: tokens between windows would never be trained on");
+}
+
 }  // namespace
 
-void validate_config(const LoadedConfig& loaded) {
+void validate_config(const LoadedConfig& loaded, ConfigUse use) {
   const RunConfig& c = loaded.config;
-  require(!c.data.train.empty(), loaded, {"data.train", "data"}, "data.train is required: the training text file");
+  validate_data(loaded, use);
   RunConfig copy = c;
   for (const auto& field : config_fields()) {
-    if (!field.is_path) continue;
+    if (!field.is_path || field.is_output) continue;
     const std::string& value = *std::get<std::string*>(field.ref(copy));
     require(value.empty() || std::filesystem::exists(value), loaded, {field.key.c_str()},
             field.key + ": '" + value + "' does not exist");
@@ -37,6 +61,9 @@ void validate_config(const LoadedConfig& loaded) {
           loaded, {"model.init_from"}, "model.init_from: '" + c.model.init_from + "' holds no model.safetensors");
   require(c.tokenizer.type != "sentencepiece" || !c.tokenizer.path.empty(), loaded, {"tokenizer.type", "tokenizer.path"},
           "tokenizer.type is sentencepiece but tokenizer.path names no .model file");
+  require(use == ConfigUse::kTokenizerTrain || c.tokenizer.path.empty() || std::filesystem::exists(c.tokenizer.path),
+          loaded, {"tokenizer.path"},
+          "tokenizer.path: '" + c.tokenizer.path + "' does not exist (anvil tokenizer train CONFIG writes it)");
   require(c.model.n_embd % c.model.n_head == 0, loaded, {"model.n_head", "model.n_embd"},
           "model.n_embd (" + std::to_string(c.model.n_embd) + ") must be divisible by model.n_head (" +
               std::to_string(c.model.n_head) + ")");

@@ -10,7 +10,7 @@
 
 namespace anvil::trainer {
 
-EvalResult evaluate(models::GPT& model, const data::TokenBlocks& blocks, int64_t batch_size, int64_t max_batches,
+EvalResult evaluate(models::GPT& model, const data::BlockDataset& blocks, int64_t batch_size, int64_t max_batches,
                     c10::Device device) {
   const bool was_training = model->is_training();
   model->eval();
@@ -21,7 +21,9 @@ EvalResult evaluate(models::GPT& model, const data::TokenBlocks& blocks, int64_t
     const int64_t count = std::min(batch_size, blocks.size() - first);
     const auto batch = blocks.range(first, count);
     const auto targets = batch.targets.to(device);
-    loss_sum += summed_token_loss(model->forward(batch.inputs.to(device)), targets).to(torch::kDouble);
+    const auto segments = batch.segments.defined() ? batch.segments.to(device) : torch::Tensor();
+    loss_sum += summed_token_loss(model->forward(batch.inputs.to(device), nullptr, segments), targets)
+                    .to(torch::kDouble);
     tokens += count_loss_tokens(targets);
     first += count;
   }

@@ -3,7 +3,7 @@
 
 #include <c10/core/Device.h>
 
-#include "data/token_blocks.h"
+#include "data/block_dataset.h"
 #include "models/gpt.h"
 
 namespace anvil::trainer {
@@ -18,7 +18,7 @@ struct EvalResult {
 
 // Mean next-token loss over the first `max_batches` batches of `blocks` in
 // order (0: all of them), without dropout or label smoothing.
-EvalResult evaluate(models::GPT& model, const data::TokenBlocks& blocks, int64_t batch_size, int64_t max_batches,
+EvalResult evaluate(models::GPT& model, const data::BlockDataset& blocks, int64_t batch_size, int64_t max_batches,
                     c10::Device device);
 
 // Perplexity of a whole stream with a sliding window, as in the Hugging Face

@@ -3,6 +3,7 @@
 // are these member paths (e.g. optim.lr); trainer/config_table.cpp lists them.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace anvil::trainer {
 
@@ -14,16 +15,42 @@ struct RunSection {
   std::string resume = "auto";  // auto: continue from the newest complete checkpoint in dir
 };
 
+// One corpus of a prepared mixture (data.sources): what `anvil tokenizer
+// train` and `anvil prepare` read, and how often training draws from it.
+struct DataSource {
+  std::string name;  // its folder under data.shards; empty: the file name's stem
+  std::string path;  // a file or a glob
+  std::string format = "auto";  // auto (from the extension) | txt | jsonl
+  std::string delimiter = "file";  // txt: file | blank_line | line | a literal separator
+  std::string text_field = "text";  // jsonl
+  std::string split = "auto";  // auto: data.val_fraction of its documents go to validation | train | val
+  double weight = 1.0;  // relative share of training blocks
+};
+
 struct DataSection {
-  std::string train;  // text corpus
+  std::string train;  // text corpus read whole (the simple path); or:
+  std::string shards;  // directory of token shards written by anvil prepare from data.sources
+  std::vector<DataSource> sources;
   std::string val;    // optional; empty: the last val_fraction of train
   double val_fraction = 0.1;
   int64_t stride = 0;  // tokens between training windows; 0: model.block_size
+  std::string packing = "concat";  // concat | document_masked
+  int64_t prefetch = 4;  // batches assembled ahead on a background thread
+  std::string token_dtype = "auto";
+  int64_t shard_tokens = 100'000'000;
+  std::string invalid_utf8 = "error";  // error | replace
 };
 
 struct TokenizerSection {
   std::string type = "char";
   std::string path;  // sentencepiece .model
+  // anvil tokenizer train:
+  std::string model_type = "bpe";
+  int64_t vocab_size = 8192;
+  double character_coverage = 0.9995;
+  bool byte_fallback = true;
+  std::vector<std::string> special_tokens;
+  int64_t max_sentences = 0;
 };
 
 struct ModelSection {

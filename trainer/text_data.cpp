@@ -1,9 +1,10 @@
-#include "trainer/text_data.h"
+#include "trainer/run_data.h"
 
 #include <stdexcept>
 
 #include "data/char_tokenizer.h"
 #include "data/text_file.h"
+#include "data/token_blocks.h"
 
 namespace anvil::trainer {
 namespace {
@@ -17,10 +18,10 @@ torch::Tensor encode_file(const data::Tokenizer& tokenizer, const std::string& t
   }
 }
 
-data::TokenBlocks make_blocks(const torch::Tensor& tokens, int64_t block_size, int64_t stride,
-                              const std::string& what) {
+std::shared_ptr<const data::TokenBlocks> make_blocks(const torch::Tensor& tokens, int64_t block_size, int64_t stride,
+                                                     const std::string& what) {
   try {
-    return data::TokenBlocks(tokens, block_size, stride);
+    return std::make_shared<const data::TokenBlocks>(tokens, block_size, stride);
   } catch (const std::exception& e) {
     throw std::runtime_error(what + ": " + e.what());
   }
@@ -28,7 +29,7 @@ data::TokenBlocks make_blocks(const torch::Tensor& tokens, int64_t block_size, i
 
 }  // namespace
 
-TextData load_text_data(const RunConfig& config, std::unique_ptr<data::Tokenizer> tokenizer) {
+RunData load_text_data(const RunConfig& config, std::unique_ptr<data::Tokenizer> tokenizer) {
   const std::string train_text = data::read_text_file(config.data.train);
   if (!tokenizer) {
     if (config.tokenizer.type == "char")
@@ -50,11 +51,15 @@ TextData load_text_data(const RunConfig& config, std::unique_ptr<data::Tokenizer
   }
 
   const int64_t T = config.model.block_size;
-  TextData out{std::move(tokenizer), std::nullopt, std::nullopt, val_tokens,
-               static_cast<double>(val_bytes) / static_cast<double>(val_tokens.size(0))};
-  out.train.emplace(make_blocks(train_tokens, T, config.data.stride, "training data '" + config.data.train + "'"));
+  RunData out;
+  out.tokenizer = std::move(tokenizer);
+  out.train = {make_blocks(train_tokens, T, config.data.stride, "training data '" + config.data.train + "'")};
+  out.weights = {1.0};
   // Validation always tiles the text, so each token is scored once.
-  out.val.emplace(make_blocks(val_tokens, T, 0, "validation data"));
+  out.val = make_blocks(val_tokens, T, 0, "validation data");
+  out.val_tokens = val_tokens;
+  out.val_bytes_per_token = static_cast<double>(val_bytes) / static_cast<double>(val_tokens.size(0));
+  out.description = std::to_string(out.train[0]->size()) + " train blocks from '" + config.data.train + "'";
   return out;
 }
 

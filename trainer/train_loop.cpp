@@ -9,7 +9,7 @@
 #include <ATen/Parallel.h>
 #include <torch/nn/utils/clip_grad.h>
 
-#include "data/batch_sampler.h"
+#include "data/batch_loader.h"
 #include "models/safetensors.h"
 #include "trainer/checkpoint.h"
 #include "trainer/config_loader.h"
@@ -19,7 +19,7 @@
 #include "trainer/metrics_log.h"
 #include "trainer/optimizer.h"
 #include "trainer/runtime.h"
-#include "trainer/text_data.h"
+#include "trainer/run_data.h"
 
 namespace anvil::trainer {
 namespace fs = std::filesystem;
@@ -32,23 +32,29 @@ double seconds_since(Clock::time_point t) { return std::chrono::duration<double>
 struct StepResult {
   double loss;  // mean per trained token
   double grad_norm;
+  data::MixtureCursor cursor;  // the loader's state after this step's batches
 };
 
 // One optimizer step over train.grad_accum micro-batches. Each micro-batch's
 // summed loss is divided by the token count of the whole step, so the gradient
 // equals that of one batch holding all the micro-batches.
-StepResult optimizer_step(models::GPT& model, torch::optim::Optimizer& optimizer, const data::TokenBlocks& blocks,
-                          data::ShuffledBatchSampler& sampler, const RunConfig& config, c10::Device device) {
+StepResult optimizer_step(models::GPT& model, torch::optim::Optimizer& optimizer, data::BatchLoader& loader,
+                          const RunConfig& config, c10::Device device) {
   std::vector<data::Batch> micro_batches;
+  data::MixtureCursor cursor;
   int64_t tokens = 0;
   for (int64_t i = 0; i < config.train.grad_accum; ++i) {
-    micro_batches.push_back(blocks.gather(sampler.next()));
+    auto loaded = loader.next();
+    micro_batches.push_back(std::move(loaded.batch));
+    cursor = std::move(loaded.cursor);
     tokens += count_loss_tokens(micro_batches.back().targets);
   }
+  if (tokens == 0) throw std::runtime_error("a training step without a single target token: blocks too short?");
   optimizer.zero_grad();
   auto loss_sum = torch::zeros({}, torch::TensorOptions().dtype(torch::kDouble).device(device));
   for (const auto& batch : micro_batches) {
-    const auto logits = model->forward(batch.inputs.to(device));
+    const auto segments = batch.segments.defined() ? batch.segments.to(device) : torch::Tensor();
+    const auto logits = model->forward(batch.inputs.to(device), nullptr, segments);
     const auto loss = summed_token_loss(logits, batch.targets.to(device), config.train.label_smoothing);
     (loss / static_cast<double>(tokens)).backward();
     loss_sum += loss.detach().to(torch::kDouble);
@@ -56,17 +62,17 @@ StepResult optimizer_step(models::GPT& model, torch::optim::Optimizer& optimizer
   const double max_norm = config.optim.grad_clip > 0 ? config.optim.grad_clip : std::numeric_limits<double>::infinity();
   const double grad_norm = torch::nn::utils::clip_grad_norm_(model->parameters(), max_norm);
   optimizer.step();
-  return {loss_sum.item<double>() / static_cast<double>(tokens), grad_norm};
+  return {loss_sum.item<double>() / static_cast<double>(tokens), grad_norm, std::move(cursor)};
 }
 
-void print_header(const RunConfig& config, models::GPT& model, const TextData& data, c10::Device device) {
+void print_header(const RunConfig& config, models::GPT& model, const RunData& data, c10::Device device) {
   const auto& m = model->config;
   std::printf("anvil train -> %s\n", config.run.dir.c_str());
   std::printf("model: %lld layers, %lld heads, %lld wide, block %lld, vocab %lld | %.2fM parameters | %.3g FLOPs/token\n",
               (long long)m.n_layer, (long long)m.n_head, (long long)m.n_embd, (long long)m.block_size,
               (long long)m.vocab_size, static_cast<double>(model->num_parameters()) / 1e6, model->flops_per_token());
-  std::printf("data: %lld train blocks, %lld val blocks of %lld tokens | %s tokenizer | device %s, %d threads\n",
-              (long long)data.train->size(), (long long)data.val->size(), (long long)m.block_size,
+  std::printf("data: %s | %lld val blocks of %lld tokens | %s tokenizer | device %s, %d threads\n",
+              data.description.c_str(), (long long)data.val->size(), (long long)m.block_size,
               data.tokenizer->type().c_str(), device.str().c_str(), at::get_num_threads());
   std::fflush(stdout);
 }
@@ -140,7 +146,7 @@ TrainSummary train(const RunConfig& config) {
   const auto checkpoints = open_run_directory(config, config_yaml);
 
   // A resumed run encodes with the tokenizer its checkpoints were trained with.
-  TextData data = load_text_data(
+  RunData data = load_run_data(
       config, checkpoints.empty() ? nullptr : load_checkpoint_tokenizer(checkpoints.back(), config.tokenizer.type));
   data.tokenizer->save((run_dir / data::tokenizer_file_name(data.tokenizer->type())).string());
   torch::manual_seed(static_cast<uint64_t>(config.run.seed));
@@ -153,8 +159,8 @@ TrainSummary train(const RunConfig& config) {
     std::printf("initialised from %s\n", weights.c_str());
   }
   TrainingState state = restore_newest(checkpoints, model, *optimizer);
-  data::ShuffledBatchSampler sampler(data.train->size(), config.train.batch_size,
-                                     static_cast<uint64_t>(config.run.seed), state.cursor);
+  data::BatchLoader loader(data.train, data.weights, config.train.batch_size, static_cast<uint64_t>(config.run.seed),
+                           state.cursor, config.data.prefetch);
   MetricsLog metrics((run_dir / "metrics.jsonl").string(), state.step);
   print_header(config, model, data, device);
 
@@ -171,11 +177,11 @@ TrainSummary train(const RunConfig& config) {
     // draws exactly what an uninterrupted one would.
     torch::manual_seed(static_cast<uint64_t>(config.run.seed) + static_cast<uint64_t>(state.step) + 1);
     const auto step_start = Clock::now();
-    const StepResult result = optimizer_step(model, *optimizer, *data.train, sampler, config, device);
+    StepResult result = optimizer_step(model, *optimizer, loader, config, device);
     progress.add_step(seconds_since(step_start), tokens_per_step);
     ++state.step;
     state.tokens_seen += tokens_per_step;
-    state.cursor = sampler.cursor();
+    state.cursor = std::move(result.cursor);
     state.val_loss.reset();
 
     const bool last = state.step == t.max_steps;

@@ -56,6 +56,29 @@ INSTANTIATE_TEST_SUITE_P(Positions, GPTCausality,
                          ::testing::Values(PositionEncoding::kLearned, PositionEncoding::kSinusoidal,
                                            PositionEncoding::kRotary));
 
+namespace {
+
+// Two documents packed into one row with segments give each document's
+// logits exactly as if it were alone: no attention across the boundary, and
+// positions restart at the second document.
+void expect_packed_equals_separate(const GPTConfig& config) {
+  torch::manual_seed(0);
+  GPT model(config);
+  model->eval();
+  const auto first = torch::randint(config.vocab_size, {1, 5}), second = torch::randint(config.vocab_size, {1, 9});
+  const auto packed = torch::cat({first, second}, 1);
+  const auto segments = torch::cat({torch::zeros({1, 5}, torch::kLong), torch::ones({1, 9}, torch::kLong)}, 1);
+  const auto logits = model->forward(packed, nullptr, segments);
+  EXPECT_TRUE(torch::allclose(logits.narrow(1, 0, 5), model->forward(first), 1e-5, 1e-5));
+  EXPECT_TRUE(torch::allclose(logits.narrow(1, 5, 9), model->forward(second), 1e-5, 1e-5));
+  // Without segments the second document sees the first: the check above can fail.
+  EXPECT_FALSE(torch::allclose(model->forward(packed).narrow(1, 5, 9), model->forward(second), 1e-3, 1e-3));
+}
+
+}  // namespace
+
+TEST_P(GPTCausality, PackedDocumentsDoNotSeeEachOther) { expect_packed_equals_separate(small_config(GetParam())); }
+
 TEST(GPT, ParameterCountMatchesTheArchitecture) {
   const auto c = small_config(PositionEncoding::kLearned, /*bias=*/false);
   GPT model(c);

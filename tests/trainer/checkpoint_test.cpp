@@ -32,7 +32,7 @@ struct Fixture {
     state.step = step_number;
     state.val_loss = val_loss;
     state.tokens_seen = step_number * 16;
-    state.cursor = {2, 40};
+    state.cursor = {97, {{2, 40}, {0, 5}}};
     return trainer::save_checkpoint(run_dir, {state, model, *optimizer, config_yaml, tokenizer});
   }
 };
@@ -55,8 +55,12 @@ TEST(Checkpoint, RestoresWeightsOptimizerAndTrainingState) {
   const auto state = trainer::load_training_state(path, *loaded.optimizer);
   EXPECT_EQ(state.step, 7);
   EXPECT_EQ(state.tokens_seen, 112);
-  EXPECT_EQ(state.cursor.epoch, 2);
-  EXPECT_EQ(state.cursor.position, 40);
+  EXPECT_EQ(state.cursor.draws, 97);
+  ASSERT_EQ(state.cursor.sources.size(), 2u);
+  EXPECT_EQ(state.cursor.sources[1].epoch, 0);
+  EXPECT_EQ(state.cursor.sources[1].position, 5);
+  EXPECT_EQ(state.cursor.sources[0].epoch, 2);
+  EXPECT_EQ(state.cursor.sources[0].position, 40);
   const auto a = saved.model->parameters(), b = loaded.model->parameters();
   for (size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(a[i].equal(b[i]));
   // Identical optimizer state means the next steps agree exactly.

@@ -143,7 +143,7 @@ TEST(Config, ValidationChecksFilesAndRelations) {
   EXPECT_TRUE(contains(msg, "does not exist")) << msg;
 
   msg = config_error([&] { validate_config(load_config(dir.write("n.yaml", "model:\n  n_layer: 1\n"))); });
-  EXPECT_TRUE(contains(msg, "data.train is required")) << msg;
+  EXPECT_TRUE(contains(msg, "data.train (a text file) or data.shards (from anvil prepare) is required")) << msg;
 }
 
 TEST(Config, YamlRoundTripKeepsEveryValue) {

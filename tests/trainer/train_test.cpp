@@ -7,13 +7,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include "data/char_tokenizer.h"
 #include "data/text_file.h"
 #include "tests/support/temp_dir.h"
 #include "trainer/checkpoint.h"
 #include "trainer/config_loader.h"
+#include "trainer/corpus.h"
 #include "trainer/evaluate.h"
 #include "trainer/runtime.h"
-#include "trainer/text_data.h"
+#include "trainer/run_data.h"
 #include "trainer/train_loop.h"
 
 using namespace anvil;
@@ -39,6 +41,30 @@ trainer::RunConfig short_run(const test_support::TempDir& dir) {
   c.train.log_every = 10;
   c.eval.every = 0;
   c.checkpoint.every = 100;
+  return c;
+}
+
+// The same text prepared into shards: two sources (the halves, weighted 3:1),
+// speeches as documents, document-masked packing, a prefetching loader.
+trainer::RunConfig shard_run(const test_support::TempDir& dir) {
+  auto c = short_run(dir);
+  const std::string text = data::read_text_file(c.data.train);
+  c.data.train.clear();
+  const auto tokenizer = data::CharTokenizer::from_text(text);
+  c.tokenizer.path = dir.path("chars.json");
+  tokenizer.save(c.tokenizer.path);
+  c.data.shards = dir.path("shards");
+  trainer::DataSource first, second;
+  first.name = "first";
+  first.path = dir.write("first.txt", text.substr(0, 30000));
+  first.delimiter = second.delimiter = "blank_line";
+  first.weight = 3;
+  second.name = "second";
+  second.path = dir.write("second.txt", text.substr(30000));
+  c.data.sources = {first, second};
+  c.data.packing = "document_masked";
+  c.data.prefetch = 3;
+  data::prepare_shards(trainer::corpus_sources(c), tokenizer, trainer::prepare_options(c));
   return c;
 }
 
@@ -115,9 +141,9 @@ TEST(Train, GradientAccumulationMatchesOneLargeBatch) {
   EXPECT_NEAR(a.at("grad_norm").get<double>(), b.at("grad_norm").get<double>(), 1e-5);
 }
 
-TEST(Train, ResumedRunMatchesAnUninterruptedOneBitForBit) {
-  test_support::TempDir dir;
-  auto config = short_run(dir);
+namespace {
+
+void expect_resume_matches_uninterrupted(const test_support::TempDir& dir, trainer::RunConfig config) {
   config.train.max_steps = 40;
   config.train.log_every = 1;
   config.checkpoint.every = 20;
@@ -148,6 +174,41 @@ TEST(Train, ResumedRunMatchesAnUninterruptedOneBitForBit) {
     ++compared;
   }
   EXPECT_EQ(compared, 20);
+}
+
+}  // namespace
+
+TEST(Train, ResumedRunMatchesAnUninterruptedOneBitForBit) {
+  test_support::TempDir dir;
+  expect_resume_matches_uninterrupted(dir, short_run(dir));
+}
+
+// The loader's cursor (mixture draws, each source's epoch and position) is in
+// the checkpoint: a resumed run sees the batches the uninterrupted one saw.
+TEST(Train, ResumedShardRunMatchesAnUninterruptedOneBitForBit) {
+  test_support::TempDir dir;
+  expect_resume_matches_uninterrupted(dir, shard_run(dir));
+}
+
+TEST(Train, ShardRunLearnsAndRefusesShardsOfAnotherTokenizer) {
+  test_support::TempDir dir;
+  auto config = shard_run(dir);
+  config.train.max_steps = 60;
+  config.eval.batches = 4;
+  const auto summary = trainer::train(config);
+  EXPECT_LT(summary.final_val_loss, 3.0);  // from ln(vocab) = 4.1
+
+  // A vocabulary of the same size but other characters: the fingerprints differ.
+  const auto other = data::CharTokenizer::from_text("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.,;:!?-'\n &");
+  config.tokenizer.path = dir.path("other.json");
+  other.save(config.tokenizer.path);
+  config.run.dir = dir.path("other_run");
+  try {
+    trainer::train(config);
+    FAIL() << "expected an error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("was made with another tokenizer"), std::string::npos) << e.what();
+  }
 }
 
 TEST(Train, ResumeNeverRefusesADirectoryWithCheckpoints) {

@@ -6,7 +6,7 @@
 #include "tools/anvil/commands.h"
 #include "tools/anvil/config_args.h"
 #include "trainer/evaluate.h"
-#include "trainer/text_data.h"
+#include "trainer/run_data.h"
 
 namespace anvil::cli {
 
@@ -28,7 +28,7 @@ int eval_command(const Args& args) {
   }
   auto ckpt = load_checkpoint_args(rest);
   const auto& config = ckpt.config;
-  const auto data = trainer::load_text_data(config, std::move(ckpt.tokenizer));
+  const auto data = trainer::load_run_data(config, std::move(ckpt.tokenizer));
   const int64_t batch = config.eval.batch_size > 0 ? config.eval.batch_size : config.train.batch_size;
   const auto device = ckpt.model->parameters().front().device();
   const int64_t window = config.eval.max_length > 0 ? config.eval.max_length : config.model.block_size;

@@ -9,6 +9,8 @@ namespace anvil::cli {
 using Args = std::vector<std::string>;
 
 int train_command(const Args& args);
+int prepare_command(const Args& args);
+int tokenizer_command(const Args& args);
 int eval_command(const Args& args);
 int generate_command(const Args& args);
 int import_hf_command(const Args& args);

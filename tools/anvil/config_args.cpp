@@ -13,10 +13,10 @@ bool wants_help(const Args& args) {
   return false;
 }
 
-trainer::LoadedConfig load_config_args(const Args& args) {
+trainer::LoadedConfig load_config_args(const Args& args, trainer::ConfigUse use) {
   if (args.empty()) throw trainer::ConfigError("missing CONFIG: the path of a YAML config file");
   auto loaded = trainer::load_config(args[0], {args.begin() + 1, args.end()});
-  trainer::validate_config(loaded);
+  trainer::validate_config(loaded, use);
   return loaded;
 }
 
@@ -27,7 +27,7 @@ void print_usage_with_keys(const std::string& usage) {
   std::string line, section;
   std::map<std::string, std::string> default_of;
   while (std::getline(defaults, line)) {
-    if (line.empty()) continue;
+    if (line.empty() || line.rfind("    ", 0) == 0) continue;  // list entries belong to the key above
     if (line[0] != ' ') {
       section = line.substr(0, line.find(':'));
       continue;

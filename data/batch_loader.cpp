@@ -1,0 +1,90 @@
+#include "data/batch_loader.h"
+
+#include <stdexcept>
+
+namespace anvil::data {
+namespace {
+
+std::vector<int64_t> sizes_of(const std::vector<std::shared_ptr<const BlockDataset>>& sources) {
+  std::vector<int64_t> sizes;
+  for (const auto& s : sources) sizes.push_back(s->size());
+  return sizes;
+}
+
+}  // namespace
+
+BatchLoader::BatchLoader(std::vector<std::shared_ptr<const BlockDataset>> sources, std::vector<double> weights,
+                         int64_t batch_size, uint64_t seed, const MixtureCursor& cursor, int64_t prefetch)
+    : sources_(std::move(sources)), batch_size_(batch_size),
+      sampler_(sizes_of(sources_), std::move(weights), seed, cursor), capacity_(static_cast<size_t>(prefetch)) {
+  if (batch_size < 1) throw std::invalid_argument("batch size must be positive");
+  if (capacity_ > 0) worker_ = std::thread([this] { produce(); });
+}
+
+BatchLoader::~BatchLoader() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  if (worker_.joinable()) worker_.join();
+}
+
+LoadedBatch BatchLoader::assemble() {
+  std::vector<std::pair<size_t, int64_t>> picks;
+  for (int64_t i = 0; i < batch_size_; ++i) picks.push_back(sampler_.next());
+  LoadedBatch out{{}, sampler_.cursor()};
+  bool one_source = true;
+  std::vector<int64_t> ids;
+  for (const auto& [source, block] : picks) {
+    one_source &= source == picks.front().first;
+    ids.push_back(block);
+  }
+  if (one_source) {
+    out.batch = sources_[picks.front().first]->gather(ids);
+    return out;
+  }
+  // Rows from several sources: fetch each row, then stack them in draw order.
+  std::vector<torch::Tensor> inputs, targets, segments;
+  for (const auto& [source, block] : picks) {
+    Batch row = sources_[source]->gather({block});
+    inputs.push_back(row.inputs);
+    targets.push_back(row.targets);
+    if (row.segments.defined()) segments.push_back(row.segments);
+  }
+  out.batch = {torch::cat(inputs), torch::cat(targets), segments.empty() ? torch::Tensor() : torch::cat(segments)};
+  return out;
+}
+
+void BatchLoader::produce() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (true) {
+    changed_.wait(lock, [&] { return stopping_ || ready_.size() < capacity_; });
+    if (stopping_) return;
+    lock.unlock();
+    try {
+      LoadedBatch batch = assemble();
+      lock.lock();
+      ready_.push_back(std::move(batch));
+    } catch (...) {
+      lock.lock();
+      error_ = std::current_exception();
+      changed_.notify_all();
+      return;
+    }
+    changed_.notify_all();
+  }
+}
+
+LoadedBatch BatchLoader::next() {
+  if (capacity_ == 0) return assemble();
+  std::unique_lock<std::mutex> lock(mutex_);
+  changed_.wait(lock, [&] { return !ready_.empty() || error_; });
+  if (ready_.empty()) std::rethrow_exception(error_);
+  LoadedBatch batch = std::move(ready_.front());
+  ready_.pop_front();
+  changed_.notify_all();
+  return batch;
+}
+
+}  // namespace anvil::data

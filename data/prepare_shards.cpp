@@ -1,0 +1,188 @@
+#include "data/prepare_shards.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <stdexcept>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "data/token_shard.h"
+
+namespace anvil::data {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr size_t kChunkBytes = 8 << 20;  // text encoded per parallel round
+
+// Uniform in [0, 1) from (seed, source, document): the split of a document
+// depends on nothing else, so it is the same on every machine and rerun.
+double split_draw(uint64_t seed, uint64_t source_hash, uint64_t document) {
+  uint64_t z = seed ^ source_hash ^ (document * 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;  // splitmix64 finaliser
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  z ^= z >> 31;
+  return static_cast<double>(z >> 11) * 0x1.0p-53;
+}
+
+// Encodes documents on `threads` threads; document i's tokens land in out[i].
+std::vector<std::vector<int32_t>> encode_parallel(const std::vector<std::string>& documents, const Tokenizer& tokenizer,
+                                                  int64_t threads, int32_t eos) {
+  std::vector<std::vector<int32_t>> out(documents.size());
+  std::atomic<size_t> next{0};
+  std::exception_ptr error;
+  std::atomic<bool> failed{false};
+  auto work = [&] {
+    try {
+      for (size_t i = next++; i < documents.size() && !failed; i = next++) {
+        out[i] = tokenizer.encode(documents[i]);
+        if (eos >= 0) out[i].push_back(eos);
+      }
+    } catch (...) {
+      if (!failed.exchange(true)) error = std::current_exception();
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int64_t t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+  if (error) std::rethrow_exception(error);
+  return out;
+}
+
+// Writes one split of a source as a numbered series of shards.
+class SplitWriter {
+ public:
+  SplitWriter(fs::path dir, std::string split, const Tokenizer& tokenizer, const PrepareOptions& options)
+      : dir_(std::move(dir)), split_(std::move(split)), tokenizer_(tokenizer), options_(options),
+        token_bytes_(token_bytes_for(tokenizer.vocab_size(), options.token_dtype)) {}
+
+  void add(const std::vector<int32_t>& tokens, uint64_t text_bytes) {
+    if (!writer_) {
+      char name[32];
+      std::snprintf(name, sizeof name, "%s-%05lld.bin", split_.c_str(), static_cast<long long>(stats_.shards));
+      writer_ = std::make_unique<ShardWriter>((dir_ / name).string(), tokenizer_.vocab_size(),
+                                              tokenizer_.fingerprint(), token_bytes_);
+      ++stats_.shards;
+    }
+    writer_->add_document(tokens, text_bytes);
+    ++stats_.documents;
+    stats_.tokens += static_cast<int64_t>(tokens.size());
+    stats_.text_bytes += static_cast<int64_t>(text_bytes);
+    if (static_cast<int64_t>(writer_->tokens()) >= options_.shard_tokens) finish();
+  }
+
+  void finish() {
+    if (writer_) writer_->finish();
+    writer_.reset();
+  }
+  const SplitStats& stats() const { return stats_; }
+
+ private:
+  fs::path dir_;
+  std::string split_;
+  const Tokenizer& tokenizer_;
+  const PrepareOptions& options_;
+  uint32_t token_bytes_;
+  std::unique_ptr<ShardWriter> writer_;
+  SplitStats stats_;
+};
+
+SourceReport write_source(const CorpusSource& source, const Tokenizer& tokenizer, const PrepareOptions& options,
+                          int64_t threads,
+                          const fs::path& tmp_dir) {
+  SplitWriter train(tmp_dir, "train", tokenizer, options), val(tmp_dir, "val", tokenizer, options);
+  const uint64_t source_hash = fnv1a_64(source.name);
+  uint64_t ordinal = 0;
+  std::vector<std::string> chunk;
+  size_t chunk_bytes = 0;
+  auto flush = [&] {
+    const auto encoded = encode_parallel(chunk, tokenizer, threads, tokenizer.eos_id());
+    for (size_t i = 0; i < chunk.size(); ++i, ++ordinal) {
+      const bool to_val = source.split == "val" ||
+                          (source.split == "auto" && split_draw(options.seed, source_hash, ordinal) < options.val_fraction);
+      (to_val ? val : train).add(encoded[i], chunk[i].size());
+    }
+    chunk.clear();
+    chunk_bytes = 0;
+  };
+  read_documents(source.documents, [&](std::string_view document) {
+    chunk.emplace_back(document);
+    chunk_bytes += document.size();
+    if (chunk_bytes >= kChunkBytes) flush();
+  });
+  flush();
+  train.finish();
+  val.finish();
+  return {source.name, train.stats(), val.stats()};
+}
+
+// Writes the source's shards beside the output, then swaps them in.
+SourceReport prepare_source(const CorpusSource& source, const Tokenizer& tokenizer, const PrepareOptions& options,
+                            int64_t threads) {
+  const fs::path final_dir = fs::path(options.out_dir) / source.name;
+  const fs::path tmp_dir = fs::path(options.out_dir) / (".tmp-" + source.name);
+  fs::remove_all(tmp_dir);
+  fs::create_directories(tmp_dir);
+  try {
+    const SourceReport report = write_source(source, tokenizer, options, threads, tmp_dir);
+    if (report.train.documents + report.val.documents == 0)
+      throw std::runtime_error("source '" + source.name + "' ('" + source.documents.path + "') holds no documents");
+    fs::remove_all(final_dir);
+    fs::rename(tmp_dir, final_dir);
+    return report;
+  } catch (...) {
+    fs::remove_all(tmp_dir);
+    throw;
+  }
+}
+
+nlohmann::json split_json(const SplitStats& s) {
+  return {{"documents", s.documents}, {"tokens", s.tokens}, {"text_bytes", s.text_bytes}, {"shards", s.shards}};
+}
+
+void write_manifest(const PrepareReport& report, const Tokenizer& tokenizer, const PrepareOptions& options) {
+  nlohmann::json sources = nlohmann::json::array();
+  for (const auto& s : report.sources)
+    sources.push_back({{"name", s.name}, {"train", split_json(s.train)}, {"val", split_json(s.val)}});
+  const nlohmann::json manifest = {{"tokenizer", {{"type", tokenizer.type()},
+                                                  {"vocab_size", tokenizer.vocab_size()},
+                                                  {"fingerprint", tokenizer.fingerprint()}}},
+                                   {"seed", options.seed},
+                                   {"val_fraction", options.val_fraction},
+                                   {"sources", sources}};
+  std::ofstream(fs::path(options.out_dir) / "manifest.json") << manifest.dump(2) << '\n';
+}
+
+}  // namespace
+
+PrepareReport prepare_shards(const std::vector<CorpusSource>& sources, const Tokenizer& tokenizer,
+                             const PrepareOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  PrepareReport report;
+  report.threads = options.threads > 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+  fs::create_directories(options.out_dir);
+  for (const auto& source : sources) report.sources.push_back(prepare_source(source, tokenizer, options, report.threads));
+  write_manifest(report, tokenizer, options);
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return report;
+}
+
+std::vector<std::string> shard_files(const std::string& dir, const std::string& source, const std::string& split) {
+  const fs::path folder = fs::path(dir) / source;
+  std::vector<std::string> files;
+  if (fs::is_directory(folder))
+    for (const auto& entry : fs::directory_iterator(folder)) {
+      const std::string name = entry.path().filename().string();
+      if (name.rfind(split + "-", 0) == 0 && entry.path().extension() == ".bin") files.push_back(entry.path().string());
+    }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+}  // namespace anvil::data

@@ -1,0 +1,58 @@
+#pragma once
+// `anvil prepare`: tokenizes corpora into token shards, in parallel across
+// cores. Each source becomes a folder of shards, split into training and
+// validation by whole documents, deterministically from a seed. A failed run
+// leaves any earlier output as it was:
+//
+//   OUT/manifest.json               what was prepared, with what tokenizer
+//   OUT/<source>/train-00000.bin    token shards (data/token_shard.h)
+//   OUT/<source>/val-00000.bin
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "data/document_reader.h"
+#include "data/tokenizer.h"
+
+namespace anvil::data {
+
+struct CorpusSource {
+  std::string name;  // folder name under the output directory
+  DocumentSource documents;
+  std::string split = "auto";  // auto: val_fraction of the documents go to val; train or val: all of them
+};
+
+struct PrepareOptions {
+  std::string out_dir;
+  double val_fraction = 0.01;
+  uint64_t seed = 0;
+  int64_t threads = 0;                     // 0: all cores
+  int64_t shard_tokens = 100'000'000;      // a new shard file starts past this many tokens
+  std::string token_dtype = "auto";        // auto | uint16 | uint32
+};
+
+struct SplitStats {
+  int64_t documents = 0, tokens = 0, text_bytes = 0, shards = 0;
+};
+
+struct SourceReport {
+  std::string name;
+  SplitStats train, val;
+};
+
+struct PrepareReport {
+  std::vector<SourceReport> sources;
+  int64_t threads = 0;
+  double seconds = 0;
+};
+
+// Each document is encoded and ended with the tokenizer's EOS id (when it has
+// one). A source's folder is replaced only once all its shards are written.
+PrepareReport prepare_shards(const std::vector<CorpusSource>& sources, const Tokenizer& tokenizer,
+                             const PrepareOptions& options);
+
+// The shards of one source and split ("train" or "val") under a prepared
+// directory, in order (none when the source has no documents in that split).
+std::vector<std::string> shard_files(const std::string& dir, const std::string& source, const std::string& split);
+
+}  // namespace anvil::data

@@ -1,0 +1,133 @@
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "data/char_tokenizer.h"
+#include "data/prepare_shards.h"
+#include "data/token_shard.h"
+#include "tests/support/temp_dir.h"
+
+using namespace anvil::data;
+using anvil::test_support::TempDir;
+using ::testing::HasSubstr;
+
+namespace {
+
+// 200 short documents, one per line, all distinct.
+std::string corpus() {
+  std::string text;
+  for (int i = 0; i < 200; ++i) text += "document number " + std::to_string(i) + " says hello\n";
+  return text;
+}
+
+CorpusSource lines_of(const std::string& name, const std::string& path, const std::string& split = "auto") {
+  DocumentSource documents;
+  documents.path = path;
+  documents.delimiter = "line";
+  return {name, documents, split};
+}
+
+std::vector<std::string> decoded_documents(const std::vector<std::string>& files, const Tokenizer& tokenizer) {
+  std::vector<std::string> out;
+  for (const auto& file : files) {
+    const TokenShard shard(file);
+    for (int64_t d = 0; d < shard.documents(); ++d) {
+      std::vector<int64_t> tokens(static_cast<size_t>(shard.document_start(d + 1) - shard.document_start(d)));
+      shard.read(shard.document_start(d), static_cast<int64_t>(tokens.size()), tokens.data());
+      out.push_back(tokenizer.decode({tokens.begin(), tokens.end()}));
+    }
+  }
+  return out;
+}
+
+std::string bytes_of(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace
+
+TEST(PrepareShards, SplitsWholeDocumentsDeterministicallyAndLosesNone) {
+  TempDir dir;
+  const auto text = corpus();
+  const auto tokenizer = CharTokenizer::from_text(text);
+  PrepareOptions options;
+  options.out_dir = dir.path("out");
+  options.val_fraction = 0.2;
+  options.seed = 4;
+  options.threads = 2;
+  options.shard_tokens = 2000;  // several shards
+  const auto report = prepare_shards({lines_of("docs", dir.write("docs.txt", text))}, tokenizer, options);
+  const auto& s = report.sources.at(0);
+  EXPECT_EQ(s.train.documents + s.val.documents, 200);
+  EXPECT_GT(s.val.documents, 20);
+  EXPECT_LT(s.val.documents, 60);
+  EXPECT_GT(s.train.shards, 1);
+  EXPECT_TRUE(std::filesystem::exists(options.out_dir + "/manifest.json"));
+
+  // Every document is in exactly one split, whole, in its original order.
+  const auto train = decoded_documents(shard_files(options.out_dir, "docs", "train"), tokenizer);
+  const auto val = decoded_documents(shard_files(options.out_dir, "docs", "val"), tokenizer);
+  EXPECT_EQ(static_cast<int64_t>(train.size()), s.train.documents);
+  std::vector<std::string> all(train);
+  all.insert(all.end(), val.begin(), val.end());
+  std::sort(all.begin(), all.end());
+  std::vector<std::string> expected;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) expected.push_back(line);
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(all, expected);
+
+  // The same seed gives the same bytes; another seed another split.
+  const std::string first = bytes_of(shard_files(options.out_dir, "docs", "val").at(0));
+  prepare_shards({lines_of("docs", dir.path("docs.txt"))}, tokenizer, options);
+  EXPECT_EQ(bytes_of(shard_files(options.out_dir, "docs", "val").at(0)), first);
+  options.seed = 5;
+  prepare_shards({lines_of("docs", dir.path("docs.txt"))}, tokenizer, options);
+  EXPECT_NE(bytes_of(shard_files(options.out_dir, "docs", "val").at(0)), first);
+}
+
+TEST(PrepareShards, FixedSplitsAndParallelEncodingMatchSerial) {
+  TempDir dir;
+  const auto text = corpus();
+  const auto tokenizer = CharTokenizer::from_text(text);
+  PrepareOptions options;
+  options.out_dir = dir.path("serial");
+  options.threads = 1;
+  const auto path = dir.write("docs.txt", text);
+  prepare_shards({lines_of("held", path, "val")}, tokenizer, options);
+  EXPECT_TRUE(shard_files(options.out_dir, "held", "train").empty());
+  const std::string serial = bytes_of(shard_files(options.out_dir, "held", "val").at(0));
+  options.out_dir = dir.path("parallel");
+  options.threads = 4;
+  prepare_shards({lines_of("held", path, "val")}, tokenizer, options);
+  EXPECT_EQ(bytes_of(shard_files(options.out_dir, "held", "val").at(0)), serial);
+}
+
+TEST(PrepareShards, FailureKeepsWhatWasPreparedBefore) {
+  TempDir dir;
+  const auto text = corpus();
+  const auto tokenizer = CharTokenizer::from_text(text);
+  PrepareOptions options;
+  options.out_dir = dir.path("out");
+  const auto path = dir.write("docs.txt", text);
+  prepare_shards({lines_of("docs", path)}, tokenizer, options);
+  const std::string before = bytes_of(shard_files(options.out_dir, "docs", "train").at(0));
+
+  // A character the vocabulary lacks makes encoding fail halfway.
+  dir.write("docs.txt", text + "hello Z\n");
+  try {
+    prepare_shards({lines_of("docs", path)}, tokenizer, options);
+    FAIL() << "expected an error";
+  } catch (const std::exception& e) {
+    EXPECT_THAT(e.what(), HasSubstr("'Z'"));
+  }
+  EXPECT_EQ(bytes_of(shard_files(options.out_dir, "docs", "train").at(0)), before);
+  for (const auto& entry : std::filesystem::directory_iterator(options.out_dir))
+    EXPECT_EQ(entry.path().filename().string().rfind(".tmp", 0), std::string::npos) << entry.path();
+}

@@ -1,0 +1,107 @@
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "data/token_shard.h"
+#include "tests/support/temp_dir.h"
+
+using anvil::data::ShardWriter;
+using anvil::data::token_bytes_for;
+using anvil::data::TokenShard;
+using anvil::test_support::TempDir;
+using ::testing::HasSubstr;
+
+namespace {
+
+std::string write_shard(const TempDir& dir, int64_t vocab, const std::vector<std::vector<int32_t>>& documents) {
+  const std::string path = dir.path("s.bin");
+  ShardWriter writer(path, vocab, 0xfeed, token_bytes_for(vocab));
+  for (const auto& d : documents) writer.add_document(d, d.size() * 3);
+  writer.finish();
+  return path;
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+}  // namespace
+
+TEST(TokenShard, RoundTripsTokensDocumentsAndHeader) {
+  for (const int64_t vocab : {300, 70000}) {  // uint16 and uint32 tokens
+    TempDir dir;
+    const int32_t big = static_cast<int32_t>(vocab - 1);
+    const auto path = write_shard(dir, vocab, {{1, 2, 3}, {big}, {}, {7, 8}});
+    const TokenShard shard(path);
+    EXPECT_EQ(shard.header().token_bytes, vocab > 65536 ? 4u : 2u);
+    EXPECT_EQ(shard.header().tokenizer_fingerprint, 0xfeedu);
+    EXPECT_EQ(shard.header().text_bytes, 18u);
+    EXPECT_EQ(shard.size(), 6);
+    EXPECT_EQ(shard.documents(), 4);
+    std::vector<int64_t> tokens(6);
+    shard.read(0, 6, tokens.data());
+    EXPECT_EQ(tokens, (std::vector<int64_t>{1, 2, 3, big, 7, 8}));
+    EXPECT_EQ(shard.document_of(2), 0);
+    EXPECT_EQ(shard.document_of(3), 1);
+    EXPECT_EQ(shard.document_of(4), 3);  // document 2 is empty
+    EXPECT_EQ(shard.document_start(3), 4);
+    EXPECT_EQ(shard.document_start(4), 6);
+  }
+}
+
+TEST(TokenShard, UnfinishedWriterLeavesNoFile) {
+  TempDir dir;
+  {
+    ShardWriter writer(dir.path("s.bin"), 100, 1, 2);
+    writer.add_document({1, 2}, 2);
+  }
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
+}
+
+TEST(TokenShard, TruncatedShardIsNamed) {
+  TempDir dir;
+  const auto path = write_shard(dir, 300, {{1, 2, 3, 4, 5}});
+  std::filesystem::resize_file(path, std::filesystem::file_size(path) - 8);
+  const auto msg = error_of([&] { TokenShard{path}; });
+  EXPECT_THAT(msg, HasSubstr(path));
+  EXPECT_THAT(msg, HasSubstr("truncated"));
+}
+
+TEST(TokenShard, ForeignFileIsNotAShard) {
+  TempDir dir;
+  const auto text = dir.write("notes.bin", std::string(200, 'x'));
+  EXPECT_THAT(error_of([&] { TokenShard{text}; }), HasSubstr("not a token shard"));
+  const auto tiny = dir.write("tiny.bin", "ANVL");
+  EXPECT_THAT(error_of([&] { TokenShard{tiny}; }), HasSubstr("not a token shard, or truncated"));
+  EXPECT_THAT(error_of([&] { TokenShard{dir.path("missing.bin")}; }), HasSubstr("cannot open"));
+}
+
+TEST(TokenShard, NewerFormatVersionIsRefused) {
+  TempDir dir;
+  const auto path = write_shard(dir, 300, {{1, 2}});
+  std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
+  file.seekp(8);
+  const uint32_t version = 9;
+  file.write(reinterpret_cast<const char*>(&version), 4);
+  file.close();
+  EXPECT_THAT(error_of([&] { TokenShard{path}; }), HasSubstr("format version 9"));
+}
+
+TEST(TokenShard, TokenOutsideTheVocabularyIsAnError) {
+  TempDir dir;
+  ShardWriter writer(dir.path("s.bin"), 100, 1, 2);
+  EXPECT_THAT(error_of([&] { writer.add_document({5, 100}, 2); }), HasSubstr("token id 100 is outside the vocabulary"));
+}
+
+TEST(TokenShard, VocabularyTooLargeForUint16IsAnError) {
+  EXPECT_EQ(token_bytes_for(65536, "uint16"), 2u);
+  EXPECT_EQ(token_bytes_for(300, "uint32"), 4u);
+  EXPECT_THAT(error_of([] { token_bytes_for(65537, "uint16"); }), HasSubstr("does not fit uint16"));
+}

@@ -1,0 +1,39 @@
+#include <cstdio>
+
+#include "data/prepare_shards.h"
+#include "tools/anvil/commands.h"
+#include "tools/anvil/config_args.h"
+#include "trainer/corpus.h"
+
+namespace anvil::cli {
+
+int prepare_command(const Args& args) {
+  if (wants_help(args)) {
+    print_usage_with_keys(
+        "usage: anvil prepare CONFIG [key.path=value ...]\n\n"
+        "Tokenizes data.sources with tokenizer.path into token shards under data.shards, in parallel\n"
+        "(run.threads; 0: all cores), holding out data.val_fraction of each source's documents.");
+    return 0;
+  }
+  const auto config = load_config_args(args, trainer::ConfigUse::kPrepare).config;
+  const auto tokenizer = data::load_tokenizer(config.tokenizer.type, config.tokenizer.path);
+  std::printf("anvil prepare -> %s (vocabulary %lld)\n", config.data.shards.c_str(),
+              static_cast<long long>(tokenizer->vocab_size()));
+  std::fflush(stdout);
+  const auto report = data::prepare_shards(trainer::corpus_sources(config), *tokenizer, trainer::prepare_options(config));
+  int64_t tokens = 0, bytes = 0;
+  for (const auto& s : report.sources) {
+    std::printf("  %-16s train %9lld docs %11lld tokens | val %8lld docs %10lld tokens\n", s.name.c_str(),
+                (long long)s.train.documents, (long long)s.train.tokens, (long long)s.val.documents,
+                (long long)s.val.tokens);
+    tokens += s.train.tokens + s.val.tokens;
+    bytes += s.train.text_bytes + s.val.text_bytes;
+  }
+  const double per_second = static_cast<double>(tokens) / report.seconds;
+  std::printf("done: %lld tokens from %.1f MB of text in %.2f s on %lld threads | %.0fk tokens/s (%.0fk per thread)\n",
+              (long long)tokens, static_cast<double>(bytes) / 1e6, report.seconds, (long long)report.threads,
+              per_second / 1e3, per_second / 1e3 / static_cast<double>(report.threads));
+  return 0;
+}
+
+}  // namespace anvil::cli

@@ -1,0 +1,20 @@
+#pragma once
+// The config's data.sources as the data layer's corpus descriptions, for
+// anvil prepare and anvil tokenizer train.
+#include <vector>
+
+#include "data/prepare_shards.h"
+#include "data/tokenizer_training.h"
+#include "trainer/run_config.h"
+
+namespace anvil::trainer {
+
+std::vector<data::CorpusSource> corpus_sources(const RunConfig& config);
+data::PrepareOptions prepare_options(const RunConfig& config);
+data::TokenizerTrainingOptions tokenizer_training_options(const RunConfig& config);
+
+// Every document of the sources a tokenizer learns from: all but those with
+// split: val, so held-out text never shapes the vocabulary.
+data::DocumentStream tokenizer_corpus(const RunConfig& config);
+
+}  // namespace anvil::trainer
