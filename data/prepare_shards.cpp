@@ -20,16 +20,6 @@ namespace {
 
 constexpr size_t kChunkBytes = 8 << 20;  // text encoded per parallel round
 
-// Uniform in [0, 1) from (seed, source, document): the split of a document
-// depends on nothing else, so it is the same on every machine and rerun.
-double split_draw(uint64_t seed, uint64_t source_hash, uint64_t document) {
-  uint64_t z = seed ^ source_hash ^ (document * 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;  // splitmix64 finaliser
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  z ^= z >> 31;
-  return static_cast<double>(z >> 11) * 0x1.0p-53;
-}
-
 // Encodes documents on `threads` threads; document i's tokens land in out[i].
 std::vector<std::vector<int32_t>> encode_parallel(const std::vector<std::string>& documents, const Tokenizer& tokenizer,
                                                   int64_t threads, int32_t eos) {
@@ -105,7 +95,7 @@ SourceReport write_source(const CorpusSource& source, const Tokenizer& tokenizer
     const auto encoded = encode_parallel(chunk, tokenizer, threads, tokenizer.eos_id());
     for (size_t i = 0; i < chunk.size(); ++i, ++ordinal) {
       const bool to_val = source.split == "val" ||
-                          (source.split == "auto" && split_draw(options.seed, source_hash, ordinal) < options.val_fraction);
+                          (source.split == "auto" && holdout_draw(options.seed, source_hash, ordinal) < options.val_fraction);
       (to_val ? val : train).add(encoded[i], chunk[i].size());
     }
     chunk.clear();
@@ -160,6 +150,14 @@ void write_manifest(const PrepareReport& report, const Tokenizer& tokenizer, con
 }
 
 }  // namespace
+
+double holdout_draw(uint64_t seed, uint64_t stream, uint64_t index) {
+  uint64_t z = seed ^ stream ^ (index * 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;  // splitmix64 finaliser
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  z ^= z >> 31;
+  return static_cast<double>(z >> 11) * 0x1.0p-53;
+}
 
 PrepareReport prepare_shards(const std::vector<CorpusSource>& sources, const Tokenizer& tokenizer,
                              const PrepareOptions& options) {

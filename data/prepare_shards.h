@@ -46,6 +46,10 @@ struct PrepareReport {
   double seconds = 0;
 };
 
+// Uniform in [0, 1) from (seed, stream, index): whether an item is held out
+// for validation depends on nothing else, so splits repeat on every machine.
+double holdout_draw(uint64_t seed, uint64_t stream, uint64_t index);
+
 // Each document is encoded and ended with the tokenizer's EOS id (when it has
 // one). A source's folder is replaced only once all its shards are written.
 PrepareReport prepare_shards(const std::vector<CorpusSource>& sources, const Tokenizer& tokenizer,

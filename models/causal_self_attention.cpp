@@ -9,8 +9,8 @@ namespace anvil::models {
 CausalSelfAttentionImpl::CausalSelfAttentionImpl(const GPTConfig& c)
     : n_head(c.n_head), n_kv_head(c.kv_heads()), dropout(c.dropout) {
   const int64_t qkv_width = (n_head + 2 * n_kv_head) * c.head_dim();
-  qkv = register_module("qkv", torch::nn::Linear(torch::nn::LinearOptions(c.n_embd, qkv_width).bias(c.bias)));
-  proj = register_module("proj", torch::nn::Linear(torch::nn::LinearOptions(c.n_embd, c.n_embd).bias(c.bias)));
+  qkv = register_module("qkv", Linear(c.n_embd, qkv_width, c.bias));
+  proj = register_module("proj", Linear(c.n_embd, c.n_embd, c.bias));
   resid_dropout = register_module("resid_dropout", torch::nn::Dropout(c.dropout));
 }
 

@@ -1,9 +1,9 @@
 #pragma once
 #include <torch/nn/module.h>
 #include <torch/nn/modules/dropout.h>
-#include <torch/nn/modules/linear.h>
 
 #include "models/gpt_config.h"
+#include "models/linear.h"
 #include "models/rotary.h"
 
 namespace anvil::models {
@@ -32,8 +32,8 @@ struct CausalSelfAttentionImpl : torch::nn::Module {
 
   int64_t n_head, n_kv_head;
   double dropout;
-  torch::nn::Linear qkv{nullptr};   // the three projections fused into one matmul
-  torch::nn::Linear proj{nullptr};  // output projection back onto the residual stream
+  Linear qkv{nullptr};   // the three projections fused into one matmul
+  Linear proj{nullptr};  // output projection back onto the residual stream
   torch::nn::Dropout resid_dropout{nullptr};
 };
 TORCH_MODULE(CausalSelfAttention);

@@ -58,7 +58,9 @@ GPTImpl::GPTImpl(const GPTConfig& c) : config(c) {
   blocks = register_module("blocks", torch::nn::ModuleList());
   for (int64_t i = 0; i < c.n_layer; ++i) blocks->push_back(TransformerBlock(c));
   ln_final = register_module("ln_final", Norm(c.n_embd, c));
-  if (!c.tie_embeddings)
+  if (c.num_classes > 0)
+    score = register_module("score", torch::nn::Linear(torch::nn::LinearOptions(c.n_embd, c.num_classes)));
+  else if (!c.tie_embeddings)
     lm_head = register_module("lm_head", torch::nn::Linear(torch::nn::LinearOptions(c.n_embd, c.vocab_size).bias(false)));
   init_weights();
 }
@@ -116,6 +118,11 @@ torch::Tensor GPTImpl::forward(const torch::Tensor& tokens, KVCache* cache, cons
   }
   if (cache) cache->length += T;
   x = ln_final(x);
+  if (score) {
+    // Mean pooling: the average of the states at positions 0..t.
+    if (config.pooling == Pooling::kMean) x = x.cumsum(1) / torch::arange(1, T + 1, x.options()).view({1, T, 1});
+    return score(x);
+  }
   return lm_head ? lm_head(x) : torch::nn::functional::linear(x, token_embedding->weight);
 }
 

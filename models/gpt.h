@@ -17,7 +17,10 @@ namespace anvil::models {
 struct GPTImpl : torch::nn::Module {
   explicit GPTImpl(const GPTConfig& config);
 
-  // Token ids [B, T] (T <= block_size) -> next-token logits [B, T, vocab_size].
+  // Token ids [B, T] (T <= block_size) -> next-token logits [B, T, vocab_size],
+  // or with a classification head class logits [B, T, num_classes], where
+  // position t's logits read tokens 0..t (so with right padding, the last real
+  // token's position classifies the whole text).
   // With a cache, the tokens continue the cached sequence (positions
   // cache->length onwards; at most block_size in all) and are added to it.
   // With segments (int64 [B, T], the document of each token, as packed
@@ -37,6 +40,7 @@ struct GPTImpl : torch::nn::Module {
   torch::nn::ModuleList blocks{nullptr};
   Norm ln_final{nullptr};
   torch::nn::Linear lm_head{nullptr};  // untied embeddings only
+  torch::nn::Linear score{nullptr};    // classification head only
 
  private:
   void init_weights();

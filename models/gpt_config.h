@@ -9,6 +9,7 @@ namespace anvil::models {
 enum class PositionEncoding { kLearned, kSinusoidal, kRotary };
 enum class NormKind { kLayerNorm, kRMSNorm };
 enum class MlpKind { kGelu, kGeluTanh, kSwiGLU };  // kGeluTanh: GPT-2's "gelu_new"
+enum class Pooling { kLast, kMean };  // what a classification head reads at each position
 
 struct GPTConfig {
   int64_t vocab_size = 0;
@@ -26,6 +27,8 @@ struct GPTConfig {
   NormKind norm = NormKind::kLayerNorm;
   double norm_eps = 1e-5;
   MlpKind mlp = MlpKind::kGelu;
+  int64_t num_classes = 0;  // > 0: a classification head ("score") replaces the LM head
+  Pooling pooling = Pooling::kLast;
 
   int64_t kv_heads() const { return n_kv_head > 0 ? n_kv_head : n_head; }
   int64_t head_dim() const { return n_embd / n_head; }

@@ -8,7 +8,7 @@ namespace anvil::models {
 MLPImpl::MLPImpl(const GPTConfig& c) : tanh_gelu(c.mlp == MlpKind::kGeluTanh) {
   const int64_t hidden = c.mlp_hidden();
   auto linear = [&](const char* name, int64_t in, int64_t out) {
-    return register_module(name, torch::nn::Linear(torch::nn::LinearOptions(in, out).bias(c.bias)));
+    return register_module(name, Linear(in, out, c.bias));
   };
   if (c.mlp != MlpKind::kSwiGLU) {
     fc = linear("fc", c.n_embd, hidden);

@@ -1,9 +1,9 @@
 #pragma once
 #include <torch/nn/module.h>
 #include <torch/nn/modules/dropout.h>
-#include <torch/nn/modules/linear.h>
 
 #include "models/gpt_config.h"
+#include "models/linear.h"
 
 namespace anvil::models {
 
@@ -15,10 +15,10 @@ struct MLPImpl : torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x);
 
   bool tanh_gelu = false;
-  torch::nn::Linear fc{nullptr};    // GELU only
-  torch::nn::Linear gate{nullptr};  // SwiGLU only
-  torch::nn::Linear up{nullptr};    // SwiGLU only
-  torch::nn::Linear proj{nullptr};
+  Linear fc{nullptr};    // GELU only
+  Linear gate{nullptr};  // SwiGLU only
+  Linear up{nullptr};    // SwiGLU only
+  Linear proj{nullptr};
   torch::nn::Dropout dropout{nullptr};
 };
 TORCH_MODULE(MLP);

@@ -114,13 +114,17 @@ TensorMap module_state(const torch::nn::Module& module) {
   return state;
 }
 
-void load_module_state(torch::nn::Module& module, const TensorMap& state, const std::string& source) {
+void load_module_state(torch::nn::Module& module, const TensorMap& state, const std::string& source,
+                       const std::function<bool(const std::string&)>& optional) {
   TensorMap targets = module_state(module);
+  const auto may_lack = [&](const std::string& name) { return optional && optional(name); };
   for (const auto& [name, _] : state)
-    if (!targets.count(name)) throw std::runtime_error(source + ": unexpected tensor '" + name + "' for this model");
+    if (!targets.count(name) && !may_lack(name))
+      throw std::runtime_error(source + ": unexpected tensor '" + name + "' for this model");
   torch::NoGradGuard no_grad;
   for (auto& [name, target] : targets) {
     const auto it = state.find(name);
+    if (it == state.end() && may_lack(name)) continue;
     if (it == state.end()) throw std::runtime_error(source + ": missing tensor '" + name + "'");
     if (it->second.sizes() != target.sizes())
       throw std::runtime_error(source + ": tensor '" + name + "' has shape " + shape_text(it->second.sizes()) +

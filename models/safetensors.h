@@ -2,6 +2,7 @@
 // The safetensors format (Hugging Face): an 8-byte little-endian header length,
 // a JSON header {name: {dtype, shape, data_offsets}, "__metadata__": {...}},
 // then the raw little-endian tensor bytes. Model weights travel in it.
+#include <functional>
 #include <map>
 #include <string>
 
@@ -21,7 +22,9 @@ TensorMap load_safetensors(const std::string& path, Metadata* metadata = nullptr
 TensorMap module_state(const torch::nn::Module& module);
 // Copies `state` into the module's parameters and buffers (converting dtype).
 // A missing, unexpected or differently shaped tensor is an error naming it
-// and `source`.
-void load_module_state(torch::nn::Module& module, const TensorMap& state, const std::string& source);
+// and `source`, except that tensors named for which `optional` is true may be
+// missing on either side (a fresh head, adapters, a base model loaded apart).
+void load_module_state(torch::nn::Module& module, const TensorMap& state, const std::string& source,
+                       const std::function<bool(const std::string&)>& optional = {});
 
 }  // namespace anvil::models

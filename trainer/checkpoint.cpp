@@ -81,12 +81,13 @@ std::string save_checkpoint(const std::string& run_dir, const CheckpointContents
   fs::remove_all(tmp_dir);
   fs::create_directories(tmp_dir);
 
-  models::save_safetensors((tmp_dir / "model.safetensors").string(), models::module_state(*c.model));
+  models::save_safetensors((tmp_dir / "model.safetensors").string(), c.weights);
   torch::save(c.optimizer, (tmp_dir / "optimizer.pt").string());
   nlohmann::json state = {{"step", c.state.step},
                           {"tokens_seen", c.state.tokens_seen},
                           {"loader", loader_json(c.state.cursor)}};
   if (c.state.val_loss) state["val_loss"] = *c.state.val_loss;
+  if (c.state.val_accuracy) state["val_accuracy"] = *c.state.val_accuracy;
   write_file(tmp_dir / "trainer_state.json", state.dump(2) + "\n");
   write_file(tmp_dir / "config.yaml", c.config_yaml);
   c.tokenizer.save((tmp_dir / data::tokenizer_file_name(c.tokenizer.type())).string());
@@ -107,17 +108,19 @@ std::string latest_checkpoint(const std::string& run_dir) {
   return all.empty() ? "" : all.back();
 }
 
-void prune_checkpoints(const std::string& run_dir, int64_t keep_last, bool keep_best) {
+void prune_checkpoints(const std::string& run_dir, int64_t keep_last, const std::string& keep_best) {
   if (keep_last <= 0) return;
   const auto all = complete_checkpoints(run_dir);
   std::string best;
-  double best_loss = std::numeric_limits<double>::infinity();
-  if (keep_best) {
+  // Loss: lower is better; accuracy: higher. Negating accuracy makes both a minimum.
+  const double sign = keep_best == "val_accuracy" ? -1.0 : 1.0;
+  double best_value = std::numeric_limits<double>::infinity();
+  if (!keep_best.empty()) {
     for (const auto& dir : all) {
       std::ifstream in(fs::path(dir) / "trainer_state.json");
       const auto json = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-      if (json.is_object() && json.contains("val_loss") && json["val_loss"].get<double>() < best_loss) {
-        best_loss = json["val_loss"].get<double>();
+      if (json.is_object() && json.contains(keep_best) && sign * json[keep_best].get<double>() < best_value) {
+        best_value = sign * json[keep_best].get<double>();
         best = dir;
       }
     }
@@ -126,12 +129,13 @@ void prune_checkpoints(const std::string& run_dir, int64_t keep_last, bool keep_
     if (all[i] != best) fs::remove_all(all[i]);
 }
 
-void load_model_weights(const std::string& checkpoint_dir, models::GPT& model) {
+void load_model_weights(const std::string& checkpoint_dir, models::GPT& model,
+                        const std::function<bool(const std::string&)>& optional) {
   if (!is_complete_checkpoint(checkpoint_dir))
     throw std::runtime_error("'" + checkpoint_dir + "' is not a complete checkpoint (no " + kMarker + " marker)");
   const std::string path = (fs::path(checkpoint_dir) / "model.safetensors").string();
   try {
-    models::load_module_state(*model, models::load_safetensors(path), path);
+    models::load_module_state(*model, models::load_safetensors(path), path, optional);
   } catch (const std::runtime_error& e) {
     throw std::runtime_error(std::string(e.what()) + " (does the config's model section match the checkpoint's?)");
   }
@@ -155,6 +159,7 @@ TrainingState load_training_state(const std::string& checkpoint_dir, torch::opti
     for (const auto& source : json.at("loader").at("sources"))
       state.cursor.sources.push_back({source.at("epoch").get<int64_t>(), source.at("position").get<int64_t>()});
     if (json.contains("val_loss")) state.val_loss = json["val_loss"].get<double>();
+    if (json.contains("val_accuracy")) state.val_accuracy = json["val_accuracy"].get<double>();
     return state;
   } catch (const nlohmann::json::exception& e) {
     throw std::runtime_error("'" + path.string() + "' is not a valid training state: " + e.what());

@@ -13,6 +13,7 @@
 #include "data/mixture_sampler.h"
 #include "data/tokenizer.h"
 #include "models/gpt.h"
+#include "models/safetensors.h"
 
 namespace anvil::trainer {
 
@@ -21,11 +22,12 @@ struct TrainingState {
   int64_t tokens_seen = 0;
   data::MixtureCursor cursor;  // where the training batches continue
   std::optional<double> val_loss;  // measured at this step, if validation ran
+  std::optional<double> val_accuracy;  // classification runs
 };
 
 struct CheckpointContents {
   const TrainingState& state;
-  models::GPT& model;
+  const models::TensorMap& weights;
   torch::optim::Optimizer& optimizer;
   const std::string& config_yaml;
   const data::Tokenizer& tokenizer;
@@ -42,10 +44,12 @@ std::string latest_checkpoint(const std::string& run_dir);
 // Removes what a run killed mid-write left behind (.tmp-step_* directories).
 void remove_partial_checkpoints(const std::string& run_dir);
 // Deletes all but the newest `keep_last` complete checkpoints (0 keeps all)
-// and, with keep_best, the one with the lowest validation loss.
-void prune_checkpoints(const std::string& run_dir, int64_t keep_last, bool keep_best = false);
+// and, with keep_best "val_loss" or "val_accuracy", the best one by it.
+void prune_checkpoints(const std::string& run_dir, int64_t keep_last, const std::string& keep_best = "");
 
-void load_model_weights(const std::string& checkpoint_dir, models::GPT& model);
+// `optional`: tensors the checkpoint may lack (see models::load_module_state).
+void load_model_weights(const std::string& checkpoint_dir, models::GPT& model,
+                        const std::function<bool(const std::string&)>& optional = {});
 TrainingState load_training_state(const std::string& checkpoint_dir, torch::optim::Optimizer& optimizer);
 // The tokenizer saved with the checkpoint, of the type named in its config.
 std::unique_ptr<data::Tokenizer> load_checkpoint_tokenizer(const std::string& checkpoint_dir,

@@ -59,8 +59,12 @@ const std::vector<ConfigField>& config_fields() {
       one_of({FIELD(run.resume), "auto: continue from the newest complete checkpoint in run.dir; never: start afresh"},
              {"auto", "never"}),
 
-      path({FIELD(data.train), "training text file (UTF-8)"}),
-      path({FIELD(data.val), "validation text file; empty: hold out data.val_fraction of data.train"}),
+      one_of({FIELD(task.type), "lm: language modelling on data.train or data.shards; sft: instruction tuning on "
+                                "jsonl; classify: text classification on tsv, csv or jsonl"},
+             {"lm", "sft", "classify"}),
+
+      path({FIELD(data.train), "training data: a text file (lm), jsonl (sft), tsv, csv or jsonl (classify)"}),
+      path({FIELD(data.val), "validation data, as data.train; empty: hold out data.val_fraction of data.train"}),
       output_path({FIELD(data.shards), "token shards from anvil prepare (instead of data.train)"}),
       {FIELD(data.sources), "corpora for anvil prepare and tokenizer training: a list of {name, path (file or glob), "
                             "format auto|txt|jsonl, delimiter file|blank_line|line|TEXT, text_field, "
@@ -75,6 +79,8 @@ const std::vector<ConfigField>& config_fields() {
       one_of({FIELD(data.token_dtype), "anvil prepare: token width in shards (auto: uint16 when the vocabulary fits)"},
              {"auto", "uint16", "uint32"}),
       number({FIELD(data.shard_tokens), "anvil prepare: tokens per shard file"}, 1),
+      one_of({FIELD(data.overlong), "sft, classify: an example longer than model.block_size is an error, or cut to it"},
+             {"error", "truncate"}),
       one_of({FIELD(data.invalid_utf8), "anvil prepare: invalid UTF-8 is an error, or replaced by U+FFFD"},
              {"error", "replace"}),
 
@@ -125,17 +131,20 @@ const std::vector<ConfigField>& config_fields() {
       number({FIELD(train.grad_accum), "micro-batches accumulated per optimizer step"}, 1),
       number({FIELD(train.label_smoothing), "label smoothing of the training loss"}, 0, 0.999),
       number({FIELD(train.log_every), "steps between log lines"}, 1),
+      number({FIELD(train.early_stop_patience), "stop after this many validations without improvement of the "
+                                                "val loss (classify: accuracy); 0: never"}, 0),
 
       number({FIELD(eval.every), "steps between validation runs (0: only at the end)"}, 0),
       number({FIELD(eval.batches), "validation batches per run (0: the whole validation set)"}, 0),
       number({FIELD(eval.batch_size), "sequences per validation batch (0: train.batch_size)"}, 0),
       number({FIELD(eval.stride), "anvil eval: slide a window this many tokens at a time (0: tiled blocks)"}, 0),
       number({FIELD(eval.max_length), "anvil eval: sliding window length (0: model.block_size)"}, 0),
+      output_path({FIELD(eval.predictions), "anvil eval, classify: write every example's prediction to this tsv"}),
 
       number({FIELD(checkpoint.every), "steps between checkpoints (0: only at the end)"}, 0),
       number({FIELD(checkpoint.keep_last), "checkpoints kept on disk (0: all)"}, 0),
-      one_of({FIELD(checkpoint.keep_best), "val_loss: also keep the checkpoint with the lowest validation loss"},
-             {"", "val_loss"}),
+      one_of({FIELD(checkpoint.keep_best), "also keep the best checkpoint by val_loss or (classify) val_accuracy"},
+             {"", "val_loss", "val_accuracy"}),
 
       {FIELD(generate.prompt), "anvil generate: the text to continue"},
       number({FIELD(generate.max_new_tokens), "anvil generate: tokens to sample"}, 1),
@@ -144,6 +153,35 @@ const std::vector<ConfigField>& config_fields() {
       number({FIELD(generate.top_p), "anvil generate: nucleus sampling mass (1: off)"}, 0.01, 1),
       {FIELD(generate.seed), "anvil generate: sampling seed"},
       {FIELD(generate.use_cache), "anvil generate: KV cache, so each new token costs one position"},
+
+      one_of({FIELD(sft.format), "alpaca: instruction/input/output fields; prompt_completion; messages: a list of "
+                                 "{role, content}, the assistant's turns trained"},
+             {"alpaca", "prompt_completion", "messages"}),
+      {FIELD(sft.prompt_template), "alpaca: the prompt, with {instruction} and {input} filled in"},
+      {FIELD(sft.prompt_template_no_input), "alpaca: the prompt when the input field is empty"},
+      {FIELD(sft.instruction_field), "alpaca: field of the instruction"},
+      {FIELD(sft.input_field), "alpaca: field of the optional input"},
+      {FIELD(sft.output_field), "alpaca: field of the response"},
+      {FIELD(sft.prompt_field), "prompt_completion: field of the prompt"},
+      {FIELD(sft.completion_field), "prompt_completion: field of the completion"},
+      {FIELD(sft.messages_field), "messages: field of the message list"},
+      {FIELD(sft.role_template), "messages: text before each message, with {role} filled in"},
+      one_of({FIELD(sft.packing), "pad: one example per row, padded to the longest in the batch; pack: examples end to "
+                                  "end in rows of block_size, attention kept within each"},
+             {"pad", "pack"}),
+
+      {FIELD(classify.text_field), "column or field of the text"},
+      {FIELD(classify.label_field), "column or field of the label (a name or an integer)"},
+      {FIELD(classify.labels), "the label set, in class order (empty: the training labels, sorted)"},
+      one_of({FIELD(classify.pooling), "what the head reads: the last token's state or the mean of all states"},
+             {"last", "mean"}),
+      one_of({FIELD(classify.class_weights), "balanced: weight each class's loss by 1 / its training frequency"},
+             {"none", "balanced"}),
+
+      number({FIELD(lora.rank), "LoRA adapter rank; 0: no LoRA, every weight trains"}, 0, 4096),
+      number({FIELD(lora.alpha), "LoRA scale numerator: adapters are scaled by alpha / rank"}, 0),
+      number({FIELD(lora.dropout), "dropout on the adapters' input"}, 0, 0.99),
+      {FIELD(lora.targets), "layers that get adapters: attn.qkv, attn.proj, mlp.fc, mlp.gate, mlp.up, mlp.proj"},
   };
   return fields;
 }

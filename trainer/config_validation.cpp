@@ -39,6 +39,15 @@ void validate_data(const LoadedConfig& loaded, ConfigUse use) {
                                : "set data.train or data.shards, not both");
   require(c.data.shards.empty() || !c.tokenizer.path.empty(), loaded, {"tokenizer.path", "data.shards"},
           "data.shards needs tokenizer.path: the tokenizer the shards were prepared with");
+  require(c.task.type == "lm" || c.data.shards.empty(), loaded, {"task.type", "data.shards"},
+          "task.type " + c.task.type + " reads labeled examples from data.train, not token shards");
+  require(c.task.type == "lm" || !c.tokenizer.path.empty() || !c.model.init_from.empty(), loaded,
+          {"tokenizer.path", "model.init_from", "task.type"},
+          "task.type " + c.task.type + " needs a tokenizer: tokenizer.path, or model.init_from holding one");
+  require(c.lora.rank == 0 || !c.model.init_from.empty(), loaded, {"lora.rank", "model.init_from"},
+          "lora.rank > 0 adapts a pretrained model: set model.init_from (its weights stay frozen)");
+  require(c.checkpoint.keep_best != "val_accuracy" || c.task.type == "classify", loaded, {"checkpoint.keep_best"},
+          "checkpoint.keep_best: val_accuracy needs task.type classify");
   require(c.data.packing == "concat" || !c.data.shards.empty(), loaded, {"data.packing"},
           "data.packing: document_masked needs document boundaries: prepare data.sources into data.shards");
   require(c.data.shards.empty() || c.data.stride == 0 || c.data.stride <= c.model.block_size, loaded,

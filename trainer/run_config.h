@@ -39,6 +39,7 @@ struct DataSection {
   std::string token_dtype = "auto";
   int64_t shard_tokens = 100'000'000;
   std::string invalid_utf8 = "error";  // error | replace
+  std::string overlong = "error";  // fine-tuning examples longer than model.block_size: error | truncate
 };
 
 struct TokenizerSection {
@@ -95,6 +96,7 @@ struct TrainSection {
   int64_t grad_accum = 1;   // micro-batches per optimizer step
   double label_smoothing = 0.0;
   int64_t log_every = 10;
+  int64_t early_stop_patience = 0;  // validations without improvement before stopping (0: never)
 };
 
 struct EvalSection {
@@ -103,12 +105,13 @@ struct EvalSection {
   int64_t batch_size = 0;  // 0: train.batch_size
   int64_t stride = 0;      // anvil eval: > 0 scores the stream with a sliding window
   int64_t max_length = 0;  // sliding window length; 0: model.block_size
+  std::string predictions;  // anvil eval, classify: write each example's prediction here
 };
 
 struct CheckpointSection {
   int64_t every = 0;  // 0: only at the end
   int64_t keep_last = 0;  // 0: keep all
-  std::string keep_best;  // "val_loss": also keep the checkpoint with the lowest validation loss
+  std::string keep_best;  // val_loss | val_accuracy: also keep the best checkpoint by it
 };
 
 struct GenerateSection {
@@ -121,8 +124,47 @@ struct GenerateSection {
   bool use_cache = true;
 };
 
+struct TaskSection {
+  std::string type = "lm";  // lm: causal LM on text or shards | sft: instruction tuning | classify
+};
+
+struct SftSection {
+  std::string format = "alpaca";  // alpaca | prompt_completion | messages
+  std::string prompt_template =
+      "Below is an instruction that describes a task, paired with an input that provides further context. "
+      "Write a response that appropriately completes the request.\n\n"
+      "### Instruction:\n{instruction}\n\n### Input:\n{input}\n\n### Response:\n";
+  std::string prompt_template_no_input =
+      "Below is an instruction that describes a task. Write a response that appropriately completes the "
+      "request.\n\n### Instruction:\n{instruction}\n\n### Response:\n";
+  std::string instruction_field = "instruction";
+  std::string input_field = "input";
+  std::string output_field = "output";
+  std::string prompt_field = "prompt";
+  std::string completion_field = "completion";
+  std::string messages_field = "messages";
+  std::string role_template = "<|{role}|>\n";  // messages: put before each message's content
+  std::string packing = "pad";  // pad | pack
+};
+
+struct ClassifySection {
+  std::string text_field = "sentence";
+  std::string label_field = "label";
+  std::vector<std::string> labels;  // empty: the training data's labels, sorted
+  std::string pooling = "last";  // last | mean
+  std::string class_weights = "none";  // none | balanced
+};
+
+struct LoraSection {
+  int64_t rank = 0;  // 0: no LoRA, the whole model trains
+  double alpha = 16.0;
+  double dropout = 0.05;
+  std::vector<std::string> targets = {"attn.qkv", "attn.proj"};
+};
+
 struct RunConfig {
   RunSection run;
+  TaskSection task;
   DataSection data;
   TokenizerSection tokenizer;
   ModelSection model;
@@ -132,6 +174,9 @@ struct RunConfig {
   EvalSection eval;
   CheckpointSection checkpoint;
   GenerateSection generate;
+  SftSection sft;
+  ClassifySection classify;
+  LoraSection lora;
 };
 
 }  // namespace anvil::trainer

@@ -18,7 +18,9 @@ struct RunData {
   std::vector<double> weights;
   std::shared_ptr<const data::BlockDataset> val;
   torch::Tensor val_tokens;  // the whole validation stream, for sliding-window evaluation
-  double val_bytes_per_token = 1.0;  // UTF-8 bytes of validation text per token, for bits per byte
+  double val_bytes_per_token = 0.0;  // UTF-8 bytes of validation text per token, for bits per byte (0: n/a)
+  std::vector<std::string> labels;   // classify: class names, in class-id order
+  torch::Tensor class_weights;       // classify: per-class loss weights, or undefined
   std::string description;  // one line for the run's header
 };
 
@@ -31,7 +33,16 @@ RunData load_text_data(const RunConfig& config, std::unique_ptr<data::Tokenizer>
 // Throws naming the shard when one was made with another tokenizer.
 RunData load_shard_data(const RunConfig& config, std::unique_ptr<data::Tokenizer> tokenizer = nullptr);
 
+// task.type sft or classify: jsonl, tsv or csv examples (data.train, and
+// data.val or a seeded data.val_fraction of data.train). Errors name file and line.
+RunData load_task_data(const RunConfig& config, std::unique_ptr<data::Tokenizer> tokenizer = nullptr);
+
+// sft: the text the model was tuned to answer, around a user's request (an
+// alpaca instruction without input, a prompt, or a user message).
+std::string sft_prompt(const RunConfig& config, const std::string& request);
+
 inline RunData load_run_data(const RunConfig& config, std::unique_ptr<data::Tokenizer> tokenizer = nullptr) {
+  if (config.task.type != "lm") return load_task_data(config, std::move(tokenizer));
   return config.data.shards.empty() ? load_text_data(config, std::move(tokenizer))
                                     : load_shard_data(config, std::move(tokenizer));
 }

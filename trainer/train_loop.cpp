@@ -1,22 +1,26 @@
 #include "trainer/train_loop.h"
 
 #include <chrono>
+#include <cstring>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <map>
+#include <optional>
 
 #include <ATen/Parallel.h>
 #include <torch/nn/utils/clip_grad.h>
 
 #include "data/batch_loader.h"
-#include "models/safetensors.h"
 #include "trainer/checkpoint.h"
+#include "trainer/classification_metrics.h"
 #include "trainer/config_loader.h"
 #include "trainer/evaluate.h"
 #include "trainer/loss.h"
 #include "trainer/lr_schedule.h"
 #include "trainer/metrics_log.h"
+#include "trainer/model_builder.h"
 #include "trainer/optimizer.h"
 #include "trainer/runtime.h"
 #include "trainer/run_data.h"
@@ -39,7 +43,7 @@ struct StepResult {
 // summed loss is divided by the token count of the whole step, so the gradient
 // equals that of one batch holding all the micro-batches.
 StepResult optimizer_step(models::GPT& model, torch::optim::Optimizer& optimizer, data::BatchLoader& loader,
-                          const RunConfig& config, c10::Device device) {
+                          const RunConfig& config, const torch::Tensor& class_weights, c10::Device device) {
   std::vector<data::Batch> micro_batches;
   data::MixtureCursor cursor;
   int64_t tokens = 0;
@@ -55,12 +59,12 @@ StepResult optimizer_step(models::GPT& model, torch::optim::Optimizer& optimizer
   for (const auto& batch : micro_batches) {
     const auto segments = batch.segments.defined() ? batch.segments.to(device) : torch::Tensor();
     const auto logits = model->forward(batch.inputs.to(device), nullptr, segments);
-    const auto loss = summed_token_loss(logits, batch.targets.to(device), config.train.label_smoothing);
+    const auto loss = summed_token_loss(logits, batch.targets.to(device), config.train.label_smoothing, class_weights);
     (loss / static_cast<double>(tokens)).backward();
     loss_sum += loss.detach().to(torch::kDouble);
   }
   const double max_norm = config.optim.grad_clip > 0 ? config.optim.grad_clip : std::numeric_limits<double>::infinity();
-  const double grad_norm = torch::nn::utils::clip_grad_norm_(model->parameters(), max_norm);
+  const double grad_norm = torch::nn::utils::clip_grad_norm_(trainable_parameters(model), max_norm);
   optimizer.step();
   return {loss_sum.item<double>() / static_cast<double>(tokens), grad_norm, std::move(cursor)};
 }
@@ -71,7 +75,12 @@ void print_header(const RunConfig& config, models::GPT& model, const RunData& da
   std::printf("model: %lld layers, %lld heads, %lld wide, block %lld, vocab %lld | %.2fM parameters | %.3g FLOPs/token\n",
               (long long)m.n_layer, (long long)m.n_head, (long long)m.n_embd, (long long)m.block_size,
               (long long)m.vocab_size, static_cast<double>(model->num_parameters()) / 1e6, model->flops_per_token());
-  std::printf("data: %s | %lld val blocks of %lld tokens | %s tokenizer | device %s, %d threads\n",
+  int64_t trainable = 0;
+  for (const auto& p : trainable_parameters(model)) trainable += p.numel();
+  if (trainable != model->num_parameters())
+    std::printf("trainable: %lld of %lld parameters (%.2f%%)\n", (long long)trainable,
+                (long long)model->num_parameters(), 100.0 * static_cast<double>(trainable) / model->num_parameters());
+  std::printf("data: %s | %lld val rows of up to %lld tokens | %s tokenizer | device %s, %d threads\n",
               data.description.c_str(), (long long)data.val->size(), (long long)m.block_size,
               data.tokenizer->type().c_str(), device.str().c_str(), at::get_num_threads());
   std::fflush(stdout);
@@ -80,12 +89,13 @@ void print_header(const RunConfig& config, models::GPT& model, const RunData& da
 // Loads the newest of `checkpoints` that loads cleanly into model and
 // optimizer; a broken one is reported and the next older one tried.
 TrainingState restore_newest(const std::vector<std::string>& checkpoints, models::GPT& model,
-                             torch::optim::Optimizer& optimizer) {
+                             torch::optim::Optimizer& optimizer, const RunConfig& config) {
   for (auto it = checkpoints.rbegin(); it != checkpoints.rend(); ++it) {
     try {
-      load_model_weights(*it, model);
+      load_checkpoint_weights(*it, model, config);
       const TrainingState state = load_training_state(*it, optimizer);
       std::printf("resuming from %s (step %lld)\n", it->c_str(), (long long)state.step);
+      std::fflush(stdout);
       return state;
     } catch (const std::exception& e) {
       std::fprintf(stderr, "warning: skipping checkpoint %s: %s\n", it->c_str(), e.what());
@@ -97,18 +107,78 @@ TrainingState restore_newest(const std::vector<std::string>& checkpoints, models
   return {};
 }
 
-// Creates the run directory, writes the resolved config into it and returns
-// the complete checkpoints a resumed run may continue from.
-std::vector<std::string> open_run_directory(const RunConfig& config, const std::string& config_yaml) {
+// Creates the run directory and returns the complete checkpoints a resumed
+// run may continue from.
+std::vector<std::string> open_run_directory(const RunConfig& config) {
   fs::create_directories(config.run.dir);
   remove_partial_checkpoints(config.run.dir);
   const auto checkpoints = complete_checkpoints(config.run.dir);
   if (config.run.resume == "never" && !checkpoints.empty())
     throw std::runtime_error("run.dir '" + config.run.dir +
                              "' already holds checkpoints and run.resume is never: choose another run.dir");
-  std::ofstream(fs::path(config.run.dir) / "config.yaml") << config_yaml;
   return checkpoints;
 }
+
+// The tokenizer a run encodes with: a resumed run's checkpoint's; a run
+// fine-tuning from model.init_from that checkpoint's, when it has one; else
+// the config's (null).
+std::unique_ptr<data::Tokenizer> starting_tokenizer(const RunConfig& config, const std::vector<std::string>& checkpoints) {
+  if (!checkpoints.empty()) return load_checkpoint_tokenizer(checkpoints.back(), config.tokenizer.type);
+  const auto from = fs::path(config.model.init_from) / data::tokenizer_file_name(config.tokenizer.type);
+  if (!config.model.init_from.empty() && fs::exists(from)) return data::load_tokenizer(config.tokenizer.type, from.string());
+  return nullptr;
+}
+
+struct Validation {
+  double loss = 0;
+  std::optional<double> accuracy;  // classify
+  std::map<std::string, double> values;
+  std::string line;
+};
+
+Validation validate(models::GPT& model, const RunData& data, const RunConfig& config, c10::Device device) {
+  const int64_t batch = config.eval.batch_size > 0 ? config.eval.batch_size : config.train.batch_size;
+  Validation v;
+  char line[256];
+  if (config.task.type == "classify") {
+    const auto r = evaluate_classification(model, *data.val, batch, device);
+    v.loss = r.loss;
+    v.accuracy = r.accuracy;
+    v.values = {{"val_loss", r.loss}, {"val_accuracy", r.accuracy}, {"val_macro_f1", r.macro_f1}};
+    std::snprintf(line, sizeof line, "val loss %.4f | val accuracy %.4f | val macro-F1 %.4f", r.loss, r.accuracy,
+                  r.macro_f1);
+  } else {
+    const EvalResult r = evaluate(model, *data.val, batch, config.eval.batches, device);
+    v.loss = r.loss;
+    v.values = {{"val_loss", r.loss}, {"val_ppl", r.perplexity}};
+    std::snprintf(line, sizeof line, "val loss %.4f | val ppl %.3f", r.loss, r.perplexity);
+    if (data.val_bytes_per_token > 0) {
+      const double bpb = r.bits_per_byte(data.val_bytes_per_token);
+      v.values["val_bpb"] = bpb;
+      std::snprintf(line + std::strlen(line), sizeof line - std::strlen(line), " | val bpb %.4f", bpb);
+    }
+  }
+  v.line = line;
+  return v;
+}
+
+// Counts validations since the metric last improved.
+struct EarlyStopping {
+  int64_t patience;
+  double best = -std::numeric_limits<double>::infinity();
+  int64_t since_best = 0;
+
+  // `score`: higher is better. True when patience has run out.
+  bool update(double score) {
+    if (score > best) {
+      best = score;
+      since_best = 0;
+    } else {
+      ++since_best;
+    }
+    return patience > 0 && since_best >= patience;
+  }
+};
 
 // Every `every` steps (0: never) and at the last step.
 bool due(int64_t step, int64_t every, bool last) { return last || (every > 0 && step % every == 0); }
@@ -142,34 +212,31 @@ TrainSummary train(const RunConfig& config) {
   configure_threads(config.run.threads);
   const auto device = select_device(config.run.device);
   const fs::path run_dir = config.run.dir;
-  const std::string config_yaml = to_yaml(config);
-  const auto checkpoints = open_run_directory(config, config_yaml);
-
-  // A resumed run encodes with the tokenizer its checkpoints were trained with.
-  RunData data = load_run_data(
-      config, checkpoints.empty() ? nullptr : load_checkpoint_tokenizer(checkpoints.back(), config.tokenizer.type));
+  const auto checkpoints = open_run_directory(config);
+  RunData data = load_run_data(config, starting_tokenizer(config, checkpoints));
+  // The run directory's config names the label set, so the checkpoints' classes keep their meaning.
+  RunConfig resolved = config;
+  if (!data.labels.empty()) resolved.classify.labels = data.labels;
+  const std::string config_yaml = to_yaml(resolved);
+  std::ofstream(run_dir / "config.yaml") << config_yaml;
   data.tokenizer->save((run_dir / data::tokenizer_file_name(data.tokenizer->type())).string());
+
   torch::manual_seed(static_cast<uint64_t>(config.run.seed));
-  models::GPT model(gpt_config(config.model, data.tokenizer->vocab_size()));
-  model->to(device);
+  models::GPT model = build_model(config, data.tokenizer->vocab_size(), static_cast<int64_t>(data.labels.size()), device);
   auto optimizer = make_adamw(*model, config.optim);
-  if (checkpoints.empty() && !config.model.init_from.empty()) {
-    const std::string weights = config.model.init_from + "/model.safetensors";
-    models::load_module_state(*model, models::load_safetensors(weights), weights);
-    std::printf("initialised from %s\n", weights.c_str());
-  }
-  TrainingState state = restore_newest(checkpoints, model, *optimizer);
+  TrainingState state = restore_newest(checkpoints, model, *optimizer, config);
   data::BatchLoader loader(data.train, data.weights, config.train.batch_size, static_cast<uint64_t>(config.run.seed),
                            state.cursor, config.data.prefetch);
   MetricsLog metrics((run_dir / "metrics.jsonl").string(), state.step);
   print_header(config, model, data, device);
+  if (!config.model.init_from.empty()) std::printf("initialised from %s\n", config.model.init_from.c_str());
 
   const auto& t = config.train;
-  const int64_t eval_batch = config.eval.batch_size > 0 ? config.eval.batch_size : t.batch_size;
   const int64_t tokens_per_step = t.batch_size * t.grad_accum * config.model.block_size;
   const int64_t first_step = state.step;
   TrainSummary summary;
   Progress progress;
+  EarlyStopping early_stopping{t.early_stop_patience};
   while (state.step < t.max_steps) {
     const double lr = learning_rate(config.schedule, config.optim.lr, state.step, t.max_steps);
     set_learning_rate(*optimizer, lr);
@@ -177,14 +244,15 @@ TrainSummary train(const RunConfig& config) {
     // draws exactly what an uninterrupted one would.
     torch::manual_seed(static_cast<uint64_t>(config.run.seed) + static_cast<uint64_t>(state.step) + 1);
     const auto step_start = Clock::now();
-    StepResult result = optimizer_step(model, *optimizer, loader, config, device);
+    StepResult result = optimizer_step(model, *optimizer, loader, config, data.class_weights, device);
     progress.add_step(seconds_since(step_start), tokens_per_step);
     ++state.step;
     state.tokens_seen += tokens_per_step;
     state.cursor = std::move(result.cursor);
     state.val_loss.reset();
+    state.val_accuracy.reset();
 
-    const bool last = state.step == t.max_steps;
+    bool last = state.step == t.max_steps;
     if (due(state.step, t.log_every, last)) {
       std::printf("step %6lld/%lld | loss %.4f | lr %.2e | grad %.3f | %.1fk tok/s | eta %s\n",
                   (long long)state.step, (long long)t.max_steps, result.loss, lr, result.grad_norm,
@@ -196,21 +264,26 @@ TrainSummary train(const RunConfig& config) {
       progress.start_interval();
     }
     if (due(state.step, config.eval.every, last)) {
-      const EvalResult val = evaluate(model, *data.val, eval_batch, config.eval.batches, device);
-      const double bpb = val.bits_per_byte(data.val_bytes_per_token);
-      std::printf("eval step %lld | val loss %.4f | val ppl %.3f | val bpb %.4f\n", (long long)state.step, val.loss,
-                  val.perplexity, bpb);
+      const Validation val = validate(model, data, config, device);
+      std::printf("eval step %lld | %s\n", (long long)state.step, val.line.c_str());
       std::fflush(stdout);
-      metrics.write(state.step, {{"val_loss", val.loss}, {"val_ppl", val.perplexity}, {"val_bpb", bpb}});
+      metrics.write(state.step, val.values);
       summary.final_val_loss = val.loss;
+      summary.final_val_accuracy = val.accuracy.value_or(0.0);
       state.val_loss = val.loss;
+      state.val_accuracy = val.accuracy;
+      if (early_stopping.update(val.accuracy ? *val.accuracy : -val.loss) && !last) {
+        std::printf("early stop: no improvement in %lld validations\n", (long long)t.early_stop_patience);
+        last = true;
+      }
     }
     if (due(state.step, config.checkpoint.every, last)) {
-      summary.checkpoint =
-          save_checkpoint(config.run.dir, {state, model, *optimizer, config_yaml, *data.tokenizer});
-      prune_checkpoints(config.run.dir, config.checkpoint.keep_last, config.checkpoint.keep_best == "val_loss");
+      summary.checkpoint = save_checkpoint(
+          config.run.dir, {state, checkpoint_state(model, config), *optimizer, config_yaml, *data.tokenizer});
+      prune_checkpoints(config.run.dir, config.checkpoint.keep_last, config.checkpoint.keep_best);
       std::printf("checkpoint %s\n", summary.checkpoint.c_str());
     }
+    if (last) break;
   }
   if (first_step >= t.max_steps) std::printf("nothing to do: the run already reached train.max_steps\n");
   summary.steps = state.step;

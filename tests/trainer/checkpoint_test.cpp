@@ -33,7 +33,7 @@ struct Fixture {
     state.val_loss = val_loss;
     state.tokens_seen = step_number * 16;
     state.cursor = {97, {{2, 40}, {0, 5}}};
-    return trainer::save_checkpoint(run_dir, {state, model, *optimizer, config_yaml, tokenizer});
+    return trainer::save_checkpoint(run_dir, {state, models::module_state(*model), *optimizer, config_yaml, tokenizer});
   }
 };
 
@@ -111,7 +111,7 @@ TEST(Checkpoint, KeepBestKeepsTheLowestValidationLossBesidesTheNewest) {
   f.save(dir.path(), 200, 1.5);
   f.save(dir.path(), 300, 1.8);
   f.save(dir.path(), 400);  // no validation at this step
-  trainer::prune_checkpoints(dir.path(), 1, /*keep_best=*/true);
+  trainer::prune_checkpoints(dir.path(), 1, "val_loss");
   const auto kept = trainer::complete_checkpoints(dir.path());
   ASSERT_EQ(kept.size(), 2u);
   EXPECT_EQ(fs::path(kept[0]).filename(), "step_00000200");

@@ -4,6 +4,7 @@
 
 #include "tools/anvil/config_args.h"
 #include "trainer/checkpoint.h"
+#include "trainer/model_builder.h"
 #include "trainer/runtime.h"
 
 namespace anvil::cli {
@@ -26,10 +27,15 @@ LoadedCheckpoint load_checkpoint_args(const Args& args) {
     throw std::runtime_error("'" + out.path + "' is not a complete checkpoint directory");
 
   trainer::configure_threads(out.config.run.threads);
+  // A classifier's classes are those its run resolved and saved.
+  if (out.config.task.type == "classify")
+    out.config.classify.labels = trainer::load_config(out.path + "/config.yaml").config.classify.labels;
   out.tokenizer = trainer::load_checkpoint_tokenizer(out.path, out.config.tokenizer.type);
-  out.model = models::GPT(trainer::gpt_config(out.config.model, out.tokenizer->vocab_size()));
-  out.model->to(trainer::select_device(out.config.run.device));
-  trainer::load_model_weights(out.path, out.model);
+  out.model = trainer::build_model(out.config, out.tokenizer->vocab_size(),
+                                   static_cast<int64_t>(out.config.classify.labels.size()) *
+                                       (out.config.task.type == "classify"),
+                                   trainer::select_device(out.config.run.device));
+  trainer::load_checkpoint_weights(out.path, out.model, out.config);
   return out;
 }
 

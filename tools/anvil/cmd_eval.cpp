@@ -1,14 +1,59 @@
 #include <cstdio>
+#include <fstream>
 
 #include <nlohmann/json.hpp>
 
 #include "tools/anvil/checkpoint_args.h"
 #include "tools/anvil/commands.h"
 #include "tools/anvil/config_args.h"
+#include "data/example_dataset.h"
+#include "trainer/classification_metrics.h"
 #include "trainer/evaluate.h"
 #include "trainer/run_data.h"
 
 namespace anvil::cli {
+namespace {
+
+// One line per validation example: its text, true and predicted label.
+void write_predictions(const std::string& path, const data::BlockDataset& val, const data::Tokenizer& tokenizer,
+                       const trainer::ClassificationReport& report, const std::vector<std::string>& labels) {
+  const auto& examples = dynamic_cast<const data::ExampleDataset&>(val).examples();
+  std::ofstream out(path);
+  out << "text\tlabel\tprediction\n";
+  for (size_t i = 0; i < examples.size(); ++i) {
+    std::string text = tokenizer.decode(examples[i].inputs);
+    for (char& c : text)
+      if (c == '\t' || c == '\n') c = ' ';
+    out << text << '\t' << labels[static_cast<size_t>(report.truth[i])] << '\t'
+        << labels[static_cast<size_t>(report.predictions[i])] << '\n';
+  }
+  if (!out) throw std::runtime_error("cannot write predictions to '" + path + "'");
+}
+
+int eval_classifier(LoadedCheckpoint& ckpt, const trainer::RunData& data, int64_t batch, bool json) {
+  const auto& config = ckpt.config;
+  const auto device = ckpt.model->parameters().front().device();
+  const auto report = trainer::evaluate_classification(ckpt.model, *data.val, batch, device);
+  if (!config.eval.predictions.empty())
+    write_predictions(config.eval.predictions, *data.val, *data.tokenizer, report, config.classify.labels);
+  if (json) {
+    std::printf("%s\n", nlohmann::json({{"checkpoint", ckpt.path},
+                                         {"val_loss", report.loss},
+                                         {"val_accuracy", report.accuracy},
+                                         {"val_macro_f1", report.macro_f1},
+                                         {"examples", report.truth.size()},
+                                         {"confusion", report.confusion}})
+                              .dump()
+                              .c_str());
+    return 0;
+  }
+  std::printf("%s: val loss %.4f | val accuracy %.4f | val macro-F1 %.4f | %zu examples\n%s", ckpt.path.c_str(),
+              report.loss, report.accuracy, report.macro_f1, report.truth.size(),
+              trainer::format_classification_report(report, config.classify.labels).c_str());
+  return 0;
+}
+
+}  // namespace
 
 int eval_command(const Args& args) {
   if (wants_help(args)) {
@@ -30,13 +75,14 @@ int eval_command(const Args& args) {
   const auto& config = ckpt.config;
   const auto data = trainer::load_run_data(config, std::move(ckpt.tokenizer));
   const int64_t batch = config.eval.batch_size > 0 ? config.eval.batch_size : config.train.batch_size;
+  if (config.task.type == "classify") return eval_classifier(ckpt, data, batch, json);
   const auto device = ckpt.model->parameters().front().device();
   const int64_t window = config.eval.max_length > 0 ? config.eval.max_length : config.model.block_size;
   const auto result =
       config.eval.stride > 0
           ? trainer::evaluate_sliding(ckpt.model, data.val_tokens, window, config.eval.stride, device)
           : trainer::evaluate(ckpt.model, *data.val, batch, config.eval.batches, device);
-  const double bpb = result.bits_per_byte(data.val_bytes_per_token);
+  const double bpb = data.val_bytes_per_token > 0 ? result.bits_per_byte(data.val_bytes_per_token) : 0.0;
   if (json)
     std::printf("%s\n", nlohmann::json({{"checkpoint", ckpt.path},
                                         {"val_loss", result.loss},

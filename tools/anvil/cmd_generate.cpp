@@ -4,6 +4,7 @@
 #include "tools/anvil/checkpoint_args.h"
 #include "tools/anvil/commands.h"
 #include "tools/anvil/config_args.h"
+#include "trainer/run_data.h"
 
 namespace anvil::cli {
 
@@ -12,7 +13,8 @@ int generate_command(const Args& args) {
     print_usage_with_keys(
         "usage: anvil generate CONFIG [checkpoint=PATH] [generate.prompt=TEXT] [key.path=value ...]\n\n"
         "Continues generate.prompt with a checkpoint (default: the newest complete one in run.dir)\n"
-        "and prints the prompt and the continuation.");
+        "and prints the prompt and the continuation. With task.type sft, the prompt is the request:\n"
+        "it is put in the template the model was tuned on, and only the answer is printed.");
     return 0;
   }
   auto ckpt = load_checkpoint_args(args);
@@ -24,8 +26,14 @@ int generate_command(const Args& args) {
   options.top_p = g.top_p;
   options.seed = static_cast<uint64_t>(g.seed);
   options.use_cache = g.use_cache;
-  const auto prompt_ids = ckpt.tokenizer->encode(g.prompt);
-  const auto tokens = models::generate(ckpt.model, {prompt_ids.begin(), prompt_ids.end()}, options);
+  const bool answer = ckpt.config.task.type == "sft";
+  if (answer) options.stop_token = ckpt.tokenizer->eos_id();
+  const auto prompt_ids = ckpt.tokenizer->encode(answer ? trainer::sft_prompt(ckpt.config, g.prompt) : g.prompt);
+  auto tokens = models::generate(ckpt.model, {prompt_ids.begin(), prompt_ids.end()}, options);
+  if (answer) {
+    tokens.erase(tokens.begin(), tokens.begin() + static_cast<std::ptrdiff_t>(prompt_ids.size()));
+    if (!tokens.empty() && tokens.back() == options.stop_token) tokens.pop_back();
+  }
   std::fputs(ckpt.tokenizer->decode({tokens.begin(), tokens.end()}).c_str(), stdout);
   std::fputs("\n", stdout);
   return 0;

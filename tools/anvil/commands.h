@@ -15,6 +15,7 @@ int eval_command(const Args& args);
 int generate_command(const Args& args);
 int import_hf_command(const Args& args);
 int export_hf_command(const Args& args);
+int merge_lora_command(const Args& args);
 int validate_command(const Args& args);
 int print_config_command(const Args& args);
 

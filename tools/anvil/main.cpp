@@ -24,6 +24,7 @@ const Command kCommands[] = {
     {"generate", anvil::cli::generate_command, "continue a prompt with a checkpoint (KV cache, top-k, top-p)"},
     {"import-hf", anvil::cli::import_hf_command, "convert a Hugging Face GPT-2 or Llama checkpoint to anvil"},
     {"export-hf", anvil::cli::export_hf_command, "write a checkpoint in the Hugging Face layout"},
+    {"merge-lora", anvil::cli::merge_lora_command, "fold a LoRA checkpoint's adapters into its base weights"},
     {"validate", anvil::cli::validate_command, "check a config fully without training"},
     {"print-config", anvil::cli::print_config_command, "print the resolved config as YAML"},
 };

@@ -1,0 +1,241 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "data/char_tokenizer.h"
+#include "data/text_file.h"
+#include "data/tokenizer_training.h"
+#include "models/lora.h"
+#include "models/safetensors.h"
+#include "tests/support/temp_dir.h"
+#include "trainer/checkpoint.h"
+#include "trainer/config_loader.h"
+#include "trainer/loss.h"
+#include "trainer/model_builder.h"
+#include "trainer/optimizer.h"
+#include "trainer/run_data.h"
+#include "trainer/train_loop.h"
+
+using namespace anvil;
+
+namespace {
+
+// A sentencepiece model (it has the EOS that ends responses), trained once.
+const std::string& sentencepiece_model() {
+  static test_support::TempDir dir;
+  static const std::string path = [] {
+    const std::string text = data::read_text_file(test_support::shakespeare_path()).substr(0, 100000);
+    data::TokenizerTrainingOptions options;
+    options.vocab_size = 400;
+    options.threads = 1;
+    const std::string model = dir.path("sp.model");
+    data::train_sentencepiece([&](const auto& visit) { visit(text); }, options, model);
+    return model;
+  }();
+  return path;
+}
+
+trainer::RunConfig small_model(const test_support::TempDir& dir) {
+  trainer::RunConfig c;
+  c.run.dir = dir.path("run");
+  c.run.device = "cpu";
+  c.run.threads = 1;
+  c.model.n_layer = 2;
+  c.model.n_head = 2;
+  c.model.n_embd = 32;
+  c.model.block_size = 48;
+  c.schedule.warmup_steps = 0;
+  c.schedule.min_lr = 0;
+  c.train.log_every = 1;
+  c.eval.every = 0;
+  return c;
+}
+
+// Prompt/completion pairs of different lengths, so batches need padding.
+trainer::RunConfig sft_run(const test_support::TempDir& dir) {
+  auto c = small_model(dir);
+  c.task.type = "sft";
+  c.sft.format = "prompt_completion";
+  c.tokenizer.type = "sentencepiece";
+  c.tokenizer.path = sentencepiece_model();
+  std::ofstream out(dir.path("pairs.jsonl"));
+  for (int i = 0; i < 40; ++i)
+    out << nlohmann::json{{"prompt", "Speak, " + std::string(i % 5 + 1, 'o') + " lord:"},
+                          {"completion", " I will " + std::string(i % 5 + 1, 'a') + " say."}}
+               .dump()
+        << '\n';
+  out.close();
+  c.data.train = dir.path("pairs.jsonl");
+  c.data.val_fraction = 0.2;
+  return c;
+}
+
+std::string error_of(const trainer::RunConfig& config) {
+  try {
+    trainer::load_run_data(config);
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+nlohmann::json first_metrics(const std::string& run_dir) {
+  std::ifstream in(run_dir + "/metrics.jsonl");
+  std::string line;
+  std::getline(in, line);
+  return nlohmann::json::parse(line);
+}
+
+}  // namespace
+
+TEST(Finetune, SftGradientAccumulationMatchesOneLargeBatch) {
+  test_support::TempDir dir;
+  auto accumulated = sft_run(dir);
+  accumulated.train.max_steps = 1;
+  accumulated.train.batch_size = 2;
+  accumulated.train.grad_accum = 4;
+  accumulated.run.dir = dir.path("accumulated");
+  auto large = accumulated;
+  large.train.batch_size = 8;
+  large.train.grad_accum = 1;
+  large.run.dir = dir.path("large");
+  trainer::train(accumulated);
+  trainer::train(large);
+  const auto a = first_metrics(accumulated.run.dir), b = first_metrics(large.run.dir);
+  EXPECT_NEAR(a.at("loss").get<double>(), b.at("loss").get<double>(), 1e-6);
+  EXPECT_NEAR(a.at("grad_norm").get<double>(), b.at("grad_norm").get<double>(), 1e-6);
+}
+
+TEST(Finetune, SftLearnsTheResponses) {
+  test_support::TempDir dir;
+  auto config = sft_run(dir);
+  config.train.max_steps = 100;
+  config.train.batch_size = 8;
+  config.optim.lr = 3e-3;
+  config.sft.packing = "pack";
+  const auto summary = trainer::train(config);
+  EXPECT_LT(summary.final_val_loss, 1.0);  // from ln(400) = 6.0: the prompt determines the response
+}
+
+TEST(Finetune, SftBadInputsNameFileAndLine) {
+  test_support::TempDir dir;
+  auto config = sft_run(dir);
+  config.data.train = dir.write("missing.jsonl", "{\"prompt\": \"a\", \"completion\": \"b\"}\n{\"prompt\": \"a\"}\n");
+  EXPECT_TRUE(contains(error_of(config), "missing.jsonl:2: no field 'completion' (fields: prompt)"));
+  config.data.train = dir.write("broken.jsonl", "{\"prompt\": \"a\", \"completion\": \"b\"}\n{\"prompt\": \n");
+  EXPECT_TRUE(contains(error_of(config), "broken.jsonl:2: not valid JSON"));
+  const std::string long_prompt = std::string(300, 'x');
+  config.data.train = dir.write("long.jsonl", "{\"prompt\": \"" + long_prompt + "\", \"completion\": \"b\"}\n");
+  EXPECT_TRUE(contains(error_of(config), "long.jsonl:1: example of"));
+  EXPECT_TRUE(contains(error_of(config), "exceeds model.block_size 48"));
+  config.data.overlong = "truncate";  // cut to the block, the prompt fills it: nothing left to learn
+  EXPECT_TRUE(contains(error_of(config), "long.jsonl:1: nothing to train on once cut"));
+  config.sft.format = "messages";  // no assistant turn: the whole example would be masked
+  config.data.train = dir.write("users.jsonl", "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}\n");
+  EXPECT_TRUE(contains(error_of(config), "users.jsonl:1: nothing to train on"));
+}
+
+namespace {
+
+// Texts whose label is their first word: learnable in a few steps.
+std::string classify_text(int i) {
+  const char* fillers[] = {"the film", "a story, told", "some \"quoted\" words", "it was"};
+  return std::string(i % 2 ? "good " : "bad ") + fillers[i % 4];
+}
+
+trainer::RunConfig classify_run(const test_support::TempDir& dir) {
+  auto c = small_model(dir);
+  c.task.type = "classify";
+  const auto chars = data::CharTokenizer::from_text("abcdefghijklmnopqrstuvwxyz ,\"");
+  c.tokenizer.path = dir.path("chars.json");
+  chars.save(c.tokenizer.path);
+  std::ofstream out(dir.path("train.csv"));
+  out << "text,label\n";
+  for (int i = 0; i < 64; ++i) {
+    std::string quoted = classify_text(i);  // csv: quotes inside a quoted field are doubled
+    for (size_t at = quoted.find('"'); at != std::string::npos; at = quoted.find('"', at + 2)) quoted.insert(at, "\"");
+    out << '"' << quoted << "\"," << (i % 2 ? "pos" : "neg") << '\n';
+  }
+  out.close();
+  c.data.train = dir.path("train.csv");
+  c.data.val_fraction = 0.25;
+  c.classify.text_field = "text";
+  c.train.batch_size = 8;
+  c.optim.lr = 3e-3;
+  return c;
+}
+
+}  // namespace
+
+TEST(Finetune, ClassifierLearnsAndNamesItsLabels) {
+  test_support::TempDir dir;
+  auto config = classify_run(dir);
+  config.train.max_steps = 40;
+  const auto summary = trainer::train(config);
+  EXPECT_EQ(summary.final_val_accuracy, 1.0);
+  // The run's config names the classes in id order, for eval and later runs.
+  const auto resolved = trainer::load_config(config.run.dir + "/config.yaml").config;
+  EXPECT_EQ(resolved.classify.labels, (std::vector<std::string>{"neg", "pos"}));
+}
+
+TEST(Finetune, ClassificationBadInputsNameFileAndLine) {
+  test_support::TempDir dir;
+  auto config = classify_run(dir);
+  config.classify.labels = {"neg", "pos"};
+  config.data.train = dir.write("t.tsv", "sentence\tlabel\ngood\tpos\nbad\tnegative\n");
+  config.classify.text_field = "sentence";
+  EXPECT_TRUE(contains(error_of(config), "t.tsv:3: label 'negative' is not one of the labels (neg, pos)"));
+  config.data.train = dir.write("e.tsv", "sentence\tlabel\ngood\tpos\n \tneg\n");
+  EXPECT_TRUE(contains(error_of(config), "e.tsv:3: empty text"));
+  config.data.train = dir.write("c.tsv", "text\tlabel\ngood\tpos\n");
+  EXPECT_TRUE(contains(error_of(config), "has no column 'sentence' (columns: text, label)"));
+}
+
+TEST(Finetune, LoraTrainsOnlyAdaptersAndHeadAndNeverMovesTheBase) {
+  test_support::TempDir dir;
+  auto base = classify_run(dir);
+  base.task.type = "lm";  // a pretrained LM to adapt: any checkpoint will do
+  std::string corpus;
+  for (int i = 0; i < 200; ++i) corpus += classify_text(i) + "\n";
+  base.data.train = dir.write("corpus.txt", corpus);
+  base.train.max_steps = 5;
+  base.run.dir = dir.path("base");
+  const auto pretrained = trainer::train(base).checkpoint;
+
+  auto config = classify_run(dir);
+  config.model.init_from = pretrained;
+  config.lora.rank = 4;
+  config.lora.targets = {"attn.qkv", "attn.proj", "mlp.fc", "mlp.proj"};
+  config.train.max_steps = 30;
+  const auto summary = trainer::train(config);
+  EXPECT_GT(summary.final_val_accuracy, 0.8);
+
+  // The checkpoint holds adapters (2 blocks × 4 layers × A, B) and the head only.
+  const auto saved = models::load_safetensors(summary.checkpoint + "/model.safetensors");
+  for (const auto& [name, _] : saved)
+    EXPECT_TRUE(models::is_lora_tensor(name) || name.rfind("score.", 0) == 0) << name;
+  EXPECT_EQ(saved.size(), 2u * 4u * 2u + 2u);
+
+  // Optimizer steps, weight decay included, move adapters and head but no base weight.
+  const auto data = trainer::load_run_data(config, trainer::load_checkpoint_tokenizer(pretrained, "char"));
+  auto model = trainer::build_model(config, data.tokenizer->vocab_size(), 2, c10::Device(c10::kCPU));
+  auto optimizer = trainer::make_adamw(*model, config.optim);
+  models::TensorMap before;
+  for (const auto& [name, tensor] : models::module_state(*model)) before[name] = tensor.clone();
+  for (int step = 0; step < 3; ++step) {
+    const auto batch = data.train[0]->gather({0, 1, 2, 3});
+    optimizer->zero_grad();
+    trainer::summed_token_loss(model->forward(batch.inputs), batch.targets).backward();
+    optimizer->step();
+  }
+  const auto after = models::module_state(*model);
+  for (const auto& [name, tensor] : before) {
+    const bool trains = models::is_lora_tensor(name) || name.rfind("score.", 0) == 0;
+    EXPECT_EQ(torch::equal(tensor, after.at(name)), !trains) << name;
+  }
+}
