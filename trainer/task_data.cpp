@@ -141,8 +141,10 @@ std::vector<Labeled> encode_classification(std::vector<std::pair<Labeled, std::s
   return out;
 }
 
-// Applies data.overlong; an example left without a trained token is an error.
-std::vector<Example> fit_to_block(std::vector<Labeled> items, const RunConfig& c, const std::string& path) {
+// Applies data.overlong. An example with nothing to train on is an error; with
+// truncate, one whose prompt alone fills the block is left out and counted.
+std::vector<Example> fit_to_block(std::vector<Labeled> items, const RunConfig& c, const std::string& path,
+                                  int64_t& dropped) {
   const int64_t T = c.model.block_size;
   const bool classify = c.task.type == "classify";
   std::vector<Example> out;
@@ -151,10 +153,13 @@ std::vector<Example> fit_to_block(std::vector<Labeled> items, const RunConfig& c
     if (length > T && c.data.overlong != "truncate")
       throw error_at(path, item.line, "example of " + std::to_string(length) + " tokens exceeds model.block_size " +
                                           std::to_string(T) + " (data.overlong: truncate cuts it instead)");
-    data::truncate_example(item.example, T, classify);
     if (data::trained_tokens(item.example) == 0)
-      throw error_at(path, item.line, length > T ? "nothing to train on once cut to model.block_size: the prompt fills it"
-                                                 : "nothing to train on: the response is empty");
+      throw error_at(path, item.line, "nothing to train on: no response tokens (check the template and fields)");
+    data::truncate_example(item.example, T, classify);
+    if (data::trained_tokens(item.example) == 0) {
+      ++dropped;
+      continue;
+    }
     out.push_back(std::move(item.example));
   }
   return out;
@@ -200,8 +205,10 @@ RunData load_task_data(const RunConfig& config, std::unique_ptr<data::Tokenizer>
     train = std::move(kept);
   }
   const std::string val_source = config.data.val.empty() ? config.data.train : config.data.val;
-  auto train_examples = fit_to_block(std::move(train), config, config.data.train);
-  auto val_examples = fit_to_block(std::move(val), config, val_source);
+  int64_t dropped = 0;
+  auto train_examples = fit_to_block(std::move(train), config, config.data.train, dropped);
+  auto val_examples = fit_to_block(std::move(val), config, val_source, dropped);
+  if (train_examples.empty()) throw std::runtime_error("no training examples left in '" + config.data.train + "'");
   if (val_examples.empty()) throw std::runtime_error("no validation examples: raise data.val_fraction or set data.val");
   if (config.classify.class_weights == "balanced" && config.task.type == "classify")
     out.class_weights = balanced_weights(train_examples, out.labels.size());
@@ -214,7 +221,8 @@ RunData load_task_data(const RunConfig& config, std::unique_ptr<data::Tokenizer>
   out.tokenizer = std::move(tokenizer);
   out.description = std::to_string(n_train) + " " + config.task.type + " examples from '" + config.data.train + "' (" +
                     std::to_string(out.train[0]->size()) + " rows, " + config.sft.packing + "), " +
-                    std::to_string(n_val) + " held out";
+                    std::to_string(n_val) + " held out" +
+                    (dropped ? ", " + std::to_string(dropped) + " left out: their prompt fills model.block_size" : "");
   return out;
 }
 

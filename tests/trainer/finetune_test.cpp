@@ -133,11 +133,17 @@ TEST(Finetune, SftBadInputsNameFileAndLine) {
   config.data.train = dir.write("long.jsonl", "{\"prompt\": \"" + long_prompt + "\", \"completion\": \"b\"}\n");
   EXPECT_TRUE(contains(error_of(config), "long.jsonl:1: example of"));
   EXPECT_TRUE(contains(error_of(config), "exceeds model.block_size 48"));
-  config.data.overlong = "truncate";  // cut to the block, the prompt fills it: nothing left to learn
-  EXPECT_TRUE(contains(error_of(config), "long.jsonl:1: nothing to train on once cut"));
+  config.data.overlong = "truncate";  // cut to the block, the prompt fills it: left out, and said so
+  config.data.train = dir.write("long2.jsonl", "{\"prompt\": \"" + long_prompt + "\", \"completion\": \"b\"}\n" +
+                                                   "{\"prompt\": \"a\", \"completion\": \"b\"}\n" +
+                                                   "{\"prompt\": \"c\", \"completion\": \"d\"}\n");
+  config.data.val = dir.write("val.jsonl", "{\"prompt\": \"a\", \"completion\": \"b\"}\n");
+  EXPECT_NE(trainer::load_run_data(config).description.find("1 left out: their prompt fills model.block_size"),
+            std::string::npos);
+  config.data.val.clear();
   config.sft.format = "messages";  // no assistant turn: the whole example would be masked
   config.data.train = dir.write("users.jsonl", "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}\n");
-  EXPECT_TRUE(contains(error_of(config), "users.jsonl:1: nothing to train on"));
+  EXPECT_TRUE(contains(error_of(config), "users.jsonl:1: nothing to train on: no response tokens"));
 }
 
 namespace {
