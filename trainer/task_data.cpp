@@ -219,9 +219,9 @@ RunData load_task_data(const RunConfig& config, std::unique_ptr<data::Tokenizer>
   out.weights = {1.0};
   out.val = std::make_shared<const data::ExampleDataset>(std::move(val_examples), config.model.block_size, pack, pad);
   out.tokenizer = std::move(tokenizer);
-  out.description = std::to_string(n_train) + " " + config.task.type + " examples from '" + config.data.train + "' (" +
-                    std::to_string(out.train[0]->size()) + " rows, " + config.sft.packing + "), " +
-                    std::to_string(n_val) + " held out" +
+  out.description = std::to_string(n_train) + " " + config.task.type + " examples from '" + config.data.train + "'" +
+                    (pack ? " packed into " + std::to_string(out.train[0]->size()) + " rows" : "") + ", " +
+                    std::to_string(n_val) + " for validation" +
                     (dropped ? ", " + std::to_string(dropped) + " left out: their prompt fills model.block_size" : "");
   return out;
 }

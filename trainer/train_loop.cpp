@@ -36,6 +36,7 @@ double seconds_since(Clock::time_point t) { return std::chrono::duration<double>
 struct StepResult {
   double loss;  // mean per trained token
   double grad_norm;
+  int64_t positions;  // tokens the model read, padding included
   data::MixtureCursor cursor;  // the loader's state after this step's batches
 };
 
@@ -46,9 +47,10 @@ StepResult optimizer_step(models::GPT& model, torch::optim::Optimizer& optimizer
                           const RunConfig& config, const torch::Tensor& class_weights, c10::Device device) {
   std::vector<data::Batch> micro_batches;
   data::MixtureCursor cursor;
-  int64_t tokens = 0;
+  int64_t tokens = 0, positions = 0;
   for (int64_t i = 0; i < config.train.grad_accum; ++i) {
     auto loaded = loader.next();
+    positions += loaded.batch.inputs.numel();
     micro_batches.push_back(std::move(loaded.batch));
     cursor = std::move(loaded.cursor);
     tokens += count_loss_tokens(micro_batches.back().targets);
@@ -66,7 +68,7 @@ StepResult optimizer_step(models::GPT& model, torch::optim::Optimizer& optimizer
   const double max_norm = config.optim.grad_clip > 0 ? config.optim.grad_clip : std::numeric_limits<double>::infinity();
   const double grad_norm = torch::nn::utils::clip_grad_norm_(trainable_parameters(model), max_norm);
   optimizer.step();
-  return {loss_sum.item<double>() / static_cast<double>(tokens), grad_norm, std::move(cursor)};
+  return {loss_sum.item<double>() / static_cast<double>(tokens), grad_norm, positions, std::move(cursor)};
 }
 
 void print_header(const RunConfig& config, models::GPT& model, const RunData& data, c10::Device device) {
@@ -232,7 +234,6 @@ TrainSummary train(const RunConfig& config) {
   if (!config.model.init_from.empty()) std::printf("initialised from %s\n", config.model.init_from.c_str());
 
   const auto& t = config.train;
-  const int64_t tokens_per_step = t.batch_size * t.grad_accum * config.model.block_size;
   const int64_t first_step = state.step;
   TrainSummary summary;
   Progress progress;
@@ -245,9 +246,9 @@ TrainSummary train(const RunConfig& config) {
     torch::manual_seed(static_cast<uint64_t>(config.run.seed) + static_cast<uint64_t>(state.step) + 1);
     const auto step_start = Clock::now();
     StepResult result = optimizer_step(model, *optimizer, loader, config, data.class_weights, device);
-    progress.add_step(seconds_since(step_start), tokens_per_step);
+    progress.add_step(seconds_since(step_start), result.positions);
     ++state.step;
-    state.tokens_seen += tokens_per_step;
+    state.tokens_seen += result.positions;
     state.cursor = std::move(result.cursor);
     state.val_loss.reset();
     state.val_accuracy.reset();

@@ -31,9 +31,9 @@ LoadedCheckpoint load_checkpoint_args(const Args& args) {
   if (out.config.task.type == "classify")
     out.config.classify.labels = trainer::load_config(out.path + "/config.yaml").config.classify.labels;
   out.tokenizer = trainer::load_checkpoint_tokenizer(out.path, out.config.tokenizer.type);
-  out.model = trainer::build_model(out.config, out.tokenizer->vocab_size(),
-                                   static_cast<int64_t>(out.config.classify.labels.size()) *
-                                       (out.config.task.type == "classify"),
+  const auto classes =
+      out.config.task.type == "classify" ? static_cast<int64_t>(out.config.classify.labels.size()) : int64_t{0};
+  out.model = trainer::build_model(out.config, out.tokenizer->vocab_size(), classes,
                                    trainer::select_device(out.config.run.device));
   trainer::load_checkpoint_weights(out.path, out.model, out.config);
   return out;
