@@ -2,25 +2,14 @@
 #include <gtest/gtest.h>
 
 #include "data/delimited_file.h"
+#include "tests/support/error_of.h"
 #include "tests/support/temp_dir.h"
 
 using namespace anvil::data;
+using anvil::test_support::error_of;
 using anvil::test_support::TempDir;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-
-namespace {
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
-}  // namespace
 
 TEST(DelimitedFile, CsvQuotingFollowsRfc4180) {
   TempDir dir;

@@ -5,11 +5,13 @@
 #include <fstream>
 
 #include "data/token_shard.h"
+#include "tests/support/error_of.h"
 #include "tests/support/temp_dir.h"
 
 using anvil::data::ShardWriter;
 using anvil::data::token_bytes_for;
 using anvil::data::TokenShard;
+using anvil::test_support::error_of;
 using anvil::test_support::TempDir;
 using ::testing::HasSubstr;
 
@@ -21,15 +23,6 @@ std::string write_shard(const TempDir& dir, int64_t vocab, const std::vector<std
   for (const auto& d : documents) writer.add_document(d, d.size() * 3);
   writer.finish();
   return path;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 }  // namespace

@@ -10,6 +10,8 @@
 #include "data/tokenizer_training.h"
 #include "models/lora.h"
 #include "models/safetensors.h"
+#include "tests/support/error_of.h"
+#include "tests/support/metrics.h"
 #include "tests/support/temp_dir.h"
 #include "trainer/checkpoint.h"
 #include "trainer/config_loader.h"
@@ -74,22 +76,10 @@ trainer::RunConfig sft_run(const test_support::TempDir& dir) {
 }
 
 std::string error_of(const trainer::RunConfig& config) {
-  try {
-    trainer::load_run_data(config);
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "(no error)";
+  return test_support::error_of([&] { trainer::load_run_data(config); });
 }
 
 bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
-
-nlohmann::json first_metrics(const std::string& run_dir) {
-  std::ifstream in(run_dir + "/metrics.jsonl");
-  std::string line;
-  std::getline(in, line);
-  return nlohmann::json::parse(line);
-}
 
 }  // namespace
 
@@ -106,7 +96,8 @@ TEST(Finetune, SftGradientAccumulationMatchesOneLargeBatch) {
   large.run.dir = dir.path("large");
   trainer::train(accumulated);
   trainer::train(large);
-  const auto a = first_metrics(accumulated.run.dir), b = first_metrics(large.run.dir);
+  const auto a = test_support::read_metrics(accumulated.run.dir).front();
+  const auto b = test_support::read_metrics(large.run.dir).front();
   EXPECT_NEAR(a.at("loss").get<double>(), b.at("loss").get<double>(), 1e-6);
   EXPECT_NEAR(a.at("grad_norm").get<double>(), b.at("grad_norm").get<double>(), 1e-6);
 }

@@ -9,6 +9,7 @@
 
 #include "data/char_tokenizer.h"
 #include "data/text_file.h"
+#include "tests/support/metrics.h"
 #include "tests/support/temp_dir.h"
 #include "trainer/checkpoint.h"
 #include "trainer/config_loader.h"
@@ -68,12 +69,6 @@ trainer::RunConfig shard_run(const test_support::TempDir& dir) {
   return c;
 }
 
-std::vector<nlohmann::json> read_metrics(const std::string& path) {
-  std::vector<nlohmann::json> lines;
-  std::ifstream in(path);
-  for (std::string line; std::getline(in, line);) lines.push_back(nlohmann::json::parse(line));
-  return lines;
-}
 
 }  // namespace
 
@@ -83,7 +78,7 @@ TEST(Train, LossFallsAndTheCheckpointEvaluatesToTheSameLoss) {
   const auto summary = trainer::train(config);
   EXPECT_EQ(summary.steps, 150);
 
-  const auto metrics = read_metrics(config.run.dir + "/metrics.jsonl");
+  const auto metrics = test_support::read_metrics(config.run.dir);
   ASSERT_FALSE(metrics.empty());
   const double first_loss = metrics.front().at("loss").get<double>();
   EXPECT_GT(first_loss, 3.0);  // about ln(vocab) at the start
@@ -113,7 +108,7 @@ TEST(Train, LossFallsAndTheCheckpointEvaluatesToTheSameLoss) {
   from_checkpoint.train.max_steps = 1;
   from_checkpoint.schedule.warmup_steps = 0;
   trainer::train(from_checkpoint);
-  const double start_loss = read_metrics(from_checkpoint.run.dir + "/metrics.jsonl").front().at("loss").get<double>();
+  const double start_loss = test_support::read_metrics(from_checkpoint.run.dir).front().at("loss").get<double>();
   EXPECT_LT(start_loss, summary.final_val_loss + 0.3);
 }
 
@@ -135,8 +130,8 @@ TEST(Train, GradientAccumulationMatchesOneLargeBatch) {
   // once per epoch and slices in order, which it does.
   trainer::train(accumulated);
   trainer::train(large);
-  const auto a = read_metrics(accumulated.run.dir + "/metrics.jsonl").front();
-  const auto b = read_metrics(large.run.dir + "/metrics.jsonl").front();
+  const auto a = test_support::read_metrics(accumulated.run.dir).front();
+  const auto b = test_support::read_metrics(large.run.dir).front();
   EXPECT_NEAR(a.at("loss").get<double>(), b.at("loss").get<double>(), 1e-6);
   EXPECT_NEAR(a.at("grad_norm").get<double>(), b.at("grad_norm").get<double>(), 1e-5);
 }
@@ -159,8 +154,8 @@ void expect_resume_matches_uninterrupted(const test_support::TempDir& dir, train
   std::filesystem::copy(config.run.dir + "/checkpoints/step_00000020", resumed.run.dir + "/checkpoints/step_00000020");
   trainer::train(resumed);
 
-  const auto straight = read_metrics(config.run.dir + "/metrics.jsonl");
-  const auto continued = read_metrics(resumed.run.dir + "/metrics.jsonl");
+  const auto straight = test_support::read_metrics(config.run.dir);
+  const auto continued = test_support::read_metrics(resumed.run.dir);
   std::map<int64_t, nlohmann::json> by_step;
   for (const auto& m : straight)
     if (m.contains("loss")) by_step[m.at("step").get<int64_t>()] = m;
