@@ -1,22 +1,17 @@
 #include "trainer/train_loop.h"
 
 #include <chrono>
-#include <cstring>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <limits>
-#include <map>
-#include <optional>
 
 #include <ATen/Parallel.h>
 #include <torch/nn/utils/clip_grad.h>
 
 #include "data/batch_loader.h"
 #include "trainer/checkpoint.h"
-#include "trainer/classification_metrics.h"
 #include "trainer/config_loader.h"
-#include "trainer/evaluate.h"
 #include "trainer/loss.h"
 #include "trainer/lr_schedule.h"
 #include "trainer/metrics_log.h"
@@ -24,6 +19,7 @@
 #include "trainer/optimizer.h"
 #include "trainer/runtime.h"
 #include "trainer/run_data.h"
+#include "trainer/validation.h"
 
 namespace anvil::trainer {
 namespace fs = std::filesystem;
@@ -129,39 +125,6 @@ std::unique_ptr<data::Tokenizer> starting_tokenizer(const RunConfig& config, con
   const auto from = fs::path(config.model.init_from) / data::tokenizer_file_name(config.tokenizer.type);
   if (!config.model.init_from.empty() && fs::exists(from)) return data::load_tokenizer(config.tokenizer.type, from.string());
   return nullptr;
-}
-
-struct Validation {
-  double loss = 0;
-  std::optional<double> accuracy;  // classify
-  std::map<std::string, double> values;
-  std::string line;
-};
-
-Validation validate(models::GPT& model, const RunData& data, const RunConfig& config, c10::Device device) {
-  const int64_t batch = config.eval.batch_size > 0 ? config.eval.batch_size : config.train.batch_size;
-  Validation v;
-  char line[256];
-  if (config.task.type == "classify") {
-    const auto r = evaluate_classification(model, *data.val, batch, device);
-    v.loss = r.loss;
-    v.accuracy = r.accuracy;
-    v.values = {{"val_loss", r.loss}, {"val_accuracy", r.accuracy}, {"val_macro_f1", r.macro_f1}};
-    std::snprintf(line, sizeof line, "val loss %.4f | val accuracy %.4f | val macro-F1 %.4f", r.loss, r.accuracy,
-                  r.macro_f1);
-  } else {
-    const EvalResult r = evaluate(model, *data.val, batch, config.eval.batches, device);
-    v.loss = r.loss;
-    v.values = {{"val_loss", r.loss}, {"val_ppl", r.perplexity}};
-    std::snprintf(line, sizeof line, "val loss %.4f | val ppl %.3f", r.loss, r.perplexity);
-    if (data.val_bytes_per_token > 0) {
-      const double bpb = r.bits_per_byte(data.val_bytes_per_token);
-      v.values["val_bpb"] = bpb;
-      std::snprintf(line + std::strlen(line), sizeof line - std::strlen(line), " | val bpb %.4f", bpb);
-    }
-  }
-  v.line = line;
-  return v;
 }
 
 // Counts validations since the metric last improved.
