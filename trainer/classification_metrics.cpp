@@ -5,6 +5,7 @@
 
 #include <torch/csrc/autograd/grad_mode.h>
 
+#include "trainer/evaluate.h"
 #include "trainer/loss.h"
 
 namespace anvil::trainer {
@@ -48,8 +49,7 @@ ClassificationReport evaluate_classification(models::GPT& model, const data::Blo
   for (int64_t first = 0; first < examples.size(); first += batch_size) {
     const auto batch = examples.range(first, std::min(batch_size, examples.size() - first));
     const auto targets = batch.targets.to(device);
-    const auto segments = batch.segments.defined() ? batch.segments.to(device) : torch::Tensor();
-    const auto logits = model->forward(batch.inputs.to(device), nullptr, segments);
+    const auto logits = forward_batch(model, batch, device);
     loss_sum += summed_token_loss(logits, targets).item<double>();
     const auto scored = targets.ne(data::kIgnoreIndex);
     const auto labels = targets.masked_select(scored).cpu();

@@ -10,6 +10,11 @@
 
 namespace anvil::trainer {
 
+torch::Tensor forward_batch(models::GPT& model, const data::Batch& batch, c10::Device device) {
+  const auto segments = batch.segments.defined() ? batch.segments.to(device) : torch::Tensor();
+  return model->forward(batch.inputs.to(device), nullptr, segments);
+}
+
 EvalResult evaluate(models::GPT& model, const data::BlockDataset& blocks, int64_t batch_size, int64_t max_batches,
                     c10::Device device) {
   const bool was_training = model->is_training();
@@ -21,9 +26,7 @@ EvalResult evaluate(models::GPT& model, const data::BlockDataset& blocks, int64_
     const int64_t count = std::min(batch_size, blocks.size() - first);
     const auto batch = blocks.range(first, count);
     const auto targets = batch.targets.to(device);
-    const auto segments = batch.segments.defined() ? batch.segments.to(device) : torch::Tensor();
-    loss_sum += summed_token_loss(model->forward(batch.inputs.to(device), nullptr, segments), targets)
-                    .to(torch::kDouble);
+    loss_sum += summed_token_loss(forward_batch(model, batch, device), targets).to(torch::kDouble);
     tokens += count_loss_tokens(targets);
     first += count;
   }

@@ -8,6 +8,9 @@
 
 namespace anvil::trainer {
 
+// The model's logits for a batch, moved to `device` (segments included).
+torch::Tensor forward_batch(models::GPT& model, const data::Batch& batch, c10::Device device);
+
 struct EvalResult {
   double loss = 0.0;  // mean cross-entropy per token, nats
   double perplexity = 0.0;

@@ -18,12 +18,13 @@ bool fresh_or_unused(const std::string& name) {
 
 }  // namespace
 
-models::GPT build_model(const RunConfig& config, int64_t vocab_size, int64_t num_classes, c10::Device device) {
+models::GPT build_model(const RunConfig& config, int64_t vocab_size, int64_t num_classes, c10::Device device,
+                        bool restoring) {
   auto gpt = gpt_config(config.model, vocab_size);
   gpt.num_classes = num_classes;
   gpt.pooling = config.classify.pooling == "mean" ? models::Pooling::kMean : models::Pooling::kLast;
   models::GPT model(gpt);
-  if (!config.model.init_from.empty()) {
+  if (!config.model.init_from.empty() && (!restoring || config.lora.rank > 0)) {
     const std::string weights = config.model.init_from + "/model.safetensors";
     models::load_module_state(*model, models::load_safetensors(weights), weights, fresh_or_unused);
   }

@@ -15,8 +15,10 @@ namespace anvil::trainer {
 
 // `num_classes` > 0 adds a classification head. Weights from model.init_from
 // may lack the head and adapters (they start fresh); any other mismatch is an
-// error naming the tensor.
-models::GPT build_model(const RunConfig& config, int64_t vocab_size, int64_t num_classes, c10::Device device);
+// error naming the tensor. With `restoring` a checkpoint's weights follow, so
+// model.init_from is read only when the checkpoint lacks the base (LoRA).
+models::GPT build_model(const RunConfig& config, int64_t vocab_size, int64_t num_classes, c10::Device device,
+                        bool restoring = false);
 
 // Parameters the optimizer updates: all of them, or with LoRA only the
 // adapters and the classification head.

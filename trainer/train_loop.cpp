@@ -12,6 +12,7 @@
 #include "data/batch_loader.h"
 #include "trainer/checkpoint.h"
 #include "trainer/config_loader.h"
+#include "trainer/evaluate.h"
 #include "trainer/loss.h"
 #include "trainer/lr_schedule.h"
 #include "trainer/metrics_log.h"
@@ -55,8 +56,7 @@ StepResult optimizer_step(models::GPT& model, torch::optim::Optimizer& optimizer
   optimizer.zero_grad();
   auto loss_sum = torch::zeros({}, torch::TensorOptions().dtype(torch::kDouble).device(device));
   for (const auto& batch : micro_batches) {
-    const auto segments = batch.segments.defined() ? batch.segments.to(device) : torch::Tensor();
-    const auto logits = model->forward(batch.inputs.to(device), nullptr, segments);
+    const auto logits = forward_batch(model, batch, device);
     const auto loss = summed_token_loss(logits, batch.targets.to(device), config.train.label_smoothing, class_weights);
     (loss / static_cast<double>(tokens)).backward();
     loss_sum += loss.detach().to(torch::kDouble);
@@ -187,14 +187,16 @@ TrainSummary train(const RunConfig& config) {
   data.tokenizer->save((run_dir / data::tokenizer_file_name(data.tokenizer->type())).string());
 
   torch::manual_seed(static_cast<uint64_t>(config.run.seed));
-  models::GPT model = build_model(config, data.tokenizer->vocab_size(), static_cast<int64_t>(data.labels.size()), device);
+  models::GPT model = build_model(config, data.tokenizer->vocab_size(), static_cast<int64_t>(data.labels.size()), device,
+                                  /*restoring=*/!checkpoints.empty());
   auto optimizer = make_adamw(*model, config.optim);
   TrainingState state = restore_newest(checkpoints, model, *optimizer, config);
   data::BatchLoader loader(data.train, data.weights, config.train.batch_size, static_cast<uint64_t>(config.run.seed),
                            state.cursor, config.data.prefetch);
   MetricsLog metrics((run_dir / "metrics.jsonl").string(), state.step);
   print_header(config, model, data, device);
-  if (!config.model.init_from.empty()) std::printf("initialised from %s\n", config.model.init_from.c_str());
+  if (!config.model.init_from.empty() && checkpoints.empty())
+    std::printf("initialised from %s\n", config.model.init_from.c_str());
 
   const auto& t = config.train;
   const int64_t first_step = state.step;

@@ -10,8 +10,8 @@
 #include "data/tokenizer_training.h"
 #include "models/lora.h"
 #include "models/safetensors.h"
+#include "tests/support/accumulation.h"
 #include "tests/support/error_of.h"
-#include "tests/support/metrics.h"
 #include "tests/support/temp_dir.h"
 #include "trainer/checkpoint.h"
 #include "trainer/config_loader.h"
@@ -85,21 +85,7 @@ bool contains(const std::string& s, const std::string& part) { return s.find(par
 
 TEST(Finetune, SftGradientAccumulationMatchesOneLargeBatch) {
   test_support::TempDir dir;
-  auto accumulated = sft_run(dir);
-  accumulated.train.max_steps = 1;
-  accumulated.train.batch_size = 2;
-  accumulated.train.grad_accum = 4;
-  accumulated.run.dir = dir.path("accumulated");
-  auto large = accumulated;
-  large.train.batch_size = 8;
-  large.train.grad_accum = 1;
-  large.run.dir = dir.path("large");
-  trainer::train(accumulated);
-  trainer::train(large);
-  const auto a = test_support::read_metrics(accumulated.run.dir).front();
-  const auto b = test_support::read_metrics(large.run.dir).front();
-  EXPECT_NEAR(a.at("loss").get<double>(), b.at("loss").get<double>(), 1e-6);
-  EXPECT_NEAR(a.at("grad_norm").get<double>(), b.at("grad_norm").get<double>(), 1e-6);
+  test_support::expect_accumulation_matches_one_large_batch(dir, sft_run(dir), 1e-6);
 }
 
 TEST(Finetune, SftLearnsTheResponses) {

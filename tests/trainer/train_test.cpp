@@ -9,6 +9,7 @@
 
 #include "data/char_tokenizer.h"
 #include "data/text_file.h"
+#include "tests/support/accumulation.h"
 #include "tests/support/metrics.h"
 #include "tests/support/temp_dir.h"
 #include "trainer/checkpoint.h"
@@ -113,27 +114,8 @@ TEST(Train, LossFallsAndTheCheckpointEvaluatesToTheSameLoss) {
 }
 
 TEST(Train, GradientAccumulationMatchesOneLargeBatch) {
-  // 1 step of 4 accumulated micro-batches of 2 equals 1 step of a batch of 8
-  // over the same sequences: same seed, same sampler order.
   test_support::TempDir dir;
-  auto accumulated = short_run(dir);
-  accumulated.train.max_steps = 1;
-  accumulated.train.batch_size = 2;
-  accumulated.train.grad_accum = 4;
-  accumulated.schedule.warmup_steps = 0;
-  accumulated.run.dir = dir.path("accumulated");
-  auto large = accumulated;
-  large.train.batch_size = 8;
-  large.train.grad_accum = 1;
-  large.run.dir = dir.path("large");
-  // The sampler hands out the same 8 sequences either way only if it shuffles
-  // once per epoch and slices in order, which it does.
-  trainer::train(accumulated);
-  trainer::train(large);
-  const auto a = test_support::read_metrics(accumulated.run.dir).front();
-  const auto b = test_support::read_metrics(large.run.dir).front();
-  EXPECT_NEAR(a.at("loss").get<double>(), b.at("loss").get<double>(), 1e-6);
-  EXPECT_NEAR(a.at("grad_norm").get<double>(), b.at("grad_norm").get<double>(), 1e-5);
+  test_support::expect_accumulation_matches_one_large_batch(dir, short_run(dir), 1e-5);
 }
 
 namespace {

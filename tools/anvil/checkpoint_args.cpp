@@ -34,7 +34,7 @@ LoadedCheckpoint load_checkpoint_args(const Args& args) {
   const auto classes =
       out.config.task.type == "classify" ? static_cast<int64_t>(out.config.classify.labels.size()) : int64_t{0};
   out.model = trainer::build_model(out.config, out.tokenizer->vocab_size(), classes,
-                                   trainer::select_device(out.config.run.device));
+                                   trainer::select_device(out.config.run.device), /*restoring=*/true);
   trainer::load_checkpoint_weights(out.path, out.model, out.config);
   return out;
 }
