@@ -1,6 +1,7 @@
 #include "data/batch_loader.h"
 
 #include <stdexcept>
+#include <string>
 
 namespace anvil::data {
 namespace {
@@ -14,10 +15,14 @@ std::vector<int64_t> sizes_of(const std::vector<std::shared_ptr<const BlockDatas
 }  // namespace
 
 BatchLoader::BatchLoader(std::vector<std::shared_ptr<const BlockDataset>> sources, std::vector<double> weights,
-                         int64_t batch_size, uint64_t seed, const MixtureCursor& cursor, int64_t prefetch)
-    : sources_(std::move(sources)), batch_size_(batch_size),
+                         int64_t batch_size, uint64_t seed, const MixtureCursor& cursor, int64_t prefetch,
+                         BatchPart part)
+    : sources_(std::move(sources)), batch_size_(batch_size), part_(part),
       sampler_(sizes_of(sources_), std::move(weights), seed, cursor), capacity_(static_cast<size_t>(prefetch)) {
   if (batch_size < 1) throw std::invalid_argument("batch size must be positive");
+  if (part.count < 1 || part.index < 0 || part.index >= part.count || batch_size % part.count != 0)
+    throw std::invalid_argument("a batch of " + std::to_string(batch_size) + " rows does not split into " +
+                                std::to_string(part.count) + " equal parts");
   if (capacity_ > 0) worker_ = std::thread([this] { produce(); });
 }
 
@@ -31,8 +36,13 @@ BatchLoader::~BatchLoader() {
 }
 
 LoadedBatch BatchLoader::assemble() {
+  // Draw the whole batch, so the sampler advances as in every part, and keep this part's rows.
+  const int64_t rows = batch_size_ / part_.count, first = part_.index * rows;
   std::vector<std::pair<size_t, int64_t>> picks;
-  for (int64_t i = 0; i < batch_size_; ++i) picks.push_back(sampler_.next());
+  for (int64_t i = 0; i < batch_size_; ++i) {
+    const auto pick = sampler_.next();
+    if (i >= first && i < first + rows) picks.push_back(pick);
+  }
   LoadedBatch out{{}, sampler_.cursor()};
   bool one_source = true;
   std::vector<int64_t> ids;

@@ -4,6 +4,10 @@
 // training step never waits for data. Each batch comes with the sampler's
 // cursor after it; saving that cursor and rebuilding the loader from it gives
 // exactly the batches an uninterrupted run would have seen next.
+//
+// Data-parallel ranks each run a loader over the same sampler sequence (the
+// global batch) and assemble only their own part of every batch's rows, so
+// the cursor means the same at every world size.
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -17,6 +21,12 @@
 
 namespace anvil::data {
 
+// Part `index` of `count` equal parts of each batch's rows.
+struct BatchPart {
+  int64_t index = 0;
+  int64_t count = 1;
+};
+
 struct LoadedBatch {
   Batch batch;
   MixtureCursor cursor;  // the sampler's state once this batch was drawn
@@ -24,10 +34,10 @@ struct LoadedBatch {
 
 class BatchLoader {
  public:
-  // `prefetch`: batches kept ready ahead of the consumer (0: assemble each on
-  // demand, on the caller's thread).
+  // `batch_size`: rows per batch over all parts. `prefetch`: batches kept
+  // ready ahead of the consumer (0: assemble each on demand, on the caller's thread).
   BatchLoader(std::vector<std::shared_ptr<const BlockDataset>> sources, std::vector<double> weights,
-              int64_t batch_size, uint64_t seed, const MixtureCursor& cursor, int64_t prefetch);
+              int64_t batch_size, uint64_t seed, const MixtureCursor& cursor, int64_t prefetch, BatchPart part = {});
   ~BatchLoader();
   BatchLoader(const BatchLoader&) = delete;
   BatchLoader& operator=(const BatchLoader&) = delete;
@@ -41,6 +51,7 @@ class BatchLoader {
 
   std::vector<std::shared_ptr<const BlockDataset>> sources_;
   int64_t batch_size_;
+  BatchPart part_;
   MixtureSampler sampler_;
   size_t capacity_;
   std::mutex mutex_;

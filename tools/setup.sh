@@ -17,7 +17,8 @@ venv=$cache/venv
 build=${ANVIL_BUILD_DIR:-$root/build}
 torch_version=2.11.0
 debian_packages=(build-essential cmake ninja-build ccache pkg-config python3-venv
-                 libyaml-cpp-dev libsentencepiece-dev nlohmann-json3-dev googletest libgtest-dev)
+                 libyaml-cpp-dev libsentencepiece-dev nlohmann-json3-dev googletest libgtest-dev
+                 libgloo-dev)  # headers only: c10d's Gloo process group includes them
 
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 

@@ -127,7 +127,7 @@ const std::vector<ConfigField>& config_fields() {
       number({FIELD(schedule.decay_fraction), "wsd: share of the steps spent in the final decay"}, 0, 1),
 
       number({FIELD(train.max_steps), "optimizer steps"}, 1),
-      number({FIELD(train.batch_size), "sequences per micro-batch"}, 1),
+      number({FIELD(train.batch_size), "sequences per micro-batch, summed over all ranks"}, 1),
       number({FIELD(train.grad_accum), "micro-batches accumulated per optimizer step"}, 1),
       number({FIELD(train.label_smoothing), "label smoothing of the training loss"}, 0, 0.999),
       number({FIELD(train.log_every), "steps between log lines"}, 1),
@@ -182,6 +182,12 @@ const std::vector<ConfigField>& config_fields() {
       number({FIELD(lora.alpha), "LoRA scale numerator: adapters are scaled by alpha / rank"}, 0),
       number({FIELD(lora.dropout), "dropout on the adapters' input"}, 0, 0.99),
       {FIELD(lora.targets), "layers that get adapters: attn.qkv, attn.proj, mlp.fc, mlp.gate, mlp.up, mlp.proj"},
+
+      one_of({FIELD(dist.backend), "c10d backend of a multi-process run: auto picks nccl on cuda, gloo on cpu"},
+             {"auto", "gloo", "nccl"}),
+      {FIELD(dist.shard_optimizer), "ZeRO-1: each rank keeps and updates only its share of the AdamW state"},
+      number({FIELD(dist.bucket_mb), "gradient all-reduce bucket size in MB, overlapped with backward"}, 0.01, 4096),
+      number({FIELD(dist.timeout_s), "seconds a collective waits for a peer before the run fails"}, 1, 86400),
   };
   return fields;
 }

@@ -2,12 +2,9 @@
 
 namespace anvil::trainer {
 
-std::unique_ptr<torch::optim::AdamW> make_adamw(const torch::nn::Module& model, const OptimSection& o) {
+std::unique_ptr<torch::optim::AdamW> make_adamw(const std::vector<torch::Tensor>& params, const OptimSection& o) {
   std::vector<torch::Tensor> decay, no_decay;
-  for (const auto& p : model.parameters()) {
-    if (!p.requires_grad()) continue;
-    (p.dim() >= 2 ? decay : no_decay).push_back(p);
-  }
+  for (const auto& p : params) (p.dim() >= 2 ? decay : no_decay).push_back(p);
   auto options = [&](double weight_decay) {
     return std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(o.lr)
                                                             .betas({o.beta1, o.beta2})

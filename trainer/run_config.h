@@ -92,7 +92,7 @@ struct ScheduleSection {
 
 struct TrainSection {
   int64_t max_steps = 2000;
-  int64_t batch_size = 12;  // sequences per micro-batch
+  int64_t batch_size = 12;  // sequences per micro-batch, summed over all ranks
   int64_t grad_accum = 1;   // micro-batches per optimizer step
   double label_smoothing = 0.0;
   int64_t log_every = 10;
@@ -162,6 +162,15 @@ struct LoraSection {
   std::vector<std::string> targets = {"attn.qkv", "attn.proj"};
 };
 
+// Data parallel over c10d process groups; the launch itself (rank, world
+// size, rendezvous) comes from torchrun's environment variables.
+struct DistSection {
+  std::string backend = "auto";  // auto: nccl on cuda, gloo on cpu
+  bool shard_optimizer = false;  // ZeRO-1: each rank keeps and updates only its share of the AdamW state
+  double bucket_mb = 25.0;       // gradients are all-reduced in buckets of this size as backward produces them
+  int64_t timeout_s = 300;       // a collective waiting this long for a peer fails the run
+};
+
 struct RunConfig {
   RunSection run;
   TaskSection task;
@@ -177,6 +186,7 @@ struct RunConfig {
   SftSection sft;
   ClassifySection classify;
   LoraSection lora;
+  DistSection dist;
 };
 
 }  // namespace anvil::trainer

@@ -8,10 +8,15 @@
 
 namespace anvil::trainer {
 
-c10::Device select_device(const std::string& name) {
+c10::Device select_device(const std::string& name, int local_rank) {
   const bool has_cuda = torch::cuda::is_available();
   if (name == "cuda" && !has_cuda) throw std::runtime_error("run.device is cuda but no CUDA device is visible");
-  return (name == "cuda" || (name == "auto" && has_cuda)) ? c10::Device(c10::kCUDA) : c10::Device(c10::kCPU);
+  if (name == "cpu" || (name == "auto" && !has_cuda)) return c10::Device(c10::kCPU);
+  const auto gpus = static_cast<int>(torch::cuda::device_count());
+  if (local_rank >= gpus)
+    throw std::runtime_error("LOCAL_RANK " + std::to_string(local_rank) + " but this machine shows " +
+                             std::to_string(gpus) + " CUDA devices");
+  return c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(local_rank));
 }
 
 void configure_threads(int64_t threads) {

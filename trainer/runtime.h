@@ -10,7 +10,8 @@
 namespace anvil::trainer {
 
 // "auto" picks CUDA when a GPU is visible; "cuda" without one is an error.
-c10::Device select_device(const std::string& name);
+// `local_rank`: which of the machine's GPUs a data-parallel rank uses.
+c10::Device select_device(const std::string& name, int local_rank = 0);
 
 // LibTorch uses one intra-op thread by default in some builds; 0 means all cores.
 void configure_threads(int64_t threads);

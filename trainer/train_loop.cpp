@@ -5,21 +5,24 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <optional>
 
 #include <ATen/Parallel.h>
 #include <torch/nn/utils/clip_grad.h>
 
 #include "data/batch_loader.h"
 #include "trainer/checkpoint.h"
+#include "trainer/communicator.h"
 #include "trainer/config_loader.h"
 #include "trainer/evaluate.h"
+#include "trainer/gradient_sync.h"
 #include "trainer/loss.h"
 #include "trainer/lr_schedule.h"
 #include "trainer/metrics_log.h"
 #include "trainer/model_builder.h"
-#include "trainer/optimizer.h"
 #include "trainer/runtime.h"
 #include "trainer/run_data.h"
+#include "trainer/sharded_adamw.h"
 #include "trainer/validation.h"
 
 namespace anvil::trainer {
@@ -31,43 +34,59 @@ using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 struct StepResult {
-  double loss;  // mean per trained token
+  double loss;  // mean per trained token, over all ranks
   double grad_norm;
-  int64_t positions;  // tokens the model read, padding included
+  int64_t positions;  // tokens the model read on all ranks, padding included
   data::MixtureCursor cursor;  // the loader's state after this step's batches
 };
 
-// One optimizer step over train.grad_accum micro-batches. Each micro-batch's
-// summed loss is divided by the token count of the whole step, so the gradient
-// equals that of one batch holding all the micro-batches.
-StepResult optimizer_step(models::GPT& model, torch::optim::Optimizer& optimizer, data::BatchLoader& loader,
-                          const RunConfig& config, const torch::Tensor& class_weights, c10::Device device) {
+// What an optimizer step works with. `sync` is null in a single-process run.
+struct StepParts {
+  models::GPT& model;
+  ShardedAdamW& optimizer;
+  data::BatchLoader& loader;
+  Communicator& comm;
+  GradientSync* sync;
+};
+
+// One optimizer step over train.grad_accum micro-batches on every rank. Each
+// micro-batch's summed loss is divided by the token count of the whole global
+// step, and gradients are summed over the ranks, so the gradient equals that
+// of one batch holding every rank's micro-batches.
+StepResult optimizer_step(const StepParts& parts, const RunConfig& config, const torch::Tensor& class_weights,
+                          c10::Device device) {
   std::vector<data::Batch> micro_batches;
   data::MixtureCursor cursor;
   int64_t tokens = 0, positions = 0;
   for (int64_t i = 0; i < config.train.grad_accum; ++i) {
-    auto loaded = loader.next();
+    auto loaded = parts.loader.next();
     positions += loaded.batch.inputs.numel();
     micro_batches.push_back(std::move(loaded.batch));
     cursor = std::move(loaded.cursor);
     tokens += count_loss_tokens(micro_batches.back().targets);
   }
-  if (tokens == 0) throw std::runtime_error("a training step without a single target token: blocks too short?");
-  optimizer.zero_grad();
+  const auto totals = parts.comm.sum({static_cast<double>(tokens), static_cast<double>(positions)});
+  const double step_tokens = totals[0];
+  if (step_tokens == 0) throw std::runtime_error("a training step without a single target token: blocks too short?");
+  parts.optimizer.zero_grad();
   auto loss_sum = torch::zeros({}, torch::TensorOptions().dtype(torch::kDouble).device(device));
-  for (const auto& batch : micro_batches) {
-    const auto logits = forward_batch(model, batch, device);
+  for (size_t i = 0; i < micro_batches.size(); ++i) {
+    const auto& batch = micro_batches[i];
+    const auto logits = forward_batch(parts.model, batch, device);
     const auto loss = summed_token_loss(logits, batch.targets.to(device), config.train.label_smoothing, class_weights);
-    (loss / static_cast<double>(tokens)).backward();
+    if (parts.sync && i + 1 == micro_batches.size()) parts.sync->sync_next_backward();
+    (loss / step_tokens).backward();
     loss_sum += loss.detach().to(torch::kDouble);
   }
   const double max_norm = config.optim.grad_clip > 0 ? config.optim.grad_clip : std::numeric_limits<double>::infinity();
-  const double grad_norm = torch::nn::utils::clip_grad_norm_(trainable_parameters(model), max_norm);
-  optimizer.step();
-  return {loss_sum.item<double>() / static_cast<double>(tokens), grad_norm, positions, std::move(cursor)};
+  const double grad_norm = torch::nn::utils::clip_grad_norm_(trainable_parameters(parts.model), max_norm);
+  parts.optimizer.step();
+  const double loss = parts.comm.sum({loss_sum.item<double>()})[0] / step_tokens;
+  return {loss, grad_norm, static_cast<int64_t>(totals[1]), std::move(cursor)};
 }
 
-void print_header(const RunConfig& config, models::GPT& model, const RunData& data, c10::Device device) {
+void print_header(const RunConfig& config, models::GPT& model, const RunData& data, c10::Device device,
+                  const Communicator& comm, bool sharded) {
   const auto& m = model->config;
   std::printf("anvil train -> %s\n", config.run.dir.c_str());
   std::printf("model: %lld layers, %lld heads, %lld wide, block %lld, vocab %lld | %.2fM parameters | %.3g FLOPs/token\n",
@@ -81,17 +100,22 @@ void print_header(const RunConfig& config, models::GPT& model, const RunData& da
   std::printf("data: %s | %lld val rows of up to %lld tokens | %s tokenizer | device %s, %d threads\n",
               data.description.c_str(), (long long)data.val->size(), (long long)m.block_size,
               data.tokenizer->type().c_str(), device.str().c_str(), at::get_num_threads());
+  if (comm.world_size() > 1)
+    std::printf("data parallel: %d ranks, %lld sequences per rank per micro-batch%s\n", comm.world_size(),
+                (long long)(config.train.batch_size / comm.world_size()),
+                sharded ? ", optimizer state sharded (ZeRO-1)" : "");
   std::fflush(stdout);
 }
 
 // Loads the newest of `checkpoints` that loads cleanly into model and
 // optimizer; a broken one is reported and the next older one tried.
 TrainingState restore_newest(const std::vector<std::string>& checkpoints, models::GPT& model,
-                             torch::optim::Optimizer& optimizer, const RunConfig& config) {
+                             ShardedAdamW& optimizer, const RunConfig& config) {
   for (auto it = checkpoints.rbegin(); it != checkpoints.rend(); ++it) {
     try {
       load_checkpoint_weights(*it, model, config);
-      const TrainingState state = load_training_state(*it, optimizer);
+      TrainingState state;
+      optimizer.load_full_state([&](torch::optim::Optimizer& full) { state = load_training_state(*it, full); });
       std::printf("resuming from %s (step %lld)\n", it->c_str(), (long long)state.step);
       std::fflush(stdout);
       return state;
@@ -170,31 +194,44 @@ struct Progress {
   }
 };
 
-}  // namespace
+// The run's directory on every rank: rank 0 creates it and clears what a
+// killed run left; the others then list its checkpoints.
+std::vector<std::string> open_run_directory(const RunConfig& config, Communicator& comm) {
+  std::vector<std::string> checkpoints;
+  if (comm.is_main()) checkpoints = open_run_directory(config);
+  comm.barrier();
+  if (!comm.is_main()) checkpoints = complete_checkpoints(config.run.dir);
+  return checkpoints;
+}
 
-TrainSummary train(const RunConfig& config) {
+TrainSummary train_on_ranks(const RunConfig& config, Communicator& comm, c10::Device device) {
   const auto start = Clock::now();
-  configure_threads(config.run.threads);
-  const auto device = select_device(config.run.device);
   const fs::path run_dir = config.run.dir;
-  const auto checkpoints = open_run_directory(config);
+  const auto checkpoints = open_run_directory(config, comm);
   RunData data = load_run_data(config, starting_tokenizer(config, checkpoints));
   // The run directory's config names the label set, so the checkpoints' classes keep their meaning.
   RunConfig resolved = config;
   if (!data.labels.empty()) resolved.classify.labels = data.labels;
   const std::string config_yaml = to_yaml(resolved);
-  std::ofstream(run_dir / "config.yaml") << config_yaml;
-  data.tokenizer->save((run_dir / data::tokenizer_file_name(data.tokenizer->type())).string());
+  if (comm.is_main()) {
+    std::ofstream(run_dir / "config.yaml") << config_yaml;
+    data.tokenizer->save((run_dir / data::tokenizer_file_name(data.tokenizer->type())).string());
+  }
 
   torch::manual_seed(static_cast<uint64_t>(config.run.seed));
   models::GPT model = build_model(config, data.tokenizer->vocab_size(), static_cast<int64_t>(data.labels.size()), device,
                                   /*restoring=*/!checkpoints.empty());
-  auto optimizer = make_adamw(*model, config.optim);
-  TrainingState state = restore_newest(checkpoints, model, *optimizer, config);
+  const auto params = trainable_parameters(model);
+  ShardedAdamW optimizer(params, config.optim, comm, config.dist.shard_optimizer);
+  TrainingState state = restore_newest(checkpoints, model, optimizer, config);
+  comm.broadcast(params, 0);  // every rank starts from rank 0's weights, as DDP does
+  std::unique_ptr<GradientSync> sync;
+  if (comm.world_size() > 1) sync = std::make_unique<GradientSync>(params, comm, config.dist.bucket_mb);
   data::BatchLoader loader(data.train, data.weights, config.train.batch_size, static_cast<uint64_t>(config.run.seed),
-                           state.cursor, config.data.prefetch);
-  MetricsLog metrics((run_dir / "metrics.jsonl").string(), state.step);
-  print_header(config, model, data, device);
+                           state.cursor, config.data.prefetch, {comm.rank(), comm.world_size()});
+  std::optional<MetricsLog> metrics;
+  if (comm.is_main()) metrics.emplace((run_dir / "metrics.jsonl").string(), state.step);
+  print_header(config, model, data, device, comm, config.dist.shard_optimizer);
   if (!config.model.init_from.empty() && checkpoints.empty())
     std::printf("initialised from %s\n", config.model.init_from.c_str());
 
@@ -203,14 +240,16 @@ TrainSummary train(const RunConfig& config) {
   TrainSummary summary;
   Progress progress;
   EarlyStopping early_stopping{t.early_stop_patience};
+  const StepParts parts{model, optimizer, loader, comm, sync.get()};
   while (state.step < t.max_steps) {
     const double lr = learning_rate(config.schedule, config.optim.lr, state.step, t.max_steps);
-    set_learning_rate(*optimizer, lr);
-    // Dropout draws from a generator seeded by the step alone, so a resumed run
-    // draws exactly what an uninterrupted one would.
-    torch::manual_seed(static_cast<uint64_t>(config.run.seed) + static_cast<uint64_t>(state.step) + 1);
+    optimizer.set_learning_rate(lr);
+    // Dropout draws from a generator seeded by the step (and rank) alone, so a
+    // resumed run draws exactly what an uninterrupted one would.
+    torch::manual_seed(static_cast<uint64_t>(config.run.seed) + static_cast<uint64_t>(state.step) + 1 +
+                       (static_cast<uint64_t>(comm.rank()) << 32));
     const auto step_start = Clock::now();
-    StepResult result = optimizer_step(model, *optimizer, loader, config, data.class_weights, device);
+    StepResult result = optimizer_step(parts, config, data.class_weights, device);
     progress.add_step(seconds_since(step_start), result.positions);
     ++state.step;
     state.tokens_seen += result.positions;
@@ -220,43 +259,77 @@ TrainSummary train(const RunConfig& config) {
 
     bool last = state.step == t.max_steps;
     if (due(state.step, t.log_every, last)) {
+      const double optimizer_bytes = comm.max({static_cast<double>(optimizer.state_bytes())})[0];
       std::printf("step %6lld/%lld | loss %.4f | lr %.2e | grad %.3f | %.1fk tok/s | eta %s\n",
                   (long long)state.step, (long long)t.max_steps, result.loss, lr, result.grad_norm,
                   progress.tokens_per_second() / 1e3, format_duration(progress.eta(t.max_steps - state.step)).c_str());
       std::fflush(stdout);
-      metrics.write(state.step, {{"loss", result.loss}, {"lr", lr}, {"grad_norm", result.grad_norm},
-                                 {"tokens_per_sec", progress.tokens_per_second()},
-                                 {"tokens_seen", double(state.tokens_seen)}, {"elapsed_s", seconds_since(start)}});
+      if (metrics)
+        metrics->write(state.step, {{"loss", result.loss}, {"lr", lr}, {"grad_norm", result.grad_norm},
+                                    {"tokens_per_sec", progress.tokens_per_second()},
+                                    {"tokens_seen", double(state.tokens_seen)}, {"elapsed_s", seconds_since(start)},
+                                    {"optimizer_state_bytes", optimizer_bytes}});
       progress.start_interval();
     }
     if (due(state.step, config.eval.every, last)) {
+      // Every rank validates on the whole set, so all hold the same figures.
       const Validation val = validate(model, data, config, device);
       std::printf("eval step %lld | %s\n", (long long)state.step, val.line.c_str());
       std::fflush(stdout);
-      metrics.write(state.step, val.values);
+      if (metrics) metrics->write(state.step, val.values);
       summary.final_val_loss = val.loss;
       summary.final_val_accuracy = val.accuracy.value_or(0.0);
       state.val_loss = val.loss;
       state.val_accuracy = val.accuracy;
-      if (early_stopping.update(val.accuracy ? *val.accuracy : -val.loss) && !last) {
+      if (comm.any(early_stopping.update(val.accuracy ? *val.accuracy : -val.loss)) && !last) {
         std::printf("early stop: no improvement in %lld validations\n", (long long)t.early_stop_patience);
         last = true;
       }
     }
     if (due(state.step, config.checkpoint.every, last)) {
-      summary.checkpoint = save_checkpoint(
-          config.run.dir, {state, checkpoint_state(model, config), *optimizer, config_yaml, *data.tokenizer});
-      prune_checkpoints(config.run.dir, config.checkpoint.keep_last, config.checkpoint.keep_best);
-      std::printf("checkpoint %s\n", summary.checkpoint.c_str());
+      auto& full_optimizer = optimizer.gather_full_state();
+      if (comm.is_main()) {
+        summary.checkpoint = save_checkpoint(
+            config.run.dir, {state, checkpoint_state(model, config), full_optimizer, config_yaml, *data.tokenizer});
+        prune_checkpoints(config.run.dir, config.checkpoint.keep_last, config.checkpoint.keep_best);
+        std::printf("checkpoint %s\n", summary.checkpoint.c_str());
+      }
     }
     if (last) break;
   }
+  // Every rank leaves together, once rank 0's last checkpoint is on disk.
+  comm.barrier();
   if (first_step >= t.max_steps) std::printf("nothing to do: the run already reached train.max_steps\n");
   summary.steps = state.step;
   summary.seconds = seconds_since(start);
   std::printf("done: %lld steps in %s, final val loss %.4f\n", (long long)summary.steps,
               format_duration(summary.seconds).c_str(), summary.final_val_loss);
   return summary;
+}
+
+}  // namespace
+
+TrainSummary train(const RunConfig& config) {
+  configure_threads(config.run.threads);
+  const LaunchEnv launch = launch_env_from_environment();
+  const auto device = select_device(config.run.device, launch.local_rank);
+  if (config.train.batch_size % launch.world_size != 0)
+    throw std::runtime_error("train.batch_size " + std::to_string(config.train.batch_size) +
+                             " (sequences per micro-batch over all ranks) does not split evenly over " +
+                             std::to_string(launch.world_size) + " ranks");
+  if (!launch.distributed()) {
+    Communicator single;
+    return train_on_ranks(config, single, device);
+  }
+  Communicator comm(launch, config.dist.backend, device, std::chrono::seconds(config.dist.timeout_s));
+  // Rank 0 alone logs; the other ranks' errors still reach stderr.
+  if (!comm.is_main() && !std::freopen("/dev/null", "w", stdout))
+    throw std::runtime_error("cannot silence stdout of rank " + std::to_string(comm.rank()));
+  try {
+    return train_on_ranks(config, comm, device);
+  } catch (...) {
+    comm.rethrow_naming_lost_ranks(std::current_exception());
+  }
 }
 
 }  // namespace anvil::trainer

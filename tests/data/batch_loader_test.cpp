@@ -81,3 +81,19 @@ TEST(BatchLoader, BackgroundErrorsReachTheCaller) {
   BatchLoader loader({std::make_shared<const Broken>()}, {1.0}, 2, 1, {}, 2);
   EXPECT_THROW(loader.next(), std::runtime_error);
 }
+
+TEST(BatchLoader, PartsOfABatchTogetherAreTheWholeBatchWithTheSameCursor) {
+  const std::vector<std::shared_ptr<const BlockDataset>> sources = {source(0, 200), source(1, 120)};
+  BatchLoader whole(sources, {2.0, 1.0}, 6, 5, {}, 0);
+  BatchLoader first(sources, {2.0, 1.0}, 6, 5, {}, 2, {0, 3}), second(sources, {2.0, 1.0}, 6, 5, {}, 0, {1, 3}),
+      third(sources, {2.0, 1.0}, 6, 5, {}, 1, {2, 3});
+  for (int i = 0; i < 8; ++i) {
+    const auto all = whole.next();
+    const auto a = first.next(), b = second.next(), c = third.next();
+    ASSERT_EQ(a.batch.inputs.size(0), 2);
+    EXPECT_TRUE(torch::cat({a.batch.inputs, b.batch.inputs, c.batch.inputs}).equal(all.batch.inputs)) << "batch " << i;
+    EXPECT_EQ(a.cursor.draws, all.cursor.draws);
+    EXPECT_EQ(c.cursor.sources[1].position, all.cursor.sources[1].position);
+  }
+  EXPECT_THROW(BatchLoader(sources, {2.0, 1.0}, 6, 5, {}, 0, {0, 4}), std::invalid_argument);
+}

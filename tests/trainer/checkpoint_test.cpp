@@ -17,7 +17,7 @@ models::GPTConfig tiny() { return test_support::tiny_gpt_config(11, 8, 1, 2, 8);
 
 struct Fixture {
   models::GPT model{tiny()};
-  std::unique_ptr<torch::optim::AdamW> optimizer = trainer::make_adamw(*model, trainer::OptimSection{});
+  std::unique_ptr<torch::optim::AdamW> optimizer = trainer::make_adamw(model->parameters(), trainer::OptimSection{});
   data::CharTokenizer tokenizer = data::CharTokenizer::from_text("abcdefghijk");
   std::string config_yaml = "run:\n  seed: 1\n";
 

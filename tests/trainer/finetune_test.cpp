@@ -207,7 +207,7 @@ TEST(Finetune, LoraTrainsOnlyAdaptersAndHeadAndNeverMovesTheBase) {
   // Optimizer steps, weight decay included, move adapters and head but no base weight.
   const auto data = trainer::load_run_data(config, trainer::load_checkpoint_tokenizer(pretrained, "char"));
   auto model = trainer::build_model(config, data.tokenizer->vocab_size(), 2, c10::Device(c10::kCPU));
-  auto optimizer = trainer::make_adamw(*model, config.optim);
+  auto optimizer = trainer::make_adamw(trainer::trainable_parameters(model), config.optim);
   models::TensorMap before;
   for (const auto& [name, tensor] : models::module_state(*model)) before[name] = tensor.clone();
   for (int step = 0; step < 3; ++step) {

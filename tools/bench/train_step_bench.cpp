@@ -38,7 +38,7 @@ int main(int argc, char** argv) {
   torch::manual_seed(0);
   models::GPT model(trainer::gpt_config(config.model, vocab));
   model->to(device);
-  auto optimizer = trainer::make_adamw(*model, config.optim);
+  auto optimizer = trainer::make_adamw(model->parameters(), config.optim);
   const int64_t B = config.train.batch_size, T = config.model.block_size;
   const auto inputs = torch::randint(vocab, {B, T}, torch::TensorOptions().dtype(torch::kLong).device(device));
   const auto targets = torch::randint(vocab, {B, T}, torch::TensorOptions().dtype(torch::kLong).device(device));
