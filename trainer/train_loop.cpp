@@ -129,11 +129,14 @@ TrainingState restore_newest(const std::vector<std::string>& checkpoints, models
   return {};
 }
 
-// Creates the run directory and returns the complete checkpoints a resumed
-// run may continue from.
-std::vector<std::string> open_run_directory(const RunConfig& config) {
-  fs::create_directories(config.run.dir);
-  remove_partial_checkpoints(config.run.dir);
+// Creates the run directory (rank 0 also clears what a killed run left) and
+// returns, on every rank, the complete checkpoints a resumed run may continue from.
+std::vector<std::string> open_run_directory(const RunConfig& config, Communicator& comm) {
+  if (comm.is_main()) {
+    fs::create_directories(config.run.dir);
+    remove_partial_checkpoints(config.run.dir);
+  }
+  comm.barrier();
   const auto checkpoints = complete_checkpoints(config.run.dir);
   if (config.run.resume == "never" && !checkpoints.empty())
     throw std::runtime_error("run.dir '" + config.run.dir +
@@ -193,16 +196,6 @@ struct Progress {
     interval_tokens = 0;
   }
 };
-
-// The run's directory on every rank: rank 0 creates it and clears what a
-// killed run left; the others then list its checkpoints.
-std::vector<std::string> open_run_directory(const RunConfig& config, Communicator& comm) {
-  std::vector<std::string> checkpoints;
-  if (comm.is_main()) checkpoints = open_run_directory(config);
-  comm.barrier();
-  if (!comm.is_main()) checkpoints = complete_checkpoints(config.run.dir);
-  return checkpoints;
-}
 
 TrainSummary train_on_ranks(const RunConfig& config, Communicator& comm, c10::Device device) {
   const auto start = Clock::now();
