@@ -20,7 +20,8 @@ debian_packages=(build-essential cmake ninja-build ccache pkg-config python3-ven
                  libyaml-cpp-dev libsentencepiece-dev nlohmann-json3-dev googletest libgtest-dev
                  libgloo-dev)  # headers only: c10d's Gloo process group includes them
 
-log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
+# To stderr: functions below return their result on stdout.
+log() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
 
 install_debian_packages() {
   local missing=()
@@ -43,14 +44,14 @@ torch_python() {
   fi
   if ! "$venv/bin/python" -c "import torch, sys; sys.exit(torch.__version__.split('+')[0] != '$torch_version')" 2>/dev/null; then
     log "installing torch==$torch_version into $venv (a few GB, once)"
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install -q --upgrade pip
-    "$venv/bin/pip" install -q "torch==$torch_version"
+    python3 -m venv "$venv" >&2
+    "$venv/bin/pip" install -q --upgrade pip >&2
+    "$venv/bin/pip" install -q "torch==$torch_version" >&2
   fi
   # numpy for torch, transformers and safetensors for the Hugging Face parity tests.
   if ! "$venv/bin/python" -c "import numpy, transformers, safetensors" 2>/dev/null; then
     log "installing numpy, transformers, safetensors into $venv"
-    "$venv/bin/pip" install -q numpy transformers safetensors
+    "$venv/bin/pip" install -q numpy transformers safetensors >&2
   fi
   echo "$venv/bin/python"
 }
