@@ -24,6 +24,7 @@ GradientSync::GradientSync(const std::vector<at::Tensor>& params, Communicator& 
   const std::vector<bool> dense(params.size(), false);
   // Buckets in reverse parameter order: roughly the order backward produces gradients.
   const auto buckets = std::get<0>(c10d::compute_bucket_assignment_by_size(params, {bucket_bytes}, dense));
+  bucket_count_ = buckets.size();
   reducer_ = std::make_unique<c10d::Reducer>(params, buckets, comm.group(), dense, bucket_bytes,
                                              /*find_unused_parameters=*/false, /*gradient_as_bucket_view=*/false,
                                              std::unordered_map<size_t, std::string>{}, bucket_bytes,

@@ -29,9 +29,11 @@ class GradientSync {
   // communication. Gradients are summed, not averaged: the loss is already
   // normalised by the token count of the whole global step.
   void sync_next_backward();
+  size_t bucket_count() const { return bucket_count_; }
 
  private:
   std::unique_ptr<c10d::Reducer> reducer_;
+  size_t bucket_count_;
 };
 
 }  // namespace anvil::trainer

@@ -14,6 +14,7 @@ std::unique_ptr<torch::optim::AdamW> make_adamw(const std::vector<torch::Tensor>
   std::vector<torch::optim::OptimizerParamGroup> groups;
   groups.emplace_back(decay, options(o.weight_decay));
   if (!no_decay.empty()) groups.emplace_back(no_decay, options(0.0));
+  if (o.fused) return std::make_unique<FusedAdamW>(std::move(groups), *options(o.weight_decay));
   return std::make_unique<torch::optim::AdamW>(std::move(groups), *options(o.weight_decay));
 }
 

@@ -5,6 +5,7 @@
 
 #include <torch/optim/adamw.h>
 
+#include "trainer/fused_adamw.h"
 #include "trainer/run_config.h"
 
 namespace anvil::trainer {
