@@ -7,6 +7,7 @@
 #include <torch/nn/functional/linear.h>
 #include <torch/nn/init.h>
 
+#include "models/activation_checkpoint.h"
 #include "models/positions.h"
 #include "models/transformer_block.h"
 
@@ -106,7 +107,23 @@ torch::Tensor GPTImpl::forward(const torch::Tensor& tokens, KVCache* cache, cons
       cache->values.push_back(torch::empty(shape, x.options()));
     }
   }
+  const int64_t every = is_training() && !cache ? config.activation_checkpointing : 0;
   for (size_t i = 0; i < blocks->size(); ++i) {
+    auto block = blocks->ptr<TransformerBlockImpl>(i);
+    if (every > 0 && static_cast<int64_t>(i) % every == 0) {
+      // The recompute runs after forward returns: the lambda owns its tables.
+      const auto recompute = [block, rotary = rotary, positions, mask](const torch::Tensor& h) {
+        AttentionContext context;
+        context.rotary = rotary.cos.defined() ? &rotary : nullptr;
+        if (positions.defined()) {
+          context.positions = &positions;
+          context.mask = &mask;
+        }
+        return block->forward(h, context);
+      };
+      x = checkpointed(recompute, x, block->parameters());
+      continue;
+    }
     AttentionContext context;
     context.rotary = rotary.cos.defined() ? &rotary : nullptr;
     if (cache) context = {context.rotary, &cache->keys[i], &cache->values[i], past};
@@ -114,7 +131,7 @@ torch::Tensor GPTImpl::forward(const torch::Tensor& tokens, KVCache* cache, cons
       context.positions = &positions;
       context.mask = &mask;
     }
-    x = blocks[i]->as<TransformerBlock>()->forward(x, context);
+    x = block->forward(x, context);
   }
   if (cache) cache->length += T;
   x = ln_final(x);

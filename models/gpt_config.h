@@ -29,6 +29,9 @@ struct GPTConfig {
   MlpKind mlp = MlpKind::kGelu;
   int64_t num_classes = 0;  // > 0: a classification head ("score") replaces the LM head
   Pooling pooling = Pooling::kLast;
+  // In training, every Nth block keeps no activations and recomputes them in
+  // backward (0: none; 1: every block).
+  int64_t activation_checkpointing = 0;
 
   int64_t kv_heads() const { return n_kv_head > 0 ? n_kv_head : n_head; }
   int64_t head_dim() const { return n_embd / n_head; }

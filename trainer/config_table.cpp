@@ -56,6 +56,12 @@ const std::vector<ConfigField>& config_fields() {
       {FIELD(run.seed), "seed for initialisation, shuffling and dropout"},
       number({FIELD(run.threads), "CPU threads for LibTorch (0: all cores)"}, 0, 1024),
       one_of({FIELD(run.device), "where to train: auto picks cuda when present"}, {"auto", "cpu", "cuda"}),
+      one_of({FIELD(run.precision), "auto: bf16 autocast on cuda, fp32 on cpu; bf16: matmuls and attention in "
+                                      "bfloat16, weights and optimizer state in fp32"},
+             {"auto", "bf16", "fp32"}),
+      {FIELD(run.tf32), "cuda: let fp32 matmuls round their inputs to TF32"},
+      number({FIELD(run.peak_tflops), "peak dense TFLOP/s of one device, for the logged MFU (0: 989, an H100's "
+                                        "bf16 peak, on cuda; none on cpu)"}, 0),
       one_of({FIELD(run.resume), "auto: continue from the newest complete checkpoint in run.dir; never: start afresh"},
              {"auto", "never"}),
 
@@ -111,6 +117,9 @@ const std::vector<ConfigField>& config_fields() {
       number({FIELD(model.norm_eps), "epsilon of the normalisation"}, 0, 1),
       one_of({FIELD(model.mlp), "feed-forward: gelu, gelu_tanh (GPT-2's approximation) or swiglu (Llama)"},
              {"gelu", "gelu_tanh", "swiglu"}),
+      number({FIELD(model.activation_checkpointing), "keep no activations inside every Nth block and recompute "
+                                                     "them in backward: less memory, about a third more compute "
+                                                     "(0: off, 1: every block)"}, 0),
       path({FIELD(model.init_from), "start from these weights: an anvil checkpoint or `anvil import-hf` output"}),
 
       number({FIELD(optim.lr), "peak learning rate (AdamW)"}, 0, 10),
@@ -119,6 +128,7 @@ const std::vector<ConfigField>& config_fields() {
       number({FIELD(optim.beta2), "AdamW beta2"}, 0, 0.999999),
       number({FIELD(optim.eps), "AdamW epsilon"}, 0, 1),
       number({FIELD(optim.grad_clip), "clip the global gradient norm to this (0: off)"}, 0),
+      {FIELD(optim.fused), "AdamW as one fused kernel per parameter group (same update, fewer passes over memory)"},
 
       one_of({FIELD(schedule.type), "learning-rate shape after warmup"}, {"cosine", "linear", "constant", "wsd"}),
       number({FIELD(schedule.warmup_steps), "linear warmup steps from 0 to optim.lr"}, 0),

@@ -12,6 +12,9 @@ struct RunSection {
   int64_t seed = 1337;
   int64_t threads = 0;  // 0: all cores
   std::string device = "auto";
+  std::string precision = "auto";  // auto: bf16 autocast on CUDA, fp32 elsewhere | bf16 | fp32
+  bool tf32 = true;  // CUDA: fp32 matmuls may round their inputs to TF32
+  double peak_tflops = 0;  // per device, for MFU; 0: 989 (H100 bf16 dense) on CUDA, no MFU on CPU
   std::string resume = "auto";  // auto: continue from the newest complete checkpoint in dir
 };
 
@@ -70,6 +73,7 @@ struct ModelSection {
   std::string norm = "layernorm";
   double norm_eps = 1e-5;
   std::string mlp = "gelu";
+  int64_t activation_checkpointing = 0;  // recompute every Nth block's activations in backward (0: none)
   std::string init_from;  // directory with model.safetensors
 };
 
@@ -80,6 +84,7 @@ struct OptimSection {
   double beta2 = 0.99;
   double eps = 1e-8;
   double grad_clip = 1.0;  // 0: off
+  bool fused = true;  // one fused kernel per parameter group instead of per-parameter ops
 };
 
 struct ScheduleSection {

@@ -42,6 +42,7 @@ models::GPTConfig gpt_config(const ModelSection& m, int64_t vocab_size) {
   c.rope_theta = m.rope_theta;
   c.norm = m.norm == "rmsnorm" ? models::NormKind::kRMSNorm : models::NormKind::kLayerNorm;
   c.norm_eps = m.norm_eps;
+  c.activation_checkpointing = m.activation_checkpointing;
   c.mlp = m.mlp == "swiglu"      ? models::MlpKind::kSwiGLU
           : m.mlp == "gelu_tanh" ? models::MlpKind::kGeluTanh
                                  : models::MlpKind::kGelu;

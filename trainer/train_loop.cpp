@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <optional>
 
 #include <ATen/Parallel.h>
@@ -14,12 +15,14 @@
 #include "trainer/checkpoint.h"
 #include "trainer/communicator.h"
 #include "trainer/config_loader.h"
+#include "trainer/device_stats.h"
 #include "trainer/evaluate.h"
 #include "trainer/gradient_sync.h"
 #include "trainer/loss.h"
 #include "trainer/lr_schedule.h"
 #include "trainer/metrics_log.h"
 #include "trainer/model_builder.h"
+#include "trainer/precision.h"
 #include "trainer/runtime.h"
 #include "trainer/run_data.h"
 #include "trainer/sharded_adamw.h"
@@ -47,6 +50,7 @@ struct StepParts {
   data::BatchLoader& loader;
   Communicator& comm;
   GradientSync* sync;
+  Precision precision;
 };
 
 // One optimizer step over train.grad_accum micro-batches on every rank. Each
@@ -72,8 +76,12 @@ StepResult optimizer_step(const StepParts& parts, const RunConfig& config, const
   auto loss_sum = torch::zeros({}, torch::TensorOptions().dtype(torch::kDouble).device(device));
   for (size_t i = 0; i < micro_batches.size(); ++i) {
     const auto& batch = micro_batches[i];
-    const auto logits = forward_batch(parts.model, batch, device);
-    const auto loss = summed_token_loss(logits, batch.targets.to(device), config.train.label_smoothing, class_weights);
+    torch::Tensor loss;
+    {
+      AutocastScope autocast(device, parts.precision);
+      const auto logits = forward_batch(parts.model, batch, device);
+      loss = summed_token_loss(logits, batch.targets.to(device), config.train.label_smoothing, class_weights);
+    }
     if (parts.sync && i + 1 == micro_batches.size()) parts.sync->sync_next_backward();
     (loss / step_tokens).backward();
     loss_sum += loss.detach().to(torch::kDouble);
@@ -86,7 +94,7 @@ StepResult optimizer_step(const StepParts& parts, const RunConfig& config, const
 }
 
 void print_header(const RunConfig& config, models::GPT& model, const RunData& data, c10::Device device,
-                  const Communicator& comm, bool sharded) {
+                  const Communicator& comm, const GradientSync* sync) {
   const auto& m = model->config;
   std::printf("anvil train -> %s\n", config.run.dir.c_str());
   std::printf("model: %lld layers, %lld heads, %lld wide, block %lld, vocab %lld | %.2fM parameters | %.3g FLOPs/token\n",
@@ -97,13 +105,14 @@ void print_header(const RunConfig& config, models::GPT& model, const RunData& da
   if (trainable != model->num_parameters())
     std::printf("trainable: %lld of %lld parameters (%.2f%%)\n", (long long)trainable,
                 (long long)model->num_parameters(), 100.0 * static_cast<double>(trainable) / model->num_parameters());
-  std::printf("data: %s | %lld val rows of up to %lld tokens | %s tokenizer | device %s, %d threads\n",
+  std::printf("data: %s | %lld val rows of up to %lld tokens | %s tokenizer | device %s, %d threads, %s\n",
               data.description.c_str(), (long long)data.val->size(), (long long)m.block_size,
-              data.tokenizer->type().c_str(), device.str().c_str(), at::get_num_threads());
-  if (comm.world_size() > 1)
-    std::printf("data parallel: %d ranks, %lld sequences per rank per micro-batch%s\n", comm.world_size(),
-                (long long)(config.train.batch_size / comm.world_size()),
-                sharded ? ", optimizer state sharded (ZeRO-1)" : "");
+              data.tokenizer->type().c_str(), device.str().c_str(), at::get_num_threads(),
+              resolve_precision(config.run.precision, device) == Precision::kBf16 ? "bf16 autocast" : "fp32");
+  if (sync)
+    std::printf("data parallel: %d ranks, %lld sequences per rank per micro-batch, gradients in %zu buckets%s\n",
+                comm.world_size(), (long long)(config.train.batch_size / comm.world_size()), sync->bucket_count(),
+                config.dist.shard_optimizer ? ", optimizer state sharded (ZeRO-1)" : "");
   std::fflush(stdout);
 }
 
@@ -224,7 +233,7 @@ TrainSummary train_on_ranks(const RunConfig& config, Communicator& comm, c10::De
                            state.cursor, config.data.prefetch, {comm.rank(), comm.world_size()});
   std::optional<MetricsLog> metrics;
   if (comm.is_main()) metrics.emplace((run_dir / "metrics.jsonl").string(), state.step);
-  print_header(config, model, data, device, comm, config.dist.shard_optimizer);
+  print_header(config, model, data, device, comm, sync.get());
   if (!config.model.init_from.empty() && checkpoints.empty())
     std::printf("initialised from %s\n", config.model.init_from.c_str());
 
@@ -233,7 +242,9 @@ TrainSummary train_on_ranks(const RunConfig& config, Communicator& comm, c10::De
   TrainSummary summary;
   Progress progress;
   EarlyStopping early_stopping{t.early_stop_patience};
-  const StepParts parts{model, optimizer, loader, comm, sync.get()};
+  // MFU counts every rank's tokens against every rank's device.
+  const double peak = peak_flops(device, config.run.peak_tflops) * comm.world_size();
+  const StepParts parts{model, optimizer, loader, comm, sync.get(), resolve_precision(config.run.precision, device)};
   while (state.step < t.max_steps) {
     const double lr = learning_rate(config.schedule, config.optim.lr, state.step, t.max_steps);
     optimizer.set_learning_rate(lr);
@@ -253,15 +264,24 @@ TrainSummary train_on_ranks(const RunConfig& config, Communicator& comm, c10::De
     bool last = state.step == t.max_steps;
     if (due(state.step, t.log_every, last)) {
       const double optimizer_bytes = comm.max({static_cast<double>(optimizer.state_bytes())})[0];
-      std::printf("step %6lld/%lld | loss %.4f | lr %.2e | grad %.3f | %.1fk tok/s | eta %s\n",
-                  (long long)state.step, (long long)t.max_steps, result.loss, lr, result.grad_norm,
-                  progress.tokens_per_second() / 1e3, format_duration(progress.eta(t.max_steps - state.step)).c_str());
+      const double peak_memory = comm.max({peak_memory_bytes(device)})[0];
+      const double tokens_per_sec = progress.tokens_per_second();
+      std::printf("step %6lld/%lld | loss %.4f | lr %.2e | grad %.3f | %.1fk tok/s", (long long)state.step,
+                  (long long)t.max_steps, result.loss, lr, result.grad_norm, tokens_per_sec / 1e3);
+      std::map<std::string, double> values{{"loss", result.loss}, {"lr", lr}, {"grad_norm", result.grad_norm},
+                                           {"tokens_per_sec", tokens_per_sec},
+                                           {"tokens_seen", double(state.tokens_seen)},
+                                           {"elapsed_s", seconds_since(start)},
+                                           {"optimizer_state_bytes", optimizer_bytes},
+                                           {"peak_memory_bytes", peak_memory}};
+      if (peak > 0) {
+        values["mfu"] = tokens_per_sec * model->flops_per_token() / peak;
+        std::printf(" | mfu %.1f%%", 100.0 * values["mfu"]);
+      }
+      std::printf(" | mem %.2f GiB | eta %s\n", peak_memory / (1 << 30),
+                  format_duration(progress.eta(t.max_steps - state.step)).c_str());
       std::fflush(stdout);
-      if (metrics)
-        metrics->write(state.step, {{"loss", result.loss}, {"lr", lr}, {"grad_norm", result.grad_norm},
-                                    {"tokens_per_sec", progress.tokens_per_second()},
-                                    {"tokens_seen", double(state.tokens_seen)}, {"elapsed_s", seconds_since(start)},
-                                    {"optimizer_state_bytes", optimizer_bytes}});
+      if (metrics) metrics->write(state.step, values);
       progress.start_interval();
     }
     if (due(state.step, config.eval.every, last)) {
@@ -304,6 +324,7 @@ TrainSummary train_on_ranks(const RunConfig& config, Communicator& comm, c10::De
 
 TrainSummary train(const RunConfig& config) {
   configure_threads(config.run.threads);
+  allow_tf32(config.run.tf32);
   const LaunchEnv launch = launch_env_from_environment();
   const auto device = select_device(config.run.device, launch.local_rank);
   if (config.train.batch_size % launch.world_size != 0)

@@ -5,6 +5,7 @@
 
 #include "trainer/classification_metrics.h"
 #include "trainer/evaluate.h"
+#include "trainer/precision.h"
 
 namespace anvil::trainer {
 
@@ -12,6 +13,7 @@ Validation validate(models::GPT& model, const RunData& data, const RunConfig& co
   const int64_t batch = config.eval.batch_size > 0 ? config.eval.batch_size : config.train.batch_size;
   Validation v;
   char line[256];
+  AutocastScope autocast(device, resolve_precision(config.run.precision, device));
   if (config.task.type == "classify") {
     const auto r = evaluate_classification(model, *data.val, batch, device);
     v.loss = r.loss;

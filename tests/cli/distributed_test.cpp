@@ -95,6 +95,14 @@ TEST_F(Distributed, ShardedOptimizerTrainsTheSameWithHalfTheStatePerRank) {
   EXPECT_GE(per_rank, 0.5 * whole);
 }
 
+TEST_F(Distributed, ActivationCheckpointingKeepsTheGradientSyncExact) {
+  // Recomputed blocks hand their gradients to the same accumulators the
+  // Reducer watches, so buckets still fill and sync once per step.
+  const Finished two = train({"--nproc", "2"}, path("recompute"), {"model.activation_checkpointing=1"});
+  ASSERT_EQ(two.status, 0) << two.log;
+  expect_same_losses(one_rank(), path("recompute"), 1);
+}
+
 TEST_F(Distributed, CheckpointOfTwoShardedRanksResumesOnOneRank) {
   const Finished sharded = train({"--nproc", "2"}, path("to_resume"), {"dist.shard_optimizer=true"});
   ASSERT_EQ(sharded.status, 0) << sharded.log;

@@ -9,6 +9,7 @@
 #include "data/example_dataset.h"
 #include "trainer/classification_metrics.h"
 #include "trainer/evaluate.h"
+#include "trainer/precision.h"
 #include "trainer/run_data.h"
 
 namespace anvil::cli {
@@ -75,8 +76,9 @@ int eval_command(const Args& args) {
   const auto& config = ckpt.config;
   const auto data = trainer::load_run_data(config, std::move(ckpt.tokenizer));
   const int64_t batch = config.eval.batch_size > 0 ? config.eval.batch_size : config.train.batch_size;
-  if (config.task.type == "classify") return eval_classifier(ckpt, data, batch, json);
   const auto device = ckpt.model->parameters().front().device();
+  trainer::AutocastScope autocast(device, trainer::resolve_precision(config.run.precision, device));
+  if (config.task.type == "classify") return eval_classifier(ckpt, data, batch, json);
   const int64_t window = config.eval.max_length > 0 ? config.eval.max_length : config.model.block_size;
   const auto result =
       config.eval.stride > 0
