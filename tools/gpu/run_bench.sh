@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The GPU benchmark in one command, on the GPU machine (carry .gpu, made by
+# tools/gpu/pack_deps.sh): builds anvil, then compares GPT-2 124M
+# (configs/gpt2_124m.yaml) with the PyTorch reference for speed and for loss
+# parity over 200 steps.
+#
+#   tools/gpu/run_bench.sh [build] [speed] [parity]   (default: all three, in order)
+#
+# Logs go to $OUT when set (the device tool brings that folder back), else to
+# runs/gpu_bench. Exits non-zero if any step failed; later steps still run.
+# BENCH_ARGS is added to both benchmark commands (e.g. "--steps 100", or
+# "--no-compile"; see tools/bench/gpt2_vs_pytorch.py speed --help).
+set -uo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$root"
+out=${OUT:-$root/runs/gpu_bench}
+build=${ANVIL_BUILD_DIR:-$root/build-gpu}
+read -ra extra <<<"${BENCH_ARGS:-}"
+python=${TORCH_DIR:-/opt/torch/.venv}/bin/python3
+export LD_LIBRARY_PATH=$root/.gpu/root/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+steps=("$@")
+[ ${#steps[@]} -gt 0 ] || steps=(build speed parity)
+mkdir -p "$out"
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>&1 | tee "$out/gpu.txt"
+
+status=0
+for step in "${steps[@]}"; do
+  echo "=== $step"
+  case $step in
+    build) tools/gpu/build.sh anvil train_step_bench ;;
+    speed) "$python" -u tools/bench/gpt2_vs_pytorch.py speed --build "$build" "${extra[@]}" ;;
+    # init.safetensors (500 MB) stays in runs/; only the report comes back.
+    parity) "$python" -u tools/bench/gpt2_vs_pytorch.py parity --build "$build" --out runs/gpt2_parity "${extra[@]}" &&
+            cp runs/gpt2_parity/parity.json "$out/" ;;
+    *) echo "unknown step '$step' (build, speed, parity)"; false ;;
+  esac 2>&1 | tee "$out/$step.log"
+  rc=${PIPESTATUS[0]}
+  if [ "$rc" -ne 0 ]; then
+    echo "=== $step failed ($rc)"
+    status=1
+    [ "$step" = build ] && break  # nothing to benchmark
+  fi
+done
+exit $status
