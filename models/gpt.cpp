@@ -83,6 +83,22 @@ void GPTImpl::init_weights() {
 }
 
 torch::Tensor GPTImpl::forward(const torch::Tensor& tokens, KVCache* cache, const torch::Tensor& segments) {
+  auto x = forward_hidden(tokens, cache, segments);
+  if (score) {
+    // Mean pooling: the average of the states at positions 0..t.
+    const int64_t T = x.size(1);
+    if (config.pooling == Pooling::kMean) x = x.cumsum(1) / torch::arange(1, T + 1, x.options()).view({1, T, 1});
+    return score(x);
+  }
+  return lm_head ? lm_head(x) : torch::nn::functional::linear(x, token_embedding->weight);
+}
+
+const torch::Tensor& GPTImpl::output_embedding() const {
+  if (score) throw std::logic_error("a classifier has no LM head");
+  return lm_head ? lm_head->weight : token_embedding->weight;
+}
+
+torch::Tensor GPTImpl::forward_hidden(const torch::Tensor& tokens, KVCache* cache, const torch::Tensor& segments) {
   const int64_t T = tokens.size(1), past = cache ? cache->length : 0;
   if (past + T > config.block_size)
     throw std::invalid_argument("sequence of " + std::to_string(past + T) + " tokens exceeds block_size " +
@@ -134,13 +150,7 @@ torch::Tensor GPTImpl::forward(const torch::Tensor& tokens, KVCache* cache, cons
     x = block->forward(x, context);
   }
   if (cache) cache->length += T;
-  x = ln_final(x);
-  if (score) {
-    // Mean pooling: the average of the states at positions 0..t.
-    if (config.pooling == Pooling::kMean) x = x.cumsum(1) / torch::arange(1, T + 1, x.options()).view({1, T, 1});
-    return score(x);
-  }
-  return lm_head ? lm_head(x) : torch::nn::functional::linear(x, token_embedding->weight);
+  return ln_final(x);
 }
 
 int64_t GPTImpl::num_parameters() const {

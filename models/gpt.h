@@ -27,6 +27,12 @@ struct GPTImpl : torch::nn::Module {
   // batches carry them) a token attends only within its document and
   // positions restart at each document; not combined with a cache.
   torch::Tensor forward(const torch::Tensor& tokens, KVCache* cache = nullptr, const torch::Tensor& segments = {});
+  // forward() up to the head: the final normalised states [B, T, n_embd].
+  torch::Tensor forward_hidden(const torch::Tensor& tokens, KVCache* cache = nullptr,
+                               const torch::Tensor& segments = {});
+  // The LM head's weight [vocab_size, n_embd]: the token embedding when tied.
+  // Language models only (no classification head).
+  const torch::Tensor& output_embedding() const;
   int64_t num_parameters() const;
   // 6N + 12·L·C·T: nanoGPT's estimate of training FLOPs per token.
   double flops_per_token() const;

@@ -140,6 +140,8 @@ const std::vector<ConfigField>& config_fields() {
       number({FIELD(train.batch_size), "sequences per micro-batch, summed over all ranks"}, 1),
       number({FIELD(train.grad_accum), "micro-batches accumulated per optimizer step"}, 1),
       number({FIELD(train.label_smoothing), "label smoothing of the training loss"}, 0, 0.999),
+      {FIELD(train.chunked_loss), "the LM head and its cross-entropy in chunks of tokens, gradients formed in the same "
+                                  "pass: the [tokens, vocab] logits are never held"},
       number({FIELD(train.log_every), "steps between log lines"}, 1),
       number({FIELD(train.early_stop_patience), "stop after this many validations without improvement of the "
                                                 "val loss (classify: accuracy); 0: never"}, 0),

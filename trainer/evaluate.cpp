@@ -10,11 +10,6 @@
 
 namespace anvil::trainer {
 
-torch::Tensor forward_batch(models::GPT& model, const data::Batch& batch, c10::Device device) {
-  const auto segments = batch.segments.defined() ? batch.segments.to(device) : torch::Tensor();
-  return model->forward(batch.inputs.to(device), nullptr, segments);
-}
-
 EvalResult evaluate(models::GPT& model, const data::BlockDataset& blocks, int64_t batch_size, int64_t max_batches,
                     c10::Device device) {
   const bool was_training = model->is_training();

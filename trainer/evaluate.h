@@ -4,12 +4,10 @@
 #include <c10/core/Device.h>
 
 #include "data/block_dataset.h"
+#include "trainer/batch_loss.h"
 #include "models/gpt.h"
 
 namespace anvil::trainer {
-
-// The model's logits for a batch, moved to `device` (segments included).
-torch::Tensor forward_batch(models::GPT& model, const data::Batch& batch, c10::Device device);
 
 struct EvalResult {
   double loss = 0.0;  // mean cross-entropy per token, nats

@@ -100,6 +100,7 @@ struct TrainSection {
   int64_t batch_size = 12;  // sequences per micro-batch, summed over all ranks
   int64_t grad_accum = 1;   // micro-batches per optimizer step
   double label_smoothing = 0.0;
+  bool chunked_loss = true;  // LM head and loss in chunks: no [tokens, vocab] logits held for backward
   int64_t log_every = 10;
   int64_t early_stop_patience = 0;  // validations without improvement before stopping (0: never)
 };

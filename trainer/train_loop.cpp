@@ -12,6 +12,7 @@
 #include <torch/nn/utils/clip_grad.h>
 
 #include "data/batch_loader.h"
+#include "trainer/batch_loss.h"
 #include "trainer/checkpoint.h"
 #include "trainer/communicator.h"
 #include "trainer/config_loader.h"
@@ -79,8 +80,8 @@ StepResult optimizer_step(const StepParts& parts, const RunConfig& config, const
     torch::Tensor loss;
     {
       AutocastScope autocast(device, parts.precision);
-      const auto logits = forward_batch(parts.model, batch, device);
-      loss = summed_token_loss(logits, batch.targets.to(device), config.train.label_smoothing, class_weights);
+      loss = summed_batch_loss(parts.model, batch, device,
+                               {config.train.label_smoothing, class_weights, config.train.chunked_loss});
     }
     if (parts.sync && i + 1 == micro_batches.size()) parts.sync->sync_next_backward();
     (loss / step_tokens).backward();

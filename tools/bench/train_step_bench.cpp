@@ -1,7 +1,7 @@
 // Times anvil's training step (forward, loss, backward, clip, AdamW) for the
 // model of a config, and prints one JSON line: ms per step, tokens/s, MFU and
 // peak memory. The step runs as `anvil train` runs it: run.precision,
-// run.tf32, optim.fused and model.activation_checkpointing apply.
+// run.tf32, optim.fused, train.chunked_loss and model.activation_checkpointing apply.
 //
 //   train_step_bench CONFIG [--vocab N] [--steps N] [--warmup N] [key.path=value ...]
 //       random tokens, the same batch every step
@@ -24,7 +24,7 @@
 #include "models/safetensors.h"
 #include "trainer/config_loader.h"
 #include "trainer/device_stats.h"
-#include "trainer/loss.h"
+#include "trainer/batch_loss.h"
 #include "trainer/optimizer.h"
 #include "trainer/precision.h"
 #include "trainer/runtime.h"
@@ -104,7 +104,8 @@ int main(int argc, char** argv) try {
     torch::Tensor loss;
     {
       trainer::AutocastScope autocast(device, precision);
-      loss = trainer::summed_token_loss(model->forward(batch.narrow(1, 0, T)), batch.narrow(1, 1, T)) /
+      loss = trainer::summed_batch_loss(model, {batch.narrow(1, 0, T), batch.narrow(1, 1, T)}, device,
+                                        {0.0, {}, config.train.chunked_loss}) /
              static_cast<double>(B * T);
     }
     loss.backward();
