@@ -17,6 +17,7 @@ int import_hf_command(const Args& args);
 int export_hf_command(const Args& args);
 int merge_lora_command(const Args& args);
 int validate_command(const Args& args);
+int plan_command(const Args& args);
 int print_config_command(const Args& args);
 
 }  // namespace anvil::cli

@@ -26,6 +26,7 @@ const Command kCommands[] = {
     {"export-hf", anvil::cli::export_hf_command, "write a checkpoint in the Hugging Face layout"},
     {"merge-lora", anvil::cli::merge_lora_command, "fold a LoRA checkpoint's adapters into its base weights"},
     {"validate", anvil::cli::validate_command, "check a config fully without training"},
+    {"plan", anvil::cli::plan_command, "predict a run's memory per rank and whether it fits the GPU"},
     {"print-config", anvil::cli::print_config_command, "print the resolved config as YAML"},
 };
 

@@ -4,7 +4,10 @@
 # (configs/gpt2_124m.yaml) with the PyTorch reference for speed and for loss
 # parity over 200 steps.
 #
-#   tools/gpu/run_bench.sh [build] [speed] [parity]   (default: all three, in order)
+#   tools/gpu/run_bench.sh [build] [speed] [parity] [plan]   (default: all four, in order)
+#
+# plan: `anvil plan`'s peak for GPT-2 124M and a Llama-1B-shaped model against
+# the peak the CUDA allocator reports over a few training steps.
 #
 # Logs go to $OUT when set (the device tool brings that folder back), else to
 # runs/gpu_bench. Exits non-zero if any step failed; later steps still run.
@@ -20,7 +23,7 @@ read -ra extra <<<"${BENCH_ARGS:-}"
 python=${TORCH_DIR:-/opt/torch/.venv}/bin/python3
 export LD_LIBRARY_PATH=$root/.gpu/root/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 steps=("$@")
-[ ${#steps[@]} -gt 0 ] || steps=(build speed parity)
+[ ${#steps[@]} -gt 0 ] || steps=(build speed parity plan)
 mkdir -p "$out"
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>&1 | tee "$out/gpu.txt"
 
@@ -33,7 +36,14 @@ for step in "${steps[@]}"; do
     # init.safetensors (500 MB) stays in runs/; only the report comes back.
     parity) "$python" -u tools/bench/gpt2_vs_pytorch.py parity --build "$build" --out runs/gpt2_parity "${extra[@]}" &&
             cp runs/gpt2_parity/parity.json "$out/" ;;
-    *) echo "unknown step '$step' (build, speed, parity)"; false ;;
+    plan) for model in "gpt2_124m 50304" "llama_1b 128256"; do
+            set -- $model
+            planned=$("$build/anvil" plan "configs/$1.yaml" --vocab "$2" | tee /dev/stderr | awk '/peak/ {print $2}')
+            measured=$("$build/bench/train_step_bench" "configs/$1.yaml" --vocab "$2" --steps 3 --warmup 2 |
+                       "$python" -c 'import json,sys; print(json.load(sys.stdin)["peak_memory_bytes"] / 2**30)')
+            echo "$1: planned $planned GiB, measured $measured GiB (CUDA allocator peak)"
+          done ;;
+    *) echo "unknown step '$step' (build, speed, parity, plan)"; false ;;
   esac 2>&1 | tee "$out/$step.log"
   rc=${PIPESTATUS[0]}
   if [ "$rc" -ne 0 ]; then

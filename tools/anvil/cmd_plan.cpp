@@ -1,0 +1,104 @@
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <stdexcept>
+
+#include "data/tokenizer.h"
+#include "tools/anvil/commands.h"
+#include "tools/anvil/config_args.h"
+#include "trainer/memory_plan.h"
+#include "trainer/precision.h"
+#include "trainer/runtime.h"
+
+namespace anvil::cli {
+namespace {
+
+struct PlanArgs {
+  Args config_args;
+  int64_t vocab = 0;
+  int nproc = 1;
+  double memory_gib = 0;
+};
+
+PlanArgs parse(const Args& args) {
+  PlanArgs p;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const bool has_value = i + 1 < args.size();
+    if (args[i] == "--vocab" && has_value) p.vocab = std::stoll(args[++i]);
+    else if (args[i] == "--nproc" && has_value) p.nproc = std::stoi(args[++i]);
+    else if (args[i] == "--memory-gib" && has_value) p.memory_gib = std::stod(args[++i]);
+    else p.config_args.push_back(args[i]);
+  }
+  if (p.config_args.empty()) throw std::runtime_error("anvil plan needs a CONFIG (see anvil plan --help)");
+  if (p.nproc < 1 || p.vocab < 0 || p.memory_gib < 0)
+    throw std::runtime_error("--nproc, --vocab and --memory-gib take positive numbers");
+  return p;
+}
+
+// The vocabulary: --vocab, else the sentencepiece model's size.
+int64_t vocab_size(const PlanArgs& p, const trainer::RunConfig& config) {
+  if (p.vocab > 0) return p.vocab;
+  const auto& t = config.tokenizer;
+  if (t.type == "sentencepiece" && std::filesystem::exists(t.path))
+    return data::load_tokenizer(t.type, t.path)->vocab_size();
+  throw std::runtime_error(t.type == "char" ? "a char tokenizer's vocabulary comes from the data: pass --vocab N"
+                                            : "tokenizer.path '" + t.path + "' does not exist yet: pass --vocab N");
+}
+
+void row(const char* name, double bytes, const char* note) {
+  std::printf("  %-15s %9.2f GiB  %s\n", name, bytes / (1 << 30), note);
+}
+
+}  // namespace
+
+int plan_command(const Args& args) {
+  if (wants_help(args)) {
+    print_usage_with_keys(
+        "usage: anvil plan CONFIG [--vocab N] [--nproc N] [--memory-gib G] [key.path=value ...]\n\n"
+        "Predicts the memory one rank of this training run needs, before launching it: weights,\n"
+        "gradients, AdamW state, bf16 weight copies and activations, from the tensors anvil's step\n"
+        "keeps. With --memory-gib (default 80 on cuda), says whether it fits; the exit status is 3\n"
+        "when it does not. --nproc: ranks the global batch and a sharded optimizer split over.");
+    return 0;
+  }
+  const auto p = parse(args);
+  const auto config = trainer::load_config(p.config_args[0], Args(p.config_args.begin() + 1, p.config_args.end())).config;
+  const bool cuda = config.run.device != "cpu";
+  trainer::PlanInputs in;
+  in.model = trainer::gpt_config(config.model, vocab_size(p, config));
+  if (config.task.type == "classify") in.model.num_classes = std::max<int64_t>(2, config.classify.labels.size());
+  in.micro_batch = config.train.batch_size / p.nproc;
+  in.cuda = cuda;
+  in.bf16 = trainer::resolve_precision(config.run.precision, cuda ? c10::Device(c10::kCUDA, 0) : c10::kCPU) ==
+            trainer::Precision::kBf16;
+  in.chunked_loss = config.train.chunked_loss;
+  in.document_masks = config.data.packing == "document_masked";
+  if (config.lora.rank > 0) in.trainable = trainer::count_lora_parameters(in.model, config.lora.rank, config.lora.targets);
+  in.world_size = p.nproc;
+  in.shard_optimizer = config.dist.shard_optimizer;
+  const auto plan = trainer::plan_memory(in);
+
+  std::printf("anvil plan %s: %.1fM parameters (%.1fM trained), per rank %lld x %lld tokens, %s on %s\n",
+              p.config_args[0].c_str(), plan.parameters / 1e6, plan.trainable / 1e6, (long long)in.micro_batch,
+              (long long)in.model.block_size, in.bf16 ? "bf16 autocast" : "fp32", cuda ? "cuda" : "cpu");
+  row("weights", plan.weights, "fp32");
+  row("gradients", plan.gradients, "fp32, trained parameters");
+  row("optimizer", plan.optimizer, in.shard_optimizer ? "AdamW moments, this rank's share" : "AdamW moments");
+  if (in.bf16) row("weight copies", plan.weight_copies, "bf16 casts kept for backward");
+  row("activations", plan.activations,
+      in.model.activation_checkpointing > 0 ? "kept for backward, checkpointed blocks recomputed" : "kept for backward");
+  row("peak", plan.peak(), "the sum: an upper bound on the allocator's peak");
+  const double budget = p.memory_gib > 0 ? p.memory_gib : (cuda ? 80 : 0);
+  if (budget == 0) return 0;
+  const double used = plan.peak() / (budget * (1 << 30));
+  if (used <= 1) {
+    std::printf("fits in %.0f GiB (%.0f%%)\n", budget, 100 * used);
+    return 0;
+  }
+  std::printf("does not fit in %.0f GiB (%.0f%%): try a smaller train.batch_size with train.grad_accum, "
+              "model.activation_checkpointing=1, or dist.shard_optimizer over more ranks\n",
+              budget, 100 * used);
+  return 3;
+}
+
+}  // namespace anvil::cli
