@@ -53,7 +53,8 @@ std::vector<int64_t> generate(GPT& model, const std::vector<int64_t>& prompt, co
       cache = KVCache{};  // first step, or the window slid: fill the cache anew
       logits = model->forward(as_batch(first), &cache);
     }
-    tokens.push_back(sample_token(logits[0][-1], o, generator));
+    // Padding rows of the vocabulary are no tokens.
+    tokens.push_back(sample_token(logits[0][-1].narrow(0, 0, model->config.vocab_size), o, generator));
     if (tokens.back() == o.stop_token) break;
   }
   model->train(was_training);

@@ -38,7 +38,7 @@ torch::Tensor segment_causal_mask(const torch::Tensor& segments) {
 }  // namespace
 
 GPTImpl::GPTImpl(const GPTConfig& c) : config(c) {
-  if (c.vocab_size < 1 || c.block_size < 1 || c.n_layer < 1 || c.n_head < 1 || c.n_embd < 1)
+  if (c.vocab_size < 1 || c.vocab_multiple < 1 || c.block_size < 1 || c.n_layer < 1 || c.n_head < 1 || c.n_embd < 1)
     throw std::invalid_argument("GPT sizes must all be positive");
   if (c.n_embd % c.n_head != 0)
     throw std::invalid_argument("n_embd (" + std::to_string(c.n_embd) + ") must be divisible by n_head (" +
@@ -48,7 +48,7 @@ GPTImpl::GPTImpl(const GPTConfig& c) : config(c) {
                                 std::to_string(c.kv_heads()) + ")");
   if (c.position == PositionEncoding::kRotary && c.head_dim() % 2 != 0)
     throw std::invalid_argument("rotary positions need an even head dimension");
-  token_embedding = register_module("token_embedding", torch::nn::Embedding(c.vocab_size, c.n_embd));
+  token_embedding = register_module("token_embedding", torch::nn::Embedding(c.embedding_rows(), c.n_embd));
   if (c.position == PositionEncoding::kLearned)
     position_embedding = register_module("position_embedding", torch::nn::Embedding(c.block_size, c.n_embd));
   else if (c.position == PositionEncoding::kSinusoidal)
@@ -62,7 +62,7 @@ GPTImpl::GPTImpl(const GPTConfig& c) : config(c) {
   if (c.num_classes > 0)
     score = register_module("score", torch::nn::Linear(torch::nn::LinearOptions(c.n_embd, c.num_classes)));
   else if (!c.tie_embeddings)
-    lm_head = register_module("lm_head", torch::nn::Linear(torch::nn::LinearOptions(c.n_embd, c.vocab_size).bias(false)));
+    lm_head = register_module("lm_head", torch::nn::Linear(torch::nn::LinearOptions(c.n_embd, c.embedding_rows()).bias(false)));
   init_weights();
 }
 

@@ -17,7 +17,7 @@ namespace anvil::models {
 struct GPTImpl : torch::nn::Module {
   explicit GPTImpl(const GPTConfig& config);
 
-  // Token ids [B, T] (T <= block_size) -> next-token logits [B, T, vocab_size],
+  // Token ids [B, T] (T <= block_size) -> next-token logits [B, T, embedding_rows()],
   // or with a classification head class logits [B, T, num_classes], where
   // position t's logits read tokens 0..t (so with right padding, the last real
   // token's position classifies the whole text).
@@ -30,7 +30,7 @@ struct GPTImpl : torch::nn::Module {
   // forward() up to the head: the final normalised states [B, T, n_embd].
   torch::Tensor forward_hidden(const torch::Tensor& tokens, KVCache* cache = nullptr,
                                const torch::Tensor& segments = {});
-  // The LM head's weight [vocab_size, n_embd]: the token embedding when tied.
+  // The LM head's weight [embedding_rows(), n_embd]: the token embedding when tied.
   // Language models only (no classification head).
   const torch::Tensor& output_embedding() const;
   int64_t num_parameters() const;

@@ -13,6 +13,10 @@ enum class Pooling { kLast, kMean };  // what a classification head reads at eac
 
 struct GPTConfig {
   int64_t vocab_size = 0;
+  // Embedding and head rows are vocab_size rounded up to this, for GPU matmul
+  // tiles (GPT-2: 50257 -> 50304). The extra rows are never targets, so
+  // training drives their logits down; sampling never picks them.
+  int64_t vocab_multiple = 1;
   int64_t block_size = 0;  // longest sequence the model accepts
   int64_t n_layer = 0;
   int64_t n_head = 0;
@@ -33,6 +37,7 @@ struct GPTConfig {
   // backward (0: none; 1: every block).
   int64_t activation_checkpointing = 0;
 
+  int64_t embedding_rows() const { return (vocab_size + vocab_multiple - 1) / vocab_multiple * vocab_multiple; }
   int64_t kv_heads() const { return n_kv_head > 0 ? n_kv_head : n_head; }
   int64_t head_dim() const { return n_embd / n_head; }
   int64_t mlp_hidden() const {

@@ -117,6 +117,8 @@ const std::vector<ConfigField>& config_fields() {
       number({FIELD(model.norm_eps), "epsilon of the normalisation"}, 0, 1),
       one_of({FIELD(model.mlp), "feed-forward: gelu, gelu_tanh (GPT-2's approximation) or swiglu (Llama)"},
              {"gelu", "gelu_tanh", "swiglu"}),
+      number({FIELD(model.vocab_multiple), "embedding and head rows rounded up to a multiple of this (64 suits GPU "
+                                           "matmuls; the extra rows are never targets or samples)"}, 1, 4096),
       number({FIELD(model.activation_checkpointing), "keep no activations inside every Nth block and recompute "
                                                      "them in backward: less memory, about a third more compute "
                                                      "(0: off, 1: every block)"}, 0),

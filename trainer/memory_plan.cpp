@@ -53,10 +53,10 @@ double block_bytes_per_token(const GPTConfig& c, double a, const PlanInputs& in)
 }  // namespace
 
 int64_t count_parameters(const GPTConfig& c) {
-  int64_t n = c.vocab_size * c.n_embd + c.n_layer * block_parameters(c) + norm(c);
+  int64_t n = c.embedding_rows() * c.n_embd + c.n_layer * block_parameters(c) + norm(c);
   if (c.position == models::PositionEncoding::kLearned) n += c.block_size * c.n_embd;
   if (c.num_classes > 0) n += linear(c.n_embd, c.num_classes, true);
-  else if (!c.tie_embeddings) n += c.vocab_size * c.n_embd;
+  else if (!c.tie_embeddings) n += c.embedding_rows() * c.n_embd;
   return n;
 }
 
@@ -85,10 +85,10 @@ MemoryPlan plan_memory(const PlanInputs& in) {
   p.optimizer = 8.0 * static_cast<double>(p.trainable) / (in.shard_optimizer ? in.world_size : 1);
   // The chunked loss casts the head per call and keeps no copy.
   const bool chunked = in.chunked_loss && c.num_classes == 0;
-  const double matrices = static_cast<double>(c.n_layer * block_parameters(c) + (chunked ? 0 : c.vocab_size * c.n_embd));
+  const double matrices = static_cast<double>(c.n_layer * block_parameters(c) + (chunked ? 0 : c.embedding_rows() * c.n_embd));
   if (in.bf16) p.weight_copies = 2.0 * matrices;
 
-  const double a = in.bf16 ? 2 : 4, C = c.n_embd, V = c.vocab_size;
+  const double a = in.bf16 ? 2 : 4, C = c.n_embd, V = c.embedding_rows();
   const double tokens = static_cast<double>(in.micro_batch * c.block_size);
   const double block = block_bytes_per_token(c, a, in);
   // Checkpointed blocks keep only their input; one block's activations live again while it recomputes.

@@ -73,6 +73,7 @@ struct ModelSection {
   std::string norm = "layernorm";
   double norm_eps = 1e-5;
   std::string mlp = "gelu";
+  int64_t vocab_multiple = 1;  // embedding rows rounded up to a multiple of this (64 suits GPUs)
   int64_t activation_checkpointing = 0;  // recompute every Nth block's activations in backward (0: none)
   std::string init_from;  // directory with model.safetensors
 };

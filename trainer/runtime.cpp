@@ -27,6 +27,7 @@ void configure_threads(int64_t threads) {
 models::GPTConfig gpt_config(const ModelSection& m, int64_t vocab_size) {
   models::GPTConfig c;
   c.vocab_size = vocab_size;
+  c.vocab_multiple = m.vocab_multiple;
   c.block_size = m.block_size;
   c.n_layer = m.n_layer;
   c.n_head = m.n_head;

@@ -89,3 +89,23 @@ TEST(Sampling, TopKAndTopPKeepOnlyTheLikeliestTokens) {
   greedy.temperature = 0;
   EXPECT_EQ(sample_token(logits, greedy, generator), 1);
 }
+
+TEST(Generate, NeverSamplesTheVocabularysPaddingRows) {
+  auto c = anvil::test_support::tiny_gpt_config(40, 12, 2, 2, 32);
+  c.vocab_multiple = 64;
+  torch::manual_seed(0);
+  GPT model(c);
+  EXPECT_EQ(model->forward(torch::randint(40, {1, 5})).size(-1), 64);
+  {
+    // Make the padding rows the most likely by far: greedy and sampled choices must still skip them.
+    torch::NoGradGuard no_grad;
+    model->token_embedding->weight.narrow(0, 40, 24).fill_(5.0);
+    model->ln_final->bias.fill_(1.0);  // final states sum to n_embd, so padding rows score 5·32
+  }
+  for (double temperature : {0.0, 1.0}) {
+    SamplingOptions o;
+    o.max_new_tokens = 20;
+    o.temperature = temperature;
+    for (int64_t t : generate(model, {1, 2, 3}, o)) EXPECT_LT(t, 40);
+  }
+}
