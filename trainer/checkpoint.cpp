@@ -88,6 +88,9 @@ std::string save_checkpoint(const std::string& run_dir, const CheckpointContents
                           {"loader", loader_json(c.state.cursor)}};
   if (c.state.val_loss) state["val_loss"] = *c.state.val_loss;
   if (c.state.val_accuracy) state["val_accuracy"] = *c.state.val_accuracy;
+  if (c.state.best_score)
+    state["early_stopping"] = {{"best_score", *c.state.best_score},
+                               {"validations_since_best", c.state.validations_since_best}};
   write_file(tmp_dir / "trainer_state.json", state.dump(2) + "\n");
   write_file(tmp_dir / "config.yaml", c.config_yaml);
   c.tokenizer.save((tmp_dir / data::tokenizer_file_name(c.tokenizer.type())).string());
@@ -160,6 +163,10 @@ TrainingState load_training_state(const std::string& checkpoint_dir, torch::opti
       state.cursor.sources.push_back({source.at("epoch").get<int64_t>(), source.at("position").get<int64_t>()});
     if (json.contains("val_loss")) state.val_loss = json["val_loss"].get<double>();
     if (json.contains("val_accuracy")) state.val_accuracy = json["val_accuracy"].get<double>();
+    if (json.contains("early_stopping")) {
+      state.best_score = json["early_stopping"].at("best_score").get<double>();
+      state.validations_since_best = json["early_stopping"].at("validations_since_best").get<int64_t>();
+    }
     return state;
   } catch (const nlohmann::json::exception& e) {
     throw std::runtime_error("'" + path.string() + "' is not a valid training state: " + e.what());

@@ -23,6 +23,10 @@ struct TrainingState {
   data::MixtureCursor cursor;  // where the training batches continue
   std::optional<double> val_loss;  // measured at this step, if validation ran
   std::optional<double> val_accuracy;  // classification runs
+  // Early stopping: the best validation score so far (higher is better) and
+  // the validations since it, so a resumed run stops where the first would.
+  std::optional<double> best_score;
+  int64_t validations_since_best = 0;
 };
 
 struct CheckpointContents {

@@ -164,23 +164,17 @@ std::unique_ptr<data::Tokenizer> starting_tokenizer(const RunConfig& config, con
   return nullptr;
 }
 
-// Counts validations since the metric last improved.
-struct EarlyStopping {
-  int64_t patience;
-  double best = -std::numeric_limits<double>::infinity();
-  int64_t since_best = 0;
-
-  // `score`: higher is better. True when patience has run out.
-  bool update(double score) {
-    if (score > best) {
-      best = score;
-      since_best = 0;
-    } else {
-      ++since_best;
-    }
-    return patience > 0 && since_best >= patience;
+// Counts validations since the score last improved, in the training state
+// (checkpointed). `score`: higher is better. True when patience has run out.
+bool patience_ran_out(TrainingState& state, double score, int64_t patience) {
+  if (!state.best_score || score > *state.best_score) {
+    state.best_score = score;
+    state.validations_since_best = 0;
+  } else {
+    ++state.validations_since_best;
   }
-};
+  return patience > 0 && state.validations_since_best >= patience;
+}
 
 // Every `every` steps (0: never) and at the last step.
 bool due(int64_t step, int64_t every, bool last) { return last || (every > 0 && step % every == 0); }
@@ -242,7 +236,6 @@ TrainSummary train_on_ranks(const RunConfig& config, Communicator& comm, c10::De
   const int64_t first_step = state.step;
   TrainSummary summary;
   Progress progress;
-  EarlyStopping early_stopping{t.early_stop_patience};
   // MFU counts every rank's tokens against every rank's device.
   const double peak = peak_flops(device, config.run.peak_tflops) * comm.world_size();
   const StepParts parts{model, optimizer, loader, comm, sync.get(), resolve_precision(config.run.precision, device)};
@@ -295,7 +288,7 @@ TrainSummary train_on_ranks(const RunConfig& config, Communicator& comm, c10::De
       summary.final_val_accuracy = val.accuracy.value_or(0.0);
       state.val_loss = val.loss;
       state.val_accuracy = val.accuracy;
-      if (comm.any(early_stopping.update(val.accuracy ? *val.accuracy : -val.loss)) && !last) {
+      if (comm.any(patience_ran_out(state, val.accuracy ? *val.accuracy : -val.loss, t.early_stop_patience)) && !last) {
         std::printf("early stop: no improvement in %lld validations\n", (long long)t.early_stop_patience);
         last = true;
       }

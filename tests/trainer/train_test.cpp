@@ -197,3 +197,24 @@ TEST(Train, ResumeNeverRefusesADirectoryWithCheckpoints) {
   config.run.resume = "never";
   EXPECT_THROW(trainer::train(config), std::runtime_error);
 }
+
+// With a learning rate of 0 the validation loss never improves after the first
+// validation, so patience 3 stops the run at the fourth (step 40). A run resumed
+// from step 20 carries the count on and stops there too, not at step 60.
+TEST(Train, EarlyStoppingCountsAcrossAResume) {
+  test_support::TempDir dir;
+  auto config = short_run(dir);
+  config.optim.lr = 0;
+  config.schedule.min_lr = 0;
+  config.eval.every = 10;
+  config.eval.batches = 2;
+  config.checkpoint.every = 20;
+  config.train.early_stop_patience = 3;
+  EXPECT_EQ(trainer::train(config).steps, 40);
+
+  auto resumed = config;
+  resumed.run.dir = dir.path("resumed");
+  std::filesystem::create_directories(resumed.run.dir + "/checkpoints");
+  std::filesystem::copy(config.run.dir + "/checkpoints/step_00000020", resumed.run.dir + "/checkpoints/step_00000020");
+  EXPECT_EQ(trainer::train(resumed).steps, 40);
+}

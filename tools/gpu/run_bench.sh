@@ -4,8 +4,11 @@
 # (configs/gpt2_124m.yaml) with the PyTorch reference for speed and for loss
 # parity over 200 steps.
 #
-#   tools/gpu/run_bench.sh [build] [speed] [parity] [plan]   (default: all four, in order)
+#   tools/gpu/run_bench.sh [build] [speed] [parity] [plan] [tests]   (default: all five, in order)
 #
+# tests: builds the test binaries and runs the GPU paths against their
+# references (CudaPaths: activation checkpointing with CUDA dropout, the
+# chunked loss under bf16, fused AdamW, the memory plan against the allocator).
 # plan: `anvil plan`'s peak for GPT-2 124M and a Llama-1B-shaped model against
 # the peak the CUDA allocator reports over a few training steps.
 #
@@ -23,7 +26,7 @@ read -ra extra <<<"${BENCH_ARGS:-}"
 python=${TORCH_DIR:-/opt/torch/.venv}/bin/python3
 export LD_LIBRARY_PATH=$root/.gpu/root/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 steps=("$@")
-[ ${#steps[@]} -gt 0 ] || steps=(build speed parity plan)
+[ ${#steps[@]} -gt 0 ] || steps=(build speed parity plan tests)
 mkdir -p "$out"
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>&1 | tee "$out/gpu.txt"
 
@@ -43,7 +46,8 @@ for step in "${steps[@]}"; do
                        "$python" -c 'import json,sys; print(json.load(sys.stdin)["peak_memory_bytes"] / 2**30)')
             echo "$1: planned $planned GiB, measured $measured GiB (CUDA allocator peak)"
           done ;;
-    *) echo "unknown step '$step' (build, speed, parity, plan)"; false ;;
+    tests) tools/gpu/build.sh trainer_tests && "$build/tests/trainer_tests" --gtest_filter='CudaPaths.*' ;;
+    *) echo "unknown step '$step' (build, speed, parity, plan, tests)"; false ;;
   esac 2>&1 | tee "$out/$step.log"
   rc=${PIPESTATUS[0]}
   if [ "$rc" -ne 0 ]; then

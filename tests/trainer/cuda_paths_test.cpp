@@ -1,0 +1,144 @@
+// The GPU paths of the training step against their references, run where a
+// CUDA device is visible (build-gpu on the GPU machine; skipped elsewhere).
+#include <gtest/gtest.h>
+
+#include <c10/core/CachingDeviceAllocator.h>
+#include <torch/cuda.h>
+#include <torch/nn/functional/loss.h>
+
+#include "models/gpt.h"
+#include "tests/support/tiny_model.h"
+#include "trainer/batch_loss.h"
+#include "trainer/chunked_lm_loss.h"
+#include "trainer/device_stats.h"
+#include "trainer/loss.h"
+#include "trainer/memory_plan.h"
+#include "trainer/optimizer.h"
+#include "trainer/precision.h"
+
+using namespace anvil;
+
+namespace {
+
+const c10::Device kCuda(c10::kCUDA, 0);
+
+#define SKIP_WITHOUT_CUDA() \
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device"
+
+double allocated_now() {
+  const auto stats = c10::getDeviceAllocator(c10::kCUDA)->getDeviceStats(0);
+  return static_cast<double>(stats.allocated_bytes[static_cast<size_t>(c10::CachingAllocator::StatType::AGGREGATE)].current);
+}
+
+models::GPTConfig gpu_config(double dropout) {
+  auto c = test_support::tiny_gpt_config(512, 128, 4, 4, 256);
+  c.dropout = dropout;
+  return c;
+}
+
+std::vector<torch::Tensor> gradients(models::GPT& model) {
+  std::vector<torch::Tensor> out;
+  for (const auto& p : model->parameters()) out.push_back(p.grad().flatten().to(torch::kCPU));
+  return out;
+}
+
+}  // namespace
+
+TEST(CudaPaths, ActivationCheckpointingReplaysCudaDropout) {
+  SKIP_WITHOUT_CUDA();
+  auto run = [](int64_t every) {
+    auto c = gpu_config(0.2);
+    c.activation_checkpointing = every;
+    torch::manual_seed(0);
+    models::GPT model(c);
+    model->to(kCuda);
+    const auto tokens = torch::randint(512, {4, 128}, torch::TensorOptions(torch::kLong).device(kCuda));
+    torch::manual_seed(1);
+    trainer::chunked_lm_loss(model->forward_hidden(tokens), model->output_embedding(), tokens).backward();
+    return std::make_pair(gradients(model), torch::rand({8}, torch::TensorOptions().device(kCuda)).cpu());
+  };
+  const auto [plain, plain_next] = run(0);
+  const auto [recomputed, recomputed_next] = run(1);
+  for (size_t i = 0; i < plain.size(); ++i) EXPECT_TRUE(torch::allclose(plain[i], recomputed[i], 1e-4, 1e-6)) << i;
+  EXPECT_TRUE(torch::equal(plain_next, recomputed_next));
+}
+
+TEST(CudaPaths, ChunkedLossMatchesTheUnfusedHeadUnderBf16) {
+  SKIP_WITHOUT_CUDA();
+  torch::manual_seed(0);
+  const auto hidden = torch::randn({8, 512, 256}, torch::TensorOptions().device(kCuda).requires_grad(true));
+  const auto weight = (0.02 * torch::randn({50304, 256}, torch::TensorOptions().device(kCuda))).requires_grad_();
+  const auto targets = torch::randint(50304, {8, 512}, torch::TensorOptions(torch::kLong).device(kCuda));
+  auto run = [&](bool chunked) {
+    hidden.mutable_grad() = torch::Tensor();
+    weight.mutable_grad() = torch::Tensor();
+    torch::Tensor loss;
+    {
+      trainer::AutocastScope autocast(kCuda, trainer::Precision::kBf16);
+      loss = chunked ? trainer::chunked_lm_loss(hidden, weight, targets, 0.1)
+                     : trainer::summed_token_loss(torch::matmul(hidden, weight.t()), targets, 0.1);
+    }
+    loss.backward();
+    return std::make_tuple(loss.item<double>(), hidden.grad().clone(), weight.grad().clone());
+  };
+  const auto [fused_loss, fused_dh, fused_dw] = run(true);
+  const auto [loss, dh, dw] = run(false);
+  EXPECT_NEAR(fused_loss, loss, 1e-3 * loss);
+  auto cosine = [](const torch::Tensor& a, const torch::Tensor& b) {
+    return ((a * b).sum() / a.norm() / b.norm()).item<double>();
+  };
+  EXPECT_GT(cosine(fused_dh, dh), 0.999);
+  EXPECT_GT(cosine(fused_dw, dw), 0.999);
+}
+
+TEST(CudaPaths, FusedAdamWMatchesTorchAdamW) {
+  SKIP_WITHOUT_CUDA();
+  models::GPT a(test_support::tiny_gpt_config(64, 16, 2, 2, 32)), b(test_support::tiny_gpt_config(64, 16, 2, 2, 32));
+  {
+    torch::NoGradGuard no_grad;
+    auto pa = a->parameters(), pb = b->parameters();
+    for (size_t i = 0; i < pa.size(); ++i) pb[i].copy_(pa[i]);
+  }
+  a->to(kCuda);
+  b->to(kCuda);
+  trainer::OptimSection o;
+  o.fused = true;
+  auto fused = trainer::make_adamw(a->parameters(), o);
+  o.fused = false;
+  auto plain = trainer::make_adamw(b->parameters(), o);
+  for (int step = 0; step < 5; ++step) {
+    torch::manual_seed(step);
+    for (auto& p : a->parameters()) p.mutable_grad() = torch::randn_like(p);
+    torch::manual_seed(step);
+    for (auto& p : b->parameters()) p.mutable_grad() = torch::randn_like(p);
+    fused->step();
+    plain->step();
+  }
+  auto pa = a->parameters(), pb = b->parameters();
+  for (size_t i = 0; i < pa.size(); ++i) EXPECT_LT((pa[i] - pb[i]).abs().max().item<double>(), 1e-6) << i;
+}
+
+TEST(CudaPaths, MemoryPlanMatchesTheAllocatorUnderBf16) {
+  SKIP_WITHOUT_CUDA();
+  trainer::PlanInputs in;
+  in.model = gpu_config(0.0);
+  in.micro_batch = 16;
+  in.cuda = true;
+  in.bf16 = true;
+  torch::manual_seed(0);
+  models::GPT model(in.model);
+  model->to(kCuda);
+  const auto tokens = torch::randint(512, {16, 128}, torch::TensorOptions(torch::kLong).device(kCuda));
+  auto step = [&] {
+    trainer::AutocastScope autocast(kCuda, trainer::Precision::kBf16);
+    return trainer::summed_batch_loss(model, {tokens, tokens}, kCuda, {});
+  };
+  step().backward();
+  const double before = allocated_now();
+  auto loss = step();
+  const double kept = allocated_now() - before;
+  loss.backward();
+  const auto plan = trainer::plan_memory(in);
+  EXPECT_NEAR(plan.activations + plan.weight_copies, kept, 0.1 * kept);
+  EXPECT_GT(trainer::peak_memory_bytes(kCuda), kept);
+}
