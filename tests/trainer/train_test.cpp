@@ -120,6 +120,16 @@ TEST(Train, GradientAccumulationMatchesOneLargeBatch) {
 
 namespace {
 
+// `config` again in a run directory holding only the step-20 checkpoint of
+// config's run, as if that run had stopped there; resume: auto continues it.
+trainer::RunConfig resumed_from_step_20(const trainer::RunConfig& config, const test_support::TempDir& dir) {
+  auto resumed = config;
+  resumed.run.dir = dir.path("resumed");
+  std::filesystem::create_directories(resumed.run.dir + "/checkpoints");
+  std::filesystem::copy(config.run.dir + "/checkpoints/step_00000020", resumed.run.dir + "/checkpoints/step_00000020");
+  return resumed;
+}
+
 void expect_resume_matches_uninterrupted(const test_support::TempDir& dir, trainer::RunConfig config) {
   config.train.max_steps = 40;
   config.train.log_every = 1;
@@ -128,12 +138,7 @@ void expect_resume_matches_uninterrupted(const test_support::TempDir& dir, train
   config.data.stride = 7;      // windows overlap, batches come from a shuffled cursor
   trainer::train(config);
 
-  // A run directory holding only the step-20 checkpoint, as if the run had
-  // stopped there; resume: auto continues it.
-  auto resumed = config;
-  resumed.run.dir = dir.path("resumed");
-  std::filesystem::create_directories(resumed.run.dir + "/checkpoints");
-  std::filesystem::copy(config.run.dir + "/checkpoints/step_00000020", resumed.run.dir + "/checkpoints/step_00000020");
+  const auto resumed = resumed_from_step_20(config, dir);
   trainer::train(resumed);
 
   const auto straight = test_support::read_metrics(config.run.dir);
@@ -212,9 +217,5 @@ TEST(Train, EarlyStoppingCountsAcrossAResume) {
   config.train.early_stop_patience = 3;
   EXPECT_EQ(trainer::train(config).steps, 40);
 
-  auto resumed = config;
-  resumed.run.dir = dir.path("resumed");
-  std::filesystem::create_directories(resumed.run.dir + "/checkpoints");
-  std::filesystem::copy(config.run.dir + "/checkpoints/step_00000020", resumed.run.dir + "/checkpoints/step_00000020");
-  EXPECT_EQ(trainer::train(resumed).steps, 40);
+  EXPECT_EQ(trainer::train(resumed_from_step_20(config, dir)).steps, 40);
 }
