@@ -5,7 +5,7 @@
 
 #include <torch/csrc/autograd/grad_mode.h>
 
-#include "trainer/evaluate.h"
+#include "trainer/batch_loss.h"
 #include "trainer/loss.h"
 
 namespace anvil::trainer {

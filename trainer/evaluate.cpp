@@ -6,6 +6,7 @@
 #include <torch/csrc/autograd/grad_mode.h>
 
 #include "data/batch.h"
+#include "trainer/batch_loss.h"
 #include "trainer/loss.h"
 
 namespace anvil::trainer {

@@ -4,7 +4,6 @@
 #include <c10/core/Device.h>
 
 #include "data/block_dataset.h"
-#include "trainer/batch_loss.h"
 #include "models/gpt.h"
 
 namespace anvil::trainer {

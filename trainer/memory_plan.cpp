@@ -66,20 +66,16 @@ int64_t count_lora_parameters(const GPTConfig& c, int64_t rank, const std::vecto
                                                        {"mlp.fc", C + F},     {"mlp.gate", C + F},
                                                        {"mlp.up", C + F},     {"mlp.proj", F + C}};
   int64_t n = 0;
-  for (const auto& t : targets) {
-    const auto it = in_plus_out.find(t);
-    const bool present = it != in_plus_out.end() &&
-                         (c.mlp == models::MlpKind::kSwiGLU ? t != "mlp.fc" : t != "mlp.gate" && t != "mlp.up");
-    if (present) n += rank * it->second * c.n_layer;
-  }
+  for (const auto& t : targets) n += rank * in_plus_out.at(t) * c.n_layer;  // names checked by the config
   return n;
 }
 
 MemoryPlan plan_memory(const PlanInputs& in) {
   const auto& c = in.model;
   MemoryPlan p;
-  p.parameters = count_parameters(c);
-  p.trainable = in.trainable >= 0 ? in.trainable : p.parameters;
+  p.parameters = count_parameters(c) + in.lora_parameters;
+  const int64_t head = c.num_classes > 0 ? linear(c.n_embd, c.num_classes, true) : 0;
+  p.trainable = in.lora_parameters > 0 ? in.lora_parameters + head : p.parameters;
   p.weights = 4.0 * static_cast<double>(p.parameters);
   p.gradients = 4.0 * static_cast<double>(p.trainable);
   p.optimizer = 8.0 * static_cast<double>(p.trainable) / (in.shard_optimizer ? in.world_size : 1);

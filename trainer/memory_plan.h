@@ -19,13 +19,13 @@ struct PlanInputs {
   bool bf16 = false;           // autocast: matmul inputs kept in bf16
   bool chunked_loss = true;
   bool document_masks = false;  // attention with a mask: the T×T weights are kept
-  int64_t trainable = -1;       // parameters that train (-1: all)
+  int64_t lora_parameters = 0;  // > 0: LoRA adapters train (and a classification head); the rest is frozen
   int world_size = 1;
   bool shard_optimizer = false;
 };
 
 struct MemoryPlan {
-  int64_t parameters = 0, trainable = 0;
+  int64_t parameters = 0, trainable = 0;  // adapters included
   // Bytes per rank.
   double weights = 0;        // fp32
   double gradients = 0;      // fp32, trainable parameters
@@ -37,7 +37,8 @@ struct MemoryPlan {
 
 // Parameters of a GPT with this config, counted without building it.
 int64_t count_parameters(const models::GPTConfig& model);
-// Parameters LoRA adds of `rank` on the named linear layers (attn.qkv, mlp.fc, ...).
+// Parameters LoRA adds of `rank` on the named linear layers (attn.qkv, mlp.fc, ...),
+// which must be layers of this model.
 int64_t count_lora_parameters(const models::GPTConfig& model, int64_t rank, const std::vector<std::string>& targets);
 
 MemoryPlan plan_memory(const PlanInputs& in);

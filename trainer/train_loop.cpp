@@ -17,7 +17,6 @@
 #include "trainer/communicator.h"
 #include "trainer/config_loader.h"
 #include "trainer/device_stats.h"
-#include "trainer/evaluate.h"
 #include "trainer/gradient_sync.h"
 #include "trainer/loss.h"
 #include "trainer/lr_schedule.h"
@@ -257,8 +256,9 @@ TrainSummary train_on_ranks(const RunConfig& config, Communicator& comm, c10::De
 
     bool last = state.step == t.max_steps;
     if (due(state.step, t.log_every, last)) {
-      const double optimizer_bytes = comm.max({static_cast<double>(optimizer.state_bytes())})[0];
-      const double peak_memory = comm.max({peak_memory_bytes(device)})[0];
+      // The largest rank's: the one that runs out first.
+      const auto largest = comm.max({static_cast<double>(optimizer.state_bytes()), peak_memory_bytes(device)});
+      const double optimizer_bytes = largest[0], peak_memory = largest[1];
       const double tokens_per_sec = progress.tokens_per_second();
       std::printf("step %6lld/%lld | loss %.4f | lr %.2e | grad %.3f | %.1fk tok/s", (long long)state.step,
                   (long long)t.max_steps, result.loss, lr, result.grad_norm, tokens_per_sec / 1e3);

@@ -3,6 +3,7 @@
 #include <malloc.h>
 
 #include "models/gpt.h"
+#include "models/lora.h"
 #include "tests/support/tiny_model.h"
 #include "trainer/batch_loss.h"
 #include "trainer/memory_plan.h"
@@ -125,4 +126,21 @@ TEST(MemoryPlan, ActivationCheckpointingKeepsBlockInputsOnly) {
   const double measured = measured_activations(in), planned = trainer::plan_memory(in).activations;
   EXPECT_LT(planned, block);
   EXPECT_GT(planned, measured);
+}
+
+TEST(MemoryPlan, CountsLoraAdapters) {
+  for (const auto mlp : {models::MlpKind::kGelu, models::MlpKind::kSwiGLU}) {
+    auto c = base_config();
+    c.mlp = mlp;
+    c.n_kv_head = 2;
+    const std::vector<std::string> targets =
+        mlp == models::MlpKind::kGelu ? std::vector<std::string>{"attn.qkv", "attn.proj", "mlp.fc", "mlp.proj"}
+                                      : std::vector<std::string>{"attn.qkv", "mlp.gate", "mlp.up", "mlp.proj"};
+    models::GPT model(c);
+    models::add_lora(*model, {4, 8.0, 0.0, targets});
+    int64_t adapters = 0;
+    for (const auto& p : model->named_parameters())
+      if (models::is_lora_tensor(p.key())) adapters += p.value().numel();
+    EXPECT_EQ(trainer::count_lora_parameters(c, 4, targets), adapters);
+  }
 }

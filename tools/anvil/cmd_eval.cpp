@@ -31,9 +31,9 @@ void write_predictions(const std::string& path, const data::BlockDataset& val, c
   if (!out) throw std::runtime_error("cannot write predictions to '" + path + "'");
 }
 
-int eval_classifier(LoadedCheckpoint& ckpt, const trainer::RunData& data, int64_t batch, bool json) {
+int eval_classifier(LoadedCheckpoint& ckpt, const trainer::RunData& data, int64_t batch, c10::Device device,
+                    bool json) {
   const auto& config = ckpt.config;
-  const auto device = ckpt.model->parameters().front().device();
   const auto report = trainer::evaluate_classification(ckpt.model, *data.val, batch, device);
   if (!config.eval.predictions.empty())
     write_predictions(config.eval.predictions, *data.val, *data.tokenizer, report, config.classify.labels);
@@ -78,7 +78,7 @@ int eval_command(const Args& args) {
   const int64_t batch = config.eval.batch_size > 0 ? config.eval.batch_size : config.train.batch_size;
   const auto device = ckpt.model->parameters().front().device();
   trainer::AutocastScope autocast(device, trainer::resolve_precision(config.run.precision, device));
-  if (config.task.type == "classify") return eval_classifier(ckpt, data, batch, json);
+  if (config.task.type == "classify") return eval_classifier(ckpt, data, batch, device, json);
   const int64_t window = config.eval.max_length > 0 ? config.eval.max_length : config.model.block_size;
   const auto result =
       config.eval.stride > 0

@@ -73,7 +73,8 @@ int plan_command(const Args& args) {
             trainer::Precision::kBf16;
   in.chunked_loss = config.train.chunked_loss;
   in.document_masks = config.data.packing == "document_masked";
-  if (config.lora.rank > 0) in.trainable = trainer::count_lora_parameters(in.model, config.lora.rank, config.lora.targets);
+  if (config.lora.rank > 0)
+    in.lora_parameters = trainer::count_lora_parameters(in.model, config.lora.rank, config.lora.targets);
   in.world_size = p.nproc;
   in.shard_optimizer = config.dist.shard_optimizer;
   const auto plan = trainer::plan_memory(in);
