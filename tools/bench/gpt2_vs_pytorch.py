@@ -113,8 +113,6 @@ class GPT(nn.Module):
 def anvil_config(args, overrides):
     anvil = os.path.join(args.build, "anvil")
     if not os.access(anvil, os.X_OK):
-        if args.reference_only:
-            return yaml_config(args.config, overrides)
         sys.exit(f"no {anvil}: build anvil first (tools/gpu/build.sh), or pass --build DIR")
     out = subprocess.run([anvil, "print-config", args.config] + overrides, capture_output=True, text=True)
     if out.returncode != 0:
@@ -129,29 +127,6 @@ def anvil_config(args, overrides):
             key, value = line.strip().split(": ", 1)
             current[key] = value.strip('"')
     return sections
-
-
-def yaml_config(path, overrides):
-    """Without an anvil binary (testing the reference alone): the file's keys
-    over anvil's defaults for the keys used here."""
-    import yaml
-    print("note: no anvil binary; reading the config with PyYAML and anvil's defaults", file=sys.stderr)
-    defaults = {
-        "run": {"device": "auto", "precision": "auto", "tf32": True, "seed": 1337},
-        "model": {"n_layer": 4, "n_head": 4, "n_kv_head": 0, "n_embd": 128, "ffn_hidden": 0, "block_size": 64,
-                  "dropout": 0.0, "bias": False, "tie_embeddings": True, "position": "learned",
-                  "norm": "layernorm", "norm_eps": 1e-5, "mlp": "gelu", "preset": ""},
-        "optim": {"lr": 1e-3, "weight_decay": 0.1, "beta1": 0.9, "beta2": 0.99, "eps": 1e-8,
-                  "grad_clip": 1.0, "fused": True},
-        "train": {"batch_size": 12},
-    }
-    with open(path) as f:
-        loaded = yaml.safe_load(f)
-    for key, value in (o.split("=", 1) for o in overrides):
-        section, name = key.split(".", 1)
-        loaded.setdefault(section, {})[name] = yaml.safe_load(value)
-    text = lambda v: str(v).lower() if isinstance(v, bool) else str(v)
-    return {s: {k: text(loaded.get(s, {}).get(k, v)) for k, v in keys.items()} for s, keys in defaults.items()}
 
 
 class Settings:
@@ -442,7 +417,7 @@ def main():
     common.add_argument("--vocab", type=int, default=50304, help="GPT-2's 50257 rounded up to a multiple of 64")
     common.add_argument("--no-compile", action="store_true", help="the reference in eager mode")
     common.add_argument("--reference-only", action="store_true",
-                        help="skip anvil (without a binary, the config is read with PyYAML)")
+                        help="run the reference alone (anvil still resolves the config)")
     common.add_argument("overrides", nargs="*", metavar="key.path=value",
                         help="config overrides for both sides, as anvil takes them")
 
