@@ -20,18 +20,36 @@ struct PlanArgs {
   double memory_gib = 0;
 };
 
+// A flag's value as a positive number, or an error naming the flag.
+double positive(const std::string& flag, const std::string& value) {
+  size_t used = 0;
+  double v = 0;
+  try {
+    v = std::stod(value, &used);
+  } catch (const std::exception&) {
+  }
+  if (used != value.size() || !(v > 0))
+    throw std::runtime_error(flag + ": expected a positive number, got '" + value + "'");
+  return v;
+}
+
 PlanArgs parse(const Args& args) {
   PlanArgs p;
   for (size_t i = 0; i < args.size(); ++i) {
-    const bool has_value = i + 1 < args.size();
-    if (args[i] == "--vocab" && has_value) p.vocab = std::stoll(args[++i]);
-    else if (args[i] == "--nproc" && has_value) p.nproc = std::stoi(args[++i]);
-    else if (args[i] == "--memory-gib" && has_value) p.memory_gib = std::stod(args[++i]);
-    else p.config_args.push_back(args[i]);
+    const bool flag = args[i] == "--vocab" || args[i] == "--nproc" || args[i] == "--memory-gib";
+    if (!flag) {
+      p.config_args.push_back(args[i]);
+      continue;
+    }
+    if (i + 1 == args.size()) throw std::runtime_error(args[i] + ": expected a value after it");
+    const double v = positive(args[i], args[i + 1]);
+    if (args[i] == "--memory-gib") p.memory_gib = v;
+    else if (v != static_cast<int64_t>(v)) throw std::runtime_error(args[i] + ": expected a whole number, got '" + args[i + 1] + "'");
+    else if (args[i] == "--vocab") p.vocab = static_cast<int64_t>(v);
+    else p.nproc = static_cast<int>(v);
+    ++i;
   }
   if (p.config_args.empty()) throw std::runtime_error("anvil plan needs a CONFIG (see anvil plan --help)");
-  if (p.nproc < 1 || p.vocab < 0 || p.memory_gib < 0)
-    throw std::runtime_error("--nproc, --vocab and --memory-gib take positive numbers");
   return p;
 }
 
@@ -67,6 +85,10 @@ int plan_command(const Args& args) {
   trainer::PlanInputs in;
   in.model = trainer::gpt_config(config.model, vocab_size(p, config));
   if (config.task.type == "classify") in.model.num_classes = std::max<int64_t>(2, config.classify.labels.size());
+  if (config.train.batch_size % p.nproc != 0)
+    throw std::runtime_error("train.batch_size " + std::to_string(config.train.batch_size) +
+                             " (sequences per micro-batch over all ranks) does not split evenly over " +
+                             std::to_string(p.nproc) + " ranks");
   in.micro_batch = config.train.batch_size / p.nproc;
   in.cuda = cuda;
   in.bf16 = trainer::resolve_precision(config.run.precision, cuda ? c10::Device(c10::kCUDA, 0) : c10::kCPU) ==
