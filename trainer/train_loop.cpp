@@ -9,7 +9,6 @@
 #include <optional>
 
 #include <ATen/Parallel.h>
-#include <torch/nn/utils/clip_grad.h>
 
 #include "data/batch_loader.h"
 #include "trainer/batch_loss.h"
@@ -22,6 +21,7 @@
 #include "trainer/lr_schedule.h"
 #include "trainer/metrics_log.h"
 #include "trainer/model_builder.h"
+#include "trainer/optimizer.h"
 #include "trainer/precision.h"
 #include "trainer/runtime.h"
 #include "trainer/run_data.h"
@@ -36,9 +36,13 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
+// What a step leaves on the device is read only when a line is logged: a
+// read waits for the device, and waiting every step would leave it idle
+// while the next step is queued.
 struct StepResult {
-  double loss;  // mean per trained token, over all ranks
-  double grad_norm;
+  torch::Tensor loss_sum;  // this rank's summed token loss
+  double step_tokens;      // trained tokens on all ranks
+  torch::Tensor grad_norm;
   int64_t positions;  // tokens the model read on all ranks, padding included
   data::MixtureCursor cursor;  // the loader's state after this step's batches
 };
@@ -87,10 +91,9 @@ StepResult optimizer_step(const StepParts& parts, const RunConfig& config, const
     loss_sum += loss.detach().to(torch::kDouble);
   }
   const double max_norm = config.optim.grad_clip > 0 ? config.optim.grad_clip : std::numeric_limits<double>::infinity();
-  const double grad_norm = torch::nn::utils::clip_grad_norm_(trainable_parameters(parts.model), max_norm);
+  auto grad_norm = clip_grad_norm(trainable_parameters(parts.model), max_norm);
   parts.optimizer.step();
-  const double loss = parts.comm.sum({loss_sum.item<double>()})[0] / step_tokens;
-  return {loss, grad_norm, static_cast<int64_t>(totals[1]), std::move(cursor)};
+  return {loss_sum, step_tokens, grad_norm, static_cast<int64_t>(totals[1]), std::move(cursor)};
 }
 
 void print_header(const RunConfig& config, models::GPT& model, const RunData& data, c10::Device device,
@@ -190,6 +193,10 @@ struct Progress {
     interval_tokens += tokens;
     ++steps;
   }
+  void add_wait(double seconds) {
+    train_seconds += seconds;
+    interval_seconds += seconds;
+  }
   double tokens_per_second() const { return static_cast<double>(interval_tokens) / interval_seconds; }
   double eta(int64_t steps_left) const {
     return train_seconds / static_cast<double>(steps) * static_cast<double>(steps_left);
@@ -259,10 +266,16 @@ TrainSummary train_on_ranks(const RunConfig& config, Communicator& comm, c10::De
       // The largest rank's: the one that runs out first.
       const auto largest = comm.max({static_cast<double>(optimizer.state_bytes()), peak_memory_bytes(device)});
       const double optimizer_bytes = largest[0], peak_memory = largest[1];
+      // Reading the step's figures waits for the device to finish the steps
+      // queued so far: training time too.
+      const auto read_start = Clock::now();
+      const double loss = comm.sum({result.loss_sum.item<double>()})[0] / result.step_tokens;
+      const double grad_norm = result.grad_norm.item<double>();
+      progress.add_wait(seconds_since(read_start));
       const double tokens_per_sec = progress.tokens_per_second();
       std::printf("step %6lld/%lld | loss %.4f | lr %.2e | grad %.3f | %.1fk tok/s", (long long)state.step,
-                  (long long)t.max_steps, result.loss, lr, result.grad_norm, tokens_per_sec / 1e3);
-      std::map<std::string, double> values{{"loss", result.loss}, {"lr", lr}, {"grad_norm", result.grad_norm},
+                  (long long)t.max_steps, loss, lr, grad_norm, tokens_per_sec / 1e3);
+      std::map<std::string, double> values{{"loss", loss}, {"lr", lr}, {"grad_norm", grad_norm},
                                            {"tokens_per_sec", tokens_per_sec},
                                            {"tokens_seen", double(state.tokens_seen)},
                                            {"elapsed_s", seconds_since(start)},

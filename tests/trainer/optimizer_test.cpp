@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include <torch/nn/utils/clip_grad.h>
 #include <torch/serialize.h>
 
 #include "models/gpt.h"
@@ -118,5 +119,21 @@ TEST(AdamW, DecaysMatricesAndEmbeddingsButNotBiasesOrNormGains) {
       EXPECT_EQ(moved, params[i].dim() >= 2 && before[i].abs().sum().item<double>() > 0)
           << (fused ? "fused" : "plain") << " parameter " << i << " of dim " << params[i].dim();
     }
+  }
+}
+
+TEST(ClipGradNorm, MatchesTorchsClipAndLeavesSmallGradientsAlone) {
+  for (const double max_norm : {0.5, 1e6}) {
+    Pair m;
+    set_gradients(m.a, 0);
+    set_gradients(m.b, 0);
+    const double norm = trainer::clip_grad_norm(m.a->parameters(), max_norm).item<double>();
+    const double expected = torch::nn::utils::clip_grad_norm_(m.b->parameters(), max_norm);
+    EXPECT_NEAR(norm, expected, 1e-5 * expected);
+    auto pa = m.a->parameters(), pb = m.b->parameters();
+    for (size_t i = 0; i < pa.size(); ++i) EXPECT_TRUE(torch::allclose(pa[i].grad(), pb[i].grad(), 1e-5, 1e-7));
+    double clipped = 0;
+    for (const auto& p : pa) clipped += p.grad().pow(2).sum().item<double>();
+    EXPECT_NEAR(std::sqrt(clipped), std::min(max_norm, expected), 1e-4 * expected);
   }
 }

@@ -18,7 +18,6 @@
 #include <ATen/Parallel.h>
 #include <ATen/ops/from_blob.h>
 #include <torch/cuda.h>
-#include <torch/nn/utils/clip_grad.h>
 
 #include "models/gpt.h"
 #include "models/safetensors.h"
@@ -109,7 +108,7 @@ int main(int argc, char** argv) try {
              static_cast<double>(B * T);
     }
     loss.backward();
-    if (config.optim.grad_clip > 0) torch::nn::utils::clip_grad_norm_(model->parameters(), config.optim.grad_clip);
+    if (config.optim.grad_clip > 0) trainer::clip_grad_norm(model->parameters(), config.optim.grad_clip);
     optimizer->step();
     if (!o.batches.empty()) std::printf("{\"step\": %lld, \"loss\": %.6f}\n", (long long)i, loss.item<double>());
   };
