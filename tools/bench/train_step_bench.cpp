@@ -9,6 +9,8 @@
 //       loss parity with another implementation: start from the weights in W
 //       (anvil's names), train on FILE's batches (int32 tokens [steps, batch, block + 1])
 //       at the constant rate optim.lr, and print {"step", "loss"} per step first
+//   --profile TRACE.json   then 5 more steps under the profiler: a Chrome trace, and
+//                          the top kernels (CUDA) or operators (CPU) on stderr
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -26,6 +28,7 @@
 #include "trainer/batch_loss.h"
 #include "trainer/optimizer.h"
 #include "trainer/precision.h"
+#include "tools/bench/step_profile.h"
 #include "trainer/runtime.h"
 
 using namespace anvil;
@@ -35,7 +38,7 @@ namespace {
 struct Options {
   std::string config;
   int64_t vocab = 65, steps = 50, warmup = 10;
-  std::string init, batches;
+  std::string init, batches, profile;
   std::vector<std::string> overrides;
 };
 
@@ -50,6 +53,7 @@ Options parse(int argc, char** argv) {
     else if (a == "--warmup" && has_value) o.warmup = std::stoll(argv[++i]);
     else if (a == "--init" && has_value) o.init = argv[++i];
     else if (a == "--batches" && has_value) o.batches = argv[++i];
+    else if (a == "--profile" && has_value) o.profile = argv[++i];
     else o.overrides.push_back(a);
   }
   if (o.init.empty() != o.batches.empty()) throw std::runtime_error("--init and --batches go together");
@@ -126,6 +130,7 @@ int main(int argc, char** argv) try {
               peak > 0 ? tokens_per_sec * model->flops_per_token() / peak : 0.0, trainer::peak_memory_bytes(device),
               at::get_num_threads(), static_cast<long long>(model->num_parameters()),
               precision == trainer::Precision::kBf16 ? "bf16" : "fp32");
+  if (!o.profile.empty()) bench::profile_steps([&] { step(0); }, 5, device.is_cuda(), o.profile);
   return 0;
 } catch (const std::exception& e) {
   std::fprintf(stderr, "train_step_bench: %s\n", e.what());

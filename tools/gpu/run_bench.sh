@@ -35,7 +35,9 @@ for step in "${steps[@]}"; do
   echo "=== $step"
   case $step in
     build) tools/gpu/build.sh anvil train_step_bench ;;
-    speed) "$python" -u tools/bench/gpt2_vs_pytorch.py speed --build "$build" "${extra[@]}" ;;
+    speed) "$python" -u tools/bench/gpt2_vs_pytorch.py speed --build "$build" "${extra[@]}" &&
+           "$build/bench/train_step_bench" configs/gpt2_124m.yaml --vocab 50304 --steps 20 \
+             --profile "$out/gpt2_trace.json" ;;  # where anvil's step time goes, kernel by kernel
     # init.safetensors (500 MB) stays in runs/; only the report comes back.
     parity) "$python" -u tools/bench/gpt2_vs_pytorch.py parity --build "$build" --out runs/gpt2_parity "${extra[@]}" &&
             cp runs/gpt2_parity/parity.json "$out/" ;;
