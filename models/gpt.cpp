@@ -35,6 +35,18 @@ torch::Tensor segment_causal_mask(const torch::Tensor& segments) {
   return (same & torch::ones({T, T}, same.options()).tril()).unsqueeze(1);
 }
 
+// What a block's attention reads besides its input, without a cache: the
+// rotary tables if any and, for packed documents, positions and mask.
+AttentionContext block_context(const RotaryTables& rotary, const torch::Tensor& positions, const torch::Tensor& mask) {
+  AttentionContext context;
+  context.rotary = rotary.cos.defined() ? &rotary : nullptr;
+  if (positions.defined()) {
+    context.positions = &positions;
+    context.mask = &mask;
+  }
+  return context;
+}
+
 }  // namespace
 
 GPTImpl::GPTImpl(const GPTConfig& c) : config(c) {
@@ -90,7 +102,7 @@ torch::Tensor GPTImpl::forward(const torch::Tensor& tokens, KVCache* cache, cons
     if (config.pooling == Pooling::kMean) x = x.cumsum(1) / torch::arange(1, T + 1, x.options()).view({1, T, 1});
     return score(x);
   }
-  return lm_head ? lm_head(x) : torch::nn::functional::linear(x, token_embedding->weight);
+  return torch::nn::functional::linear(x, output_embedding());
 }
 
 const torch::Tensor& GPTImpl::output_embedding() const {
@@ -129,23 +141,16 @@ torch::Tensor GPTImpl::forward_hidden(const torch::Tensor& tokens, KVCache* cach
     if (every > 0 && static_cast<int64_t>(i) % every == 0) {
       // The recompute runs after forward returns: the lambda owns its tables.
       const auto recompute = [block, rotary = rotary, positions, mask](const torch::Tensor& h) {
-        AttentionContext context;
-        context.rotary = rotary.cos.defined() ? &rotary : nullptr;
-        if (positions.defined()) {
-          context.positions = &positions;
-          context.mask = &mask;
-        }
-        return block->forward(h, context);
+        return block->forward(h, block_context(rotary, positions, mask));
       };
       x = checkpointed(recompute, x, block->parameters());
       continue;
     }
-    AttentionContext context;
-    context.rotary = rotary.cos.defined() ? &rotary : nullptr;
-    if (cache) context = {context.rotary, &cache->keys[i], &cache->values[i], past};
-    if (segments.defined()) {
-      context.positions = &positions;
-      context.mask = &mask;
+    auto context = block_context(rotary, positions, mask);
+    if (cache) {  // never with segments
+      context.keys = &cache->keys[i];
+      context.values = &cache->values[i];
+      context.past = past;
     }
     x = block->forward(x, context);
   }

@@ -4,10 +4,16 @@
 #include "trainer/loss.h"
 
 namespace anvil::trainer {
+namespace {
+
+torch::Tensor segments_on(const data::Batch& batch, c10::Device device) {
+  return batch.segments.defined() ? batch.segments.to(device) : torch::Tensor();
+}
+
+}  // namespace
 
 torch::Tensor forward_batch(models::GPT& model, const data::Batch& batch, c10::Device device) {
-  const auto segments = batch.segments.defined() ? batch.segments.to(device) : torch::Tensor();
-  return model->forward(batch.inputs.to(device), nullptr, segments);
+  return model->forward(batch.inputs.to(device), nullptr, segments_on(batch, device));
 }
 
 torch::Tensor summed_batch_loss(models::GPT& model, const data::Batch& batch, c10::Device device,
@@ -15,8 +21,7 @@ torch::Tensor summed_batch_loss(models::GPT& model, const data::Batch& batch, c1
   const auto targets = batch.targets.to(device);
   if (!o.chunked || o.class_weights.defined() || model->score)
     return summed_token_loss(forward_batch(model, batch, device), targets, o.label_smoothing, o.class_weights);
-  const auto segments = batch.segments.defined() ? batch.segments.to(device) : torch::Tensor();
-  const auto hidden = model->forward_hidden(batch.inputs.to(device), nullptr, segments);
+  const auto hidden = model->forward_hidden(batch.inputs.to(device), nullptr, segments_on(batch, device));
   return chunked_lm_loss(hidden, model->output_embedding(), targets, o.label_smoothing);
 }
 
