@@ -36,6 +36,9 @@ struct GPTConfig {
   // In training, every Nth block keeps no activations and recomputes them in
   // backward (0: none; 1: every block).
   int64_t activation_checkpointing = 0;
+  // Run the fused ops of models/kernels (one kernel where LibTorch runs
+  // several). The caller sets it only where kernels::fused_ops_available.
+  bool fused_ops = false;
 
   int64_t embedding_rows() const { return (vocab_size + vocab_multiple - 1) / vocab_multiple * vocab_multiple; }
   int64_t kv_heads() const { return n_kv_head > 0 ? n_kv_head : n_head; }

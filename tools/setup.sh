@@ -75,7 +75,7 @@ python=$(torch_python)
 [ -x "$python" ] || python=""  # an unpacked libtorch has no Python: no parity tests
 log "configuring $build against $prefix"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-  -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DANVIL_PYTHON="$python" >/dev/null
+  -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_CUDA_COMPILER_LAUNCHER=ccache -DANVIL_PYTHON="$python" >/dev/null
 log "building"
 cmake --build "$build" -j "$(nproc)"
 log "ready: $build/anvil"

@@ -22,7 +22,8 @@ torch::Tensor summed_batch_loss(models::GPT& model, const data::Batch& batch, c1
   if (!o.chunked || o.class_weights.defined() || model->score)
     return summed_token_loss(forward_batch(model, batch, device), targets, o.label_smoothing, o.class_weights);
   const auto hidden = model->forward_hidden(batch.inputs.to(device), nullptr, segments_on(batch, device));
-  return chunked_lm_loss(hidden, model->output_embedding(), targets, o.label_smoothing);
+  return chunked_lm_loss(hidden, model->output_embedding(), targets,
+                         {o.label_smoothing, /*chunk_tokens=*/0, model->config.fused_ops});
 }
 
 }  // namespace anvil::trainer

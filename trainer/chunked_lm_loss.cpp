@@ -8,6 +8,8 @@
 #include <torch/csrc/autograd/functions/utils.h>
 
 #include "data/batch.h"
+#include "models/kernels/cross_entropy_with_grad.h"
+#include "models/kernels/cuda_kernels.h"
 
 namespace anvil::trainer {
 namespace {
@@ -34,10 +36,31 @@ struct ChunkedLmLossBackward : torch::autograd::Node {
   }
 };
 
+// The unfused path: the summed loss of logits z [N, V] for targets [N]
+// weighted by counts [N], with z replaced by its gradient in z's dtype.
+at::Tensor cross_entropy_with_grad_by_aten(at::Tensor& z, const at::Tensor& targets, const at::Tensor& counts,
+                                          double label_smoothing, bool want_grad) {
+  const auto dtype = z.scalar_type();
+  const auto target = targets.unsqueeze(1), weight_of_token = counts.unsqueeze(1);
+  auto z32 = z.to(at::kFloat);
+  const auto lse = z32.logsumexp(1, /*keepdim=*/true);
+  // loss = lse - (1 - ε)·z[target] - ε·mean(z), per counted token.
+  auto per_token = lse - (1.0 - label_smoothing) * z32.gather(1, target);
+  if (label_smoothing > 0) per_token = per_token - label_smoothing * z32.mean(1, /*keepdim=*/true);
+  const auto loss = (per_token * weight_of_token).sum();
+  if (!want_grad) return loss;
+  // d loss / d z = softmax(z) - (1 - ε)·onehot(target) - ε/V, in place of z32.
+  auto dz = z32.sub_(lse).exp_();
+  if (label_smoothing > 0) dz.sub_(label_smoothing / static_cast<double>(z.size(1)));
+  dz.scatter_add_(1, target, at::full({z.size(0), 1}, label_smoothing - 1.0, dz.options()));
+  z = dz.mul_(weight_of_token).to(dtype);
+  return loss;
+}
+
 }  // namespace
 
 at::Tensor chunked_lm_loss(const at::Tensor& hidden, const at::Tensor& weight, const at::Tensor& targets,
-                           double label_smoothing, int64_t chunk_tokens) {
+                           const LmLossOptions& options) {
   const int64_t C = hidden.size(-1), V = weight.size(0);
   TORCH_CHECK(weight.dim() == 2 && weight.size(1) == C, "chunked_lm_loss: weight must be [vocab, ", C, "]");
   const auto h = hidden.reshape({-1, C});
@@ -47,7 +70,13 @@ at::Tensor chunked_lm_loss(const at::Tensor& hidden, const at::Tensor& weight, c
   const auto type = hidden.device().type();
   const auto dtype = at::autocast::is_autocast_enabled(type) ? at::autocast::get_autocast_dtype(type)
                                                              : hidden.scalar_type();
-  const int64_t chunk = chunk_tokens > 0 ? chunk_tokens : std::max<int64_t>(1, (int64_t{256} << 20) / (4 * V));
+  const double label_smoothing = options.label_smoothing;
+  // The fused kernel keeps only the logits, in their dtype; the ATen ops add an fp32 copy.
+  const bool fused = options.fused_kernel && kernels::fused_ops_available(type) &&
+                     (dtype == at::kFloat || dtype == at::kBFloat16);
+  const int64_t bytes_per_logit = fused ? static_cast<int64_t>(c10::elementSize(dtype)) : 4;
+  const int64_t chunk = options.chunk_tokens > 0 ? options.chunk_tokens
+                                                 : std::max<int64_t>(1, (int64_t{256} << 20) / (bytes_per_logit * V));
   const bool want_hidden = at::GradMode::is_enabled() && h.requires_grad();
   const bool want_weight = at::GradMode::is_enabled() && weight.requires_grad();
 
@@ -58,25 +87,17 @@ at::Tensor chunked_lm_loss(const at::Tensor& hidden, const at::Tensor& weight, c
   auto loss = at::zeros({}, h.options().dtype(at::kFloat));
   at::Tensor d_hidden = want_hidden ? at::empty({n, C}, h.options()) : at::Tensor();
   at::Tensor d_weight = want_weight ? at::zeros({V, C}, weight.options().dtype(at::kFloat)) : at::Tensor();
+  const bool want_grad = want_hidden || want_weight;
   for (int64_t start = 0; start < n; start += chunk) {
     const int64_t count = std::min(chunk, n - start);
     const auto h_chunk = hc.narrow(0, start, count);
-    const auto target = safe_targets.narrow(0, start, count).unsqueeze(1);
-    const auto weight_of_token = counted.narrow(0, start, count).unsqueeze(1);
-    auto z = h_chunk.mm(wc.t()).to(at::kFloat);
-    const auto lse = z.logsumexp(1, /*keepdim=*/true);
-    // loss = lse - (1 - ε)·z[target] - ε·mean(z), per counted token.
-    auto per_token = lse - (1.0 - label_smoothing) * z.gather(1, target);
-    if (label_smoothing > 0) per_token = per_token - label_smoothing * z.mean(1, /*keepdim=*/true);
-    loss.add_((per_token * weight_of_token).sum());
-    if (!want_hidden && !want_weight) continue;
-    // d loss / d z = softmax(z) - (1 - ε)·onehot(target) - ε/V, in place of z.
-    auto dz = z.sub_(lse).exp_();
-    if (label_smoothing > 0) dz.sub_(label_smoothing / static_cast<double>(V));
-    dz.scatter_add_(1, target, at::full({count, 1}, label_smoothing - 1.0, dz.options()));
-    const auto dz_c = dz.mul_(weight_of_token).to(dtype);
-    if (want_hidden) d_hidden.narrow(0, start, count).copy_(dz_c.mm(wc));
-    if (want_weight) d_weight.add_(dz_c.t().mm(h_chunk));
+    const auto target = safe_targets.narrow(0, start, count), counts = counted.narrow(0, start, count);
+    auto z = h_chunk.mm(wc.t());  // the chunk's logits, then their gradient
+    loss.add_(fused ? kernels::cross_entropy_with_grad_(z, target, counts, label_smoothing, want_grad).sum()
+                    : cross_entropy_with_grad_by_aten(z, target, counts, label_smoothing, want_grad));
+    if (!want_grad) continue;
+    if (want_hidden) d_hidden.narrow(0, start, count).copy_(z.mm(wc));
+    if (want_weight) d_weight.add_(z.t().mm(h_chunk));
   }
   if (!want_hidden && !want_weight) return loss;
   auto node = std::shared_ptr<ChunkedLmLossBackward>(new ChunkedLmLossBackward(), torch::autograd::deleteNode);

@@ -11,13 +11,21 @@
 
 namespace anvil::trainer {
 
+struct LmLossOptions {
+  double label_smoothing = 0.0;  // as torch's cross_entropy
+  int64_t chunk_tokens = 0;      // 0: as many tokens as fit 256 MiB of logits
+  // Each chunk's softmax, loss and gradient by kernels::cross_entropy_with_grad_:
+  // one kernel on the logits in their own dtype instead of about ten passes
+  // over an fp32 copy. Where that op is unavailable, the LibTorch ops run.
+  bool fused_kernel = false;
+};
+
 // Summed cross-entropy of the logits hidden · weightᵀ against targets, as
 // summed_token_loss computes it (targets equal to data::kIgnoreIndex count
-// for nothing; label smoothing as in torch's cross_entropy). hidden [..., C],
-// weight [V, C], targets of hidden's leading shape. Under autocast the matmuls
-// run in its dtype; the softmax always runs in fp32. Gradients flow to hidden
-// and weight. `chunk_tokens` 0: as many tokens as fit 256 MiB of fp32 logits.
+// for nothing). hidden [..., C], weight [V, C], targets of hidden's leading
+// shape. Under autocast the matmuls run in its dtype; the softmax always runs
+// in fp32. Gradients flow to hidden and weight.
 at::Tensor chunked_lm_loss(const at::Tensor& hidden, const at::Tensor& weight, const at::Tensor& targets,
-                           double label_smoothing = 0.0, int64_t chunk_tokens = 0);
+                           const LmLossOptions& options = {});
 
 }  // namespace anvil::trainer

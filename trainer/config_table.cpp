@@ -60,6 +60,10 @@ const std::vector<ConfigField>& config_fields() {
                                       "bfloat16, weights and optimizer state in fp32"},
              {"auto", "bf16", "fp32"}),
       {FIELD(run.tf32), "cuda: let fp32 matmuls round their inputs to TF32"},
+      one_of({FIELD(run.fused_kernels), "anvil's fused kernels (cross-entropy with its gradient, residual add with "
+                                          "norm, bias with GELU); auto: on cuda when built with them; on: also "
+                                          "on cpu, through their slow reference path"},
+             {"auto", "on", "off"}),
       number({FIELD(run.peak_tflops), "peak dense TFLOP/s of one device, for the logged MFU (0: 989, an H100's "
                                         "bf16 peak, on cuda; none on cpu)"}, 0),
       one_of({FIELD(run.resume), "auto: continue from the newest complete checkpoint in run.dir; never: start afresh"},

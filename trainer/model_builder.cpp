@@ -22,6 +22,7 @@ models::GPT build_model(const RunConfig& config, int64_t vocab_size, int64_t num
                         bool restoring) {
   auto gpt = gpt_config(config.model, vocab_size);
   gpt.num_classes = num_classes;
+  gpt.fused_ops = use_fused_kernels(config.run.fused_kernels, device);
   gpt.pooling = config.classify.pooling == "mean" ? models::Pooling::kMean : models::Pooling::kLast;
   models::GPT model(gpt);
   if (!config.model.init_from.empty() && (!restoring || config.lora.rank > 0)) {

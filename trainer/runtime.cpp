@@ -6,6 +6,8 @@
 #include <ATen/Parallel.h>
 #include <torch/cuda.h>
 
+#include "models/kernels/cuda_kernels.h"
+
 namespace anvil::trainer {
 
 c10::Device select_device(const std::string& name, int local_rank) {
@@ -22,6 +24,14 @@ c10::Device select_device(const std::string& name, int local_rank) {
 void configure_threads(int64_t threads) {
   const auto n = threads > 0 ? threads : static_cast<int64_t>(std::max(1u, std::thread::hardware_concurrency()));
   at::set_num_threads(static_cast<int>(n));
+}
+
+bool use_fused_kernels(const std::string& setting, c10::Device device) {
+  const bool available = kernels::fused_ops_available(device.type());
+  if (setting == "on" && !available)
+    throw std::runtime_error("run.fused_kernels is on, but this anvil was built without its CUDA kernels (it needs "
+                             "a CUDA LibTorch and nvcc): set run.fused_kernels=auto or off");
+  return setting == "on" || (setting == "auto" && device.is_cuda() && available);
 }
 
 models::GPTConfig gpt_config(const ModelSection& m, int64_t vocab_size) {

@@ -16,6 +16,9 @@ c10::Device select_device(const std::string& name, int local_rank = 0);
 // LibTorch uses one intra-op thread by default in some builds; 0 means all cores.
 void configure_threads(int64_t threads);
 
+// run.fused_kernels for a device. "on" where this build lacks the kernels is an error.
+bool use_fused_kernels(const std::string& setting, c10::Device device);
+
 models::GPTConfig gpt_config(const ModelSection& model, int64_t vocab_size);
 
 }  // namespace anvil::trainer

@@ -30,10 +30,10 @@ struct Result {
   torch::Tensor d_hidden, d_weight;
 };
 
-Result run(const Case& c, bool chunked, double smoothing, int64_t chunk) {
+Result run(const Case& c, bool chunked, double smoothing, int64_t chunk, bool fused = false) {
   c.hidden.mutable_grad() = torch::Tensor();
   c.weight.mutable_grad() = torch::Tensor();
-  const auto loss = chunked ? trainer::chunked_lm_loss(c.hidden, c.weight, c.targets, smoothing, chunk)
+  const auto loss = chunked ? trainer::chunked_lm_loss(c.hidden, c.weight, c.targets, {smoothing, chunk, fused})
                             : trainer::summed_token_loss(torch::nn::functional::linear(c.hidden, c.weight), c.targets,
                                                          smoothing);
   (loss * 0.37).backward();  // a loss gradient other than 1 reaches both inputs scaled
@@ -64,6 +64,26 @@ TEST(ChunkedLmLoss, MatchesWithLabelSmoothing) {
   expect_close(run(c, true, 0.1, 4), run(c, false, 0.1, 0));
 }
 
+TEST(ChunkedLmLoss, FusedKernelMatchesTheLibTorchOps) {
+  const auto c = make_case();
+  for (const double smoothing : {0.0, 0.1}) {
+    SCOPED_TRACE(smoothing);
+    expect_close(run(c, true, smoothing, 7, /*fused=*/true), run(c, false, smoothing, 0));
+  }
+}
+
+TEST(ChunkedLmLoss, FusedKernelUnderBf16MatchesTheLibTorchOps) {
+  const auto c = make_case();
+  auto bf16 = [&](bool fused) {
+    trainer::AutocastScope autocast(c10::Device(c10::kCPU), trainer::Precision::kBf16);
+    return run(c, true, 0.1, 8, fused);
+  };
+  const auto fused = bf16(true), unfused = bf16(false);
+  EXPECT_NEAR(fused.loss, unfused.loss, 1e-4 * unfused.loss);  // same bf16 logits, both summed in fp32
+  EXPECT_TRUE(torch::allclose(fused.d_hidden, unfused.d_hidden, 1e-2, 1e-3));
+  EXPECT_TRUE(torch::allclose(fused.d_weight, unfused.d_weight, 1e-2, 1e-3));
+}
+
 TEST(ChunkedLmLoss, FrozenHeadGetsNoGradient) {
   auto c = make_case();
   c.weight = c.weight.detach();
@@ -80,7 +100,7 @@ TEST(ChunkedLmLoss, Bf16AutocastRunsTheMatmulsInBf16AndTracksFp32) {
   torch::Tensor loss;
   {
     trainer::AutocastScope autocast(c10::Device(c10::kCPU), trainer::Precision::kBf16);
-    loss = trainer::chunked_lm_loss(c.hidden, c.weight, c.targets, 0.0, 8);
+    loss = trainer::chunked_lm_loss(c.hidden, c.weight, c.targets, {0.0, 8});
   }
   loss.backward();
   EXPECT_EQ(loss.scalar_type(), torch::kFloat);

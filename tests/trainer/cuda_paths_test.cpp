@@ -7,6 +7,7 @@
 #include <torch/nn/functional/loss.h>
 
 #include "models/gpt.h"
+#include "models/kernels/cross_entropy_with_grad.h"
 #include "tests/support/tiny_model.h"
 #include "trainer/batch_loss.h"
 #include "trainer/chunked_lm_loss.h"
@@ -75,7 +76,7 @@ TEST(CudaPaths, ChunkedLossMatchesTheUnfusedHeadUnderBf16) {
     torch::Tensor loss;
     {
       trainer::AutocastScope autocast(kCuda, trainer::Precision::kBf16);
-      loss = chunked ? trainer::chunked_lm_loss(hidden, weight, targets, 0.1)
+      loss = chunked ? trainer::chunked_lm_loss(hidden, weight, targets, {0.1})
                      : trainer::summed_token_loss(torch::matmul(hidden, weight.t()), targets, 0.1);
     }
     loss.backward();
@@ -89,6 +90,32 @@ TEST(CudaPaths, ChunkedLossMatchesTheUnfusedHeadUnderBf16) {
   };
   EXPECT_GT(cosine(fused_dh, dh), 0.999);
   EXPECT_GT(cosine(fused_dw, dw), 0.999);
+}
+
+TEST(CudaPaths, CrossEntropyKernelMatchesItsCpuPath) {
+  SKIP_WITHOUT_CUDA();
+  // GPT-2's padded vocabulary (16-byte packs), an odd one, and a misaligned
+  // start (both one element at a time), in fp32 and bf16.
+  for (const int64_t vocab : {50304, 1001}) {
+    for (const int64_t offset : {0, 1}) {
+      for (const auto dtype : {torch::kFloat, torch::kBFloat16}) {
+        SCOPED_TRACE(std::to_string(vocab) + " offset " + std::to_string(offset) + " " + c10::toString(dtype));
+        torch::manual_seed(0);
+        const int64_t rows = 64;
+        const auto cpu = (4 * torch::randn({rows * vocab + offset})).to(dtype).narrow(0, offset, rows * vocab).view({rows, vocab});
+        const auto targets = torch::randint(vocab, {rows});
+        const auto weights = torch::rand({rows});
+        auto gpu = torch::empty({rows * vocab + offset}, cpu.options().device(kCuda)).narrow(0, offset, rows * vocab).view({rows, vocab});
+        gpu.copy_(cpu);
+        auto reference = cpu.clone();
+        const auto expected = kernels::cross_entropy_with_grad_(reference, targets, weights, 0.1, true);
+        const auto losses = kernels::cross_entropy_with_grad_(gpu, targets.to(kCuda), weights.to(kCuda), 0.1, true);
+        EXPECT_TRUE(torch::allclose(losses.cpu(), expected, 1e-5, 1e-5));
+        const double tol = dtype == torch::kFloat ? 1e-5 : 1e-2;
+        EXPECT_TRUE(torch::allclose(gpu.cpu().to(torch::kFloat), reference.to(torch::kFloat), tol, 1e-7));
+      }
+    }
+  }
 }
 
 TEST(CudaPaths, FusedAdamWMatchesTorchAdamW) {

@@ -1,7 +1,7 @@
 // Times anvil's training step (forward, loss, backward, clip, AdamW) for the
 // model of a config, and prints one JSON line: ms per step, tokens/s, MFU and
 // peak memory. The step runs as `anvil train` runs it: run.precision,
-// run.tf32, optim.fused, train.chunked_loss and model.activation_checkpointing apply.
+// run.tf32, run.fused_kernels, optim.fused, train.chunked_loss and model.activation_checkpointing apply.
 //
 //   train_step_bench CONFIG [--vocab N] [--steps N] [--warmup N] [key.path=value ...]
 //       random tokens, the same batch every step
@@ -92,7 +92,9 @@ int main(int argc, char** argv) try {
   const auto device = trainer::select_device(config.run.device);
   const auto precision = trainer::resolve_precision(config.run.precision, device);
   torch::manual_seed(0);
-  models::GPT model(trainer::gpt_config(config.model, o.vocab));
+  auto model_config = trainer::gpt_config(config.model, o.vocab);
+  model_config.fused_ops = trainer::use_fused_kernels(config.run.fused_kernels, device);
+  models::GPT model(model_config);
   if (!o.init.empty()) models::load_module_state(*model, models::load_safetensors(o.init), o.init);
   model->to(device);
   auto optimizer = trainer::make_adamw(model->parameters(), config.optim);
