@@ -10,6 +10,7 @@ struct TransformerBlockImpl : torch::nn::Module {
   explicit TransformerBlockImpl(const GPTConfig& config);
   torch::Tensor forward(torch::Tensor x, const AttentionContext& context = {});
 
+  bool fused_ops;  // the residual add before ln_mlp and ln_mlp as one kernel
   Norm ln_attn{nullptr};
   CausalSelfAttention attn{nullptr};
   Norm ln_mlp{nullptr};

@@ -15,4 +15,26 @@ cudaError_t cross_entropy_with_grad(void* logits, Dtype dtype, const int64_t* ta
                                     float* losses, int64_t rows, int64_t vocab, float label_smoothing,
                                     bool write_grad, cudaStream_t stream);
 
+// Residual add and norm (LayerNorm when `centred`, else RMSNorm) of rows of
+// `width`: sum = x + delta, normed = norm(sum)·weight + bias (bias may be
+// null), and each row's mean (0 for RMSNorm) and 1/std for backward. weight,
+// bias, mean and rstd are fp32; sum has the promoted dtype of x and delta.
+struct AddNormTypes {
+  Dtype x, delta, sum, normed;
+};
+cudaError_t add_norm_forward(const void* x, const void* delta, const float* weight, const float* bias, void* sum,
+                             void* normed, float* mean, float* rstd, AddNormTypes types, int64_t rows, int64_t width,
+                             float eps, bool centred, cudaStream_t stream);
+
+// The blocks add_norm_backward runs for `rows`: it writes one row of weight
+// and bias gradient partials per block, which the caller sums.
+int add_norm_backward_blocks(int64_t rows);
+
+// d_sum = grad_sum + the norm's input gradient for grad_normed (grad_sum may
+// be null: no gradient reached the sum directly). partials [blocks, 2, width]
+// fp32 receive the per-block sums of grad_normed · x̂ and grad_normed.
+cudaError_t add_norm_backward(const void* grad_sum, const void* grad_normed, const void* sum, const float* weight,
+                              const float* mean, const float* rstd, void* d_sum, float* partials, AddNormTypes types,
+                              int64_t rows, int64_t width, bool centred, cudaStream_t stream);
+
 }  // namespace anvil::kernels::cuda

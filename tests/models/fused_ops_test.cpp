@@ -4,7 +4,14 @@
 
 #include <torch/nn/functional/loss.h>
 
+#include <ATen/autocast_mode.h>
+#include <ATen/ops/layer_norm.h>
+#include <ATen/ops/rms_norm.h>
+
+#include "models/gpt.h"
+#include "models/kernels/add_norm.h"
 #include "models/kernels/cross_entropy_with_grad.h"
+#include "tests/support/tiny_model.h"
 
 using namespace anvil;
 
@@ -76,4 +83,90 @@ TEST(FusedOps, CrossEntropyRejectsBadArguments) {
   auto columns = logits.t();
   EXPECT_THROW(kernels::cross_entropy_with_grad_(columns, r.targets, r.weights, 0.0, true), c10::Error);
   EXPECT_TRUE(torch::equal(logits, r.logits));  // nothing written before the checks failed
+}
+
+namespace {
+
+struct AddNormCase {
+  torch::Tensor x, delta, weight, bias;
+  std::vector<torch::Tensor> leaves() const { return {x, delta, weight, bias}; }
+};
+
+AddNormCase make_add_norm_case(torch::ScalarType delta_type) {
+  torch::manual_seed(0);
+  return {torch::randn({2, 5, 48}, torch::requires_grad()),
+          torch::randn({2, 5, 48}).to(delta_type).requires_grad_(),
+          (1 + 0.1 * torch::randn({48})).requires_grad_(), (0.1 * torch::randn({48})).requires_grad_()};
+}
+
+// Outputs and input gradients for a loss that reads both outputs.
+std::vector<torch::Tensor> run_add_norm(const AddNormCase& c, bool fused, bool centred) {
+  for (auto t : c.leaves()) t.mutable_grad() = torch::Tensor();
+  const auto bias = centred ? c.bias : torch::Tensor();
+  torch::Tensor sum, normed;
+  if (fused) {
+    const auto out = kernels::add_norm(c.x, c.delta, c.weight, bias, 1e-5, centred);
+    sum = out.sum, normed = out.normed;
+  } else {
+    sum = c.x + c.delta;
+    normed = centred ? at::layer_norm(sum, {48}, c.weight, bias, 1e-5) : at::rms_norm(sum, {48}, c.weight, 1e-5);
+  }
+  torch::manual_seed(1);
+  ((sum * torch::randn_like(sum)).sum() + (normed.to(torch::kFloat) * torch::randn(normed.sizes())).sum()).backward();
+  std::vector<torch::Tensor> out{sum.detach(), normed.detach().to(torch::kFloat)};
+  for (const auto& t : c.leaves()) out.push_back(t.grad().defined() ? t.grad().to(torch::kFloat) : torch::zeros({1}));
+  return out;
+}
+
+}  // namespace
+
+TEST(FusedOps, AddNormMatchesAddThenLayerNormOrRmsNorm) {
+  const auto c = make_add_norm_case(torch::kFloat);
+  for (const bool centred : {true, false}) {
+    SCOPED_TRACE(centred ? "LayerNorm" : "RMSNorm");
+    const auto fused = run_add_norm(c, true, centred), unfused = run_add_norm(c, false, centred);
+    for (size_t i = 0; i < fused.size(); ++i) EXPECT_TRUE(torch::allclose(fused[i], unfused[i], 1e-4, 1e-5)) << i;
+  }
+}
+
+TEST(FusedOps, AddNormUnderBf16AutocastGivesTheNextMatmulItsInputInBf16) {
+  // The autocast block: an fp32 residual stream plus a bf16 sublayer output.
+  const auto c = make_add_norm_case(torch::kBFloat16);
+  at::autocast::set_autocast_enabled(at::kCPU, true);
+  at::autocast::set_autocast_dtype(at::kCPU, at::kBFloat16);
+  const auto out = kernels::add_norm(c.x, c.delta, c.weight, c.bias, 1e-5, true);
+  at::autocast::set_autocast_enabled(at::kCPU, false);
+  EXPECT_EQ(out.sum.scalar_type(), torch::kFloat);
+  EXPECT_EQ(out.normed.scalar_type(), torch::kBFloat16);
+  const auto fused = run_add_norm(c, true, true), unfused = run_add_norm(c, false, true);
+  EXPECT_EQ(c.delta.grad().scalar_type(), torch::kBFloat16);
+  EXPECT_TRUE(torch::allclose(out.normed.to(torch::kFloat), unfused[1], 1e-2, 1e-2));
+  for (size_t i = 0; i < fused.size(); ++i) EXPECT_TRUE(torch::allclose(fused[i], unfused[i], 1e-2, 1e-3)) << i;
+}
+
+TEST(FusedOps, AddNormRejectsMismatchedShapes) {
+  const auto c = make_add_norm_case(torch::kFloat);
+  EXPECT_THROW(kernels::add_norm(c.x, c.delta.narrow(1, 0, 4), c.weight, c.bias, 1e-5, true), c10::Error);
+  EXPECT_THROW(kernels::add_norm(c.x, c.delta, c.weight.narrow(0, 0, 47), c.bias, 1e-5, true), c10::Error);
+  EXPECT_THROW(kernels::add_norm(c.x, c.delta, c.weight, c.bias, 1e-5, /*centred=*/false), c10::Error);
+}
+
+TEST(FusedOps, ModelWithFusedOpsTrainsAsTheUnfusedOne) {
+  for (const auto norm : {models::NormKind::kLayerNorm, models::NormKind::kRMSNorm}) {
+    SCOPED_TRACE(norm == models::NormKind::kLayerNorm ? "LayerNorm" : "RMSNorm");
+    auto gradients = [&](bool fused) {
+      auto config = test_support::tiny_gpt_config(61, 16, 2, 2, 32);
+      config.norm = norm;
+      config.fused_ops = fused;
+      torch::manual_seed(0);
+      models::GPT model(config);
+      const auto tokens = torch::randint(61, {3, 16});
+      torch::nn::functional::cross_entropy(model(tokens).view({-1, 61}), tokens.view({-1})).backward();
+      std::vector<torch::Tensor> out;
+      for (const auto& p : model->parameters()) out.push_back(p.grad().clone());
+      return out;
+    };
+    const auto fused = gradients(true), unfused = gradients(false);
+    for (size_t i = 0; i < fused.size(); ++i) EXPECT_TRUE(torch::allclose(fused[i], unfused[i], 1e-4, 1e-6)) << i;
+  }
 }

@@ -7,6 +7,7 @@
 #include <torch/nn/functional/loss.h>
 
 #include "models/gpt.h"
+#include "models/kernels/add_norm.h"
 #include "models/kernels/cross_entropy_with_grad.h"
 #include "tests/support/tiny_model.h"
 #include "trainer/batch_loss.h"
@@ -116,6 +117,69 @@ TEST(CudaPaths, CrossEntropyKernelMatchesItsCpuPath) {
       }
     }
   }
+}
+
+TEST(CudaPaths, AddNormKernelsMatchTheirCpuPath) {
+  SKIP_WITHOUT_CUDA();
+  // The outputs and gradients of x, delta, weight, bias for one backward, on a device.
+  auto run = [](c10::Device device, int64_t width, bool centred, bool autocast) {
+    torch::manual_seed(0);
+    auto x = torch::randn({300, width}).to(device).requires_grad_();
+    auto delta = torch::randn({300, width}).to(autocast ? torch::kBFloat16 : torch::kFloat).to(device).requires_grad_();
+    auto weight = (1 + 0.1 * torch::randn({width})).to(device).requires_grad_();
+    auto bias = centred ? (0.1 * torch::randn({width})).to(device).requires_grad_() : torch::Tensor();
+    const auto g_sum = torch::randn({300, width}).to(device), g_normed = torch::randn({300, width}).to(device);
+    kernels::AddNormResult out;
+    {
+      trainer::AutocastScope scope(device, autocast ? trainer::Precision::kBf16 : trainer::Precision::kFp32);
+      out = kernels::add_norm(x, delta, weight, bias, 1e-5, centred);
+    }
+    ((out.sum * g_sum).sum() + (out.normed.to(torch::kFloat) * g_normed).sum()).backward();
+    std::vector<torch::Tensor> r{out.sum, out.normed, x.grad(), delta.grad(), weight.grad()};
+    if (centred) r.push_back(bias.grad());
+    for (auto& t : r) t = t.detach().to(torch::kCPU, torch::kFloat);
+    return r;
+  };
+  for (const int64_t width : {768, 2048, 100}) {
+    for (const bool centred : {true, false}) {
+      for (const bool autocast : {false, true}) {
+        SCOPED_TRACE(std::to_string(width) + (centred ? " LayerNorm" : " RMSNorm") + (autocast ? " bf16" : " fp32"));
+        const auto gpu = run(kCuda, width, centred, autocast), cpu = run(c10::kCPU, width, centred, autocast);
+        const double tol = autocast ? 1e-2 : 1e-4;
+        for (size_t i = 0; i < gpu.size(); ++i) EXPECT_TRUE(torch::allclose(gpu[i], cpu[i], tol, tol)) << i;
+      }
+    }
+  }
+}
+
+TEST(CudaPaths, FusedKernelsTrainGpt2LikeTheUnfusedOps) {
+  SKIP_WITHOUT_CUDA();
+  auto losses = [](bool fused) {
+    auto c = gpu_config(0.0);
+    c.fused_ops = fused;
+    torch::manual_seed(0);
+    models::GPT model(c);
+    model->to(kCuda);
+    auto optimizer = trainer::make_adamw(model->parameters(), trainer::OptimSection{});
+    std::vector<double> out;
+    for (int step = 0; step < 10; ++step) {
+      torch::manual_seed(100 + step);
+      const auto tokens = torch::randint(512, {8, 129}, torch::TensorOptions(torch::kLong).device(kCuda));
+      optimizer->zero_grad();
+      torch::Tensor loss;
+      {
+        trainer::AutocastScope autocast(kCuda, trainer::Precision::kBf16);
+        loss = trainer::summed_batch_loss(model, {tokens.narrow(1, 0, 128), tokens.narrow(1, 1, 128)}, kCuda, {}) /
+               (8.0 * 128);
+      }
+      loss.backward();
+      optimizer->step();
+      out.push_back(loss.item<double>());
+    }
+    return out;
+  };
+  const auto fused = losses(true), unfused = losses(false);
+  for (size_t i = 0; i < fused.size(); ++i) EXPECT_NEAR(fused[i], unfused[i], 0.01 * unfused[i]) << i;
 }
 
 TEST(CudaPaths, FusedAdamWMatchesTorchAdamW) {
