@@ -15,7 +15,14 @@ LinearImpl::LinearImpl(int64_t in_features, int64_t out_features, bool with_bias
 }
 
 torch::Tensor LinearImpl::forward(const torch::Tensor& x) {
-  auto y = torch::nn::functional::linear(x, weight, bias);
+  return plus_lora(x, torch::nn::functional::linear(x, weight, bias));
+}
+
+torch::Tensor LinearImpl::forward_without_bias(const torch::Tensor& x) {
+  return plus_lora(x, torch::nn::functional::linear(x, weight));
+}
+
+torch::Tensor LinearImpl::plus_lora(const torch::Tensor& x, torch::Tensor y) {
   if (has_lora()) y = y + torch::nn::functional::linear(torch::nn::functional::linear(lora_dropout(x), lora_a), lora_b) * lora_scale;
   return y;
 }

@@ -12,6 +12,7 @@ namespace anvil::models {
 struct LinearImpl : torch::nn::Module {
   LinearImpl(int64_t in_features, int64_t out_features, bool bias);
   torch::Tensor forward(const torch::Tensor& x);
+  torch::Tensor forward_without_bias(const torch::Tensor& x);  // for a fused op that adds the bias itself
 
   void add_lora(int64_t rank, double alpha, double dropout);
   bool has_lora() const { return lora_a.defined(); }
@@ -21,6 +22,9 @@ struct LinearImpl : torch::nn::Module {
   torch::Tensor lora_a, lora_b;
   double lora_scale = 0.0;
   torch::nn::Dropout lora_dropout{nullptr};
+
+ private:
+  torch::Tensor plus_lora(const torch::Tensor& x, torch::Tensor y);
 };
 TORCH_MODULE(Linear);
 

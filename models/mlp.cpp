@@ -3,9 +3,11 @@
 #include <ATen/ops/gelu.h>
 #include <ATen/ops/silu.h>
 
+#include "models/kernels/bias_gelu.h"
+
 namespace anvil::models {
 
-MLPImpl::MLPImpl(const GPTConfig& c) : tanh_gelu(c.mlp == MlpKind::kGeluTanh) {
+MLPImpl::MLPImpl(const GPTConfig& c) : tanh_gelu(c.mlp == MlpKind::kGeluTanh), fused_ops(c.fused_ops) {
   const int64_t hidden = c.mlp_hidden();
   auto linear = [&](const char* name, int64_t in, int64_t out) {
     return register_module(name, Linear(in, out, c.bias));
@@ -21,8 +23,12 @@ MLPImpl::MLPImpl(const GPTConfig& c) : tanh_gelu(c.mlp == MlpKind::kGeluTanh) {
 }
 
 torch::Tensor MLPImpl::forward(const torch::Tensor& x) {
-  const auto hidden = fc ? at::gelu(fc(x), tanh_gelu ? "tanh" : "none") : at::silu(gate(x)) * up(x);
-  return dropout(proj(hidden));
+  return dropout(proj(fc ? gelu_of_fc(x) : at::silu(gate(x)) * up(x)));
+}
+
+torch::Tensor MLPImpl::gelu_of_fc(const torch::Tensor& x) {
+  if (fused_ops && fc->bias.defined()) return kernels::bias_gelu(fc->forward_without_bias(x), fc->bias, tanh_gelu);
+  return at::gelu(fc(x), tanh_gelu ? "tanh" : "none");
 }
 
 }  // namespace anvil::models

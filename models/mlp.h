@@ -15,11 +15,15 @@ struct MLPImpl : torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x);
 
   bool tanh_gelu = false;
+  bool fused_ops = false;  // fc's bias and the GELU as one kernels::bias_gelu
   Linear fc{nullptr};    // GELU only
   Linear gate{nullptr};  // SwiGLU only
   Linear up{nullptr};    // SwiGLU only
   Linear proj{nullptr};
   torch::nn::Dropout dropout{nullptr};
+
+ private:
+  torch::Tensor gelu_of_fc(const torch::Tensor& x);
 };
 TORCH_MODULE(MLP);
 

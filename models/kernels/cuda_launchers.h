@@ -37,4 +37,18 @@ cudaError_t add_norm_backward(const void* grad_sum, const void* grad_normed, con
                               const float* mean, const float* rstd, void* d_sum, float* partials, AddNormTypes types,
                               int64_t rows, int64_t width, bool centred, cudaStream_t stream);
 
+// out = gelu(pre + bias) (tanh approximation or exact erf) for rows of
+// `width`; bias fp32, pre and out of one dtype.
+cudaError_t bias_gelu_forward(const void* pre, const float* bias, void* out, Dtype dtype, int64_t rows, int64_t width,
+                              bool tanh, cudaStream_t stream);
+
+// The row blocks bias_gelu_backward splits `rows` into: one row of bias
+// gradient partials each, which the caller sums.
+int bias_gelu_backward_row_blocks(int64_t rows);
+
+// d_pre = grad · gelu'(pre + bias); partials [row_blocks, width] fp32 get the
+// per-block column sums of d_pre (the bias gradient).
+cudaError_t bias_gelu_backward(const void* grad, const void* pre, const float* bias, void* d_pre, float* partials,
+                               Dtype dtype, int64_t rows, int64_t width, bool tanh, cudaStream_t stream);
+
 }  // namespace anvil::kernels::cuda

@@ -5,11 +5,13 @@
 #include <torch/nn/functional/loss.h>
 
 #include <ATen/autocast_mode.h>
+#include <ATen/ops/gelu.h>
 #include <ATen/ops/layer_norm.h>
 #include <ATen/ops/rms_norm.h>
 
 #include "models/gpt.h"
 #include "models/kernels/add_norm.h"
+#include "models/kernels/bias_gelu.h"
 #include "models/kernels/cross_entropy_with_grad.h"
 #include "tests/support/tiny_model.h"
 
@@ -149,6 +151,37 @@ TEST(FusedOps, AddNormRejectsMismatchedShapes) {
   EXPECT_THROW(kernels::add_norm(c.x, c.delta.narrow(1, 0, 4), c.weight, c.bias, 1e-5, true), c10::Error);
   EXPECT_THROW(kernels::add_norm(c.x, c.delta, c.weight.narrow(0, 0, 47), c.bias, 1e-5, true), c10::Error);
   EXPECT_THROW(kernels::add_norm(c.x, c.delta, c.weight, c.bias, 1e-5, /*centred=*/false), c10::Error);
+}
+
+TEST(FusedOps, BiasGeluMatchesAddThenGeluWithGradients) {
+  for (const bool tanh_form : {false, true}) {
+    SCOPED_TRACE(tanh_form ? "tanh" : "exact");
+    auto run = [&](bool fused) {
+      torch::manual_seed(0);
+      const auto pre = (2 * torch::randn({3, 7, 40})).requires_grad_(), bias = torch::randn({40}, torch::requires_grad());
+      const auto out = fused ? kernels::bias_gelu(pre, bias, tanh_form) : at::gelu(pre + bias, tanh_form ? "tanh" : "none");
+      (out * torch::randn_like(out)).sum().backward();
+      return std::vector<torch::Tensor>{out.detach(), pre.grad(), bias.grad()};
+    };
+    const auto fused = run(true), unfused = run(false);
+    for (size_t i = 0; i < fused.size(); ++i) EXPECT_TRUE(torch::allclose(fused[i], unfused[i], 1e-5, 1e-5)) << i;
+  }
+}
+
+TEST(FusedOps, BiasGeluInBf16KeepsTheBiasGradientInFp32) {
+  torch::manual_seed(0);
+  const auto pre = torch::randn({64, 16}).to(torch::kBFloat16).requires_grad_();
+  const auto bias = torch::randn({16}, torch::requires_grad());
+  const auto out = kernels::bias_gelu(pre, bias, true);
+  EXPECT_EQ(out.scalar_type(), torch::kBFloat16);
+  out.to(torch::kFloat).sum().backward();
+  EXPECT_EQ(pre.grad().scalar_type(), torch::kBFloat16);
+  EXPECT_EQ(bias.grad().scalar_type(), torch::kFloat);
+  // The bias gradient sums the unrounded d_pre: it matches fp32 math on the same bf16 inputs.
+  const auto pre32 = pre.detach().to(torch::kFloat).requires_grad_(), bias32 = bias.detach().requires_grad_();
+  at::gelu(pre32 + bias32, "tanh").sum().backward();
+  EXPECT_TRUE(torch::allclose(bias.grad(), bias32.grad(), 1e-5, 1e-5));
+  EXPECT_THROW(kernels::bias_gelu(pre, bias.narrow(0, 0, 15), true), c10::Error);
 }
 
 TEST(FusedOps, ModelWithFusedOpsTrainsAsTheUnfusedOne) {

@@ -8,6 +8,7 @@
 
 #include "models/gpt.h"
 #include "models/kernels/add_norm.h"
+#include "models/kernels/bias_gelu.h"
 #include "models/kernels/cross_entropy_with_grad.h"
 #include "tests/support/tiny_model.h"
 #include "trainer/batch_loss.h"
@@ -146,6 +147,30 @@ TEST(CudaPaths, AddNormKernelsMatchTheirCpuPath) {
         SCOPED_TRACE(std::to_string(width) + (centred ? " LayerNorm" : " RMSNorm") + (autocast ? " bf16" : " fp32"));
         const auto gpu = run(kCuda, width, centred, autocast), cpu = run(c10::kCPU, width, centred, autocast);
         const double tol = autocast ? 1e-2 : 1e-4;
+        for (size_t i = 0; i < gpu.size(); ++i) EXPECT_TRUE(torch::allclose(gpu[i], cpu[i], tol, tol)) << i;
+      }
+    }
+  }
+}
+
+TEST(CudaPaths, BiasGeluKernelsMatchTheirCpuPath) {
+  SKIP_WITHOUT_CUDA();
+  auto run = [](c10::Device device, int64_t width, torch::ScalarType dtype, bool tanh_form) {
+    torch::manual_seed(0);
+    auto pre = (2 * torch::randn({1000, width})).to(dtype).to(device).requires_grad_();
+    auto bias = torch::randn({width}).to(device).requires_grad_();
+    const auto out = kernels::bias_gelu(pre, bias, tanh_form);
+    (out.to(torch::kFloat) * torch::randn({1000, width}).to(device)).sum().backward();
+    return std::vector<torch::Tensor>{out.detach().cpu().to(torch::kFloat), pre.grad().cpu().to(torch::kFloat),
+                                      bias.grad().cpu()};
+  };
+  // GPT-2's MLP width (16-byte packs) and an odd one (single elements).
+  for (const int64_t width : {3072, 100}) {
+    for (const auto dtype : {torch::kFloat, torch::kBFloat16}) {
+      for (const bool tanh_form : {false, true}) {
+        SCOPED_TRACE(std::to_string(width) + " " + c10::toString(dtype) + (tanh_form ? " tanh" : " exact"));
+        const auto gpu = run(kCuda, width, dtype, tanh_form), cpu = run(c10::kCPU, width, dtype, tanh_form);
+        const double tol = dtype == torch::kFloat ? 1e-4 : 1e-2;
         for (size_t i = 0; i < gpu.size(); ++i) EXPECT_TRUE(torch::allclose(gpu[i], cpu[i], tol, tol)) << i;
       }
     }
