@@ -7,7 +7,8 @@
 
 namespace anvil::trainer {
 
-// The model's logits for a batch, moved to `device` (segments included).
+// The model's logits for a batch, moved to `device` (segments included; to
+// CUDA through pinned memory, without waiting for queued work).
 torch::Tensor forward_batch(models::GPT& model, const data::Batch& batch, c10::Device device);
 
 struct LossOptions {

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include <c10/util/Logging.h>
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
@@ -120,7 +121,7 @@ Communicator::~Communicator() = default;
 
 Communicator::Communicator(const LaunchEnv& env, const std::string& backend, c10::Device device,
                            std::chrono::seconds timeout)
-    : rank_(env.rank), world_size_(env.world_size), device_(device), group_(std::make_unique<Group>()) {
+    : rank_(env.rank), world_size_(env.world_size), group_(std::make_unique<Group>()) {
   group_->env = env;
   const bool serve = env.rank == 0 && !env.agent_store;
   group_->store = connect_store(env, serve, /*count_as_worker=*/true, timeout);
@@ -131,6 +132,10 @@ Communicator::Communicator(const LaunchEnv& env, const std::string& backend, c10
   if (nccl) {
     group->setBackend(c10::kCUDA, c10d::ProcessGroup::BackendType::NCCL,
                       make_nccl_backend(group_->store, env.rank, env.world_size, timeout));
+    // The trainer's own values (token counts, losses, flags) stay on the host,
+    // over Gloo: through NCCL each would wait for the GPU's queued work.
+    const auto host_store = c10::make_intrusive<c10d::PrefixStore>("host/", group_->store);
+    group->setBackend(c10::kCPU, c10d::ProcessGroup::BackendType::GLOO, make_gloo_backend(host_store, env, timeout));
     group->setDefaultBackend(c10d::ProcessGroup::BackendType::NCCL);
   } else {
     const auto gloo = make_gloo_backend(group_->store, env, timeout);
@@ -148,7 +153,7 @@ const c10::intrusive_ptr<c10d::ProcessGroup>& Communicator::group() const {
 
 std::vector<double> Communicator::reduce(std::vector<double> values, bool max) {
   if (!group_ || values.empty()) return values;
-  std::vector<at::Tensor> tensors{at::tensor(values, at::kDouble).to(device_)};
+  std::vector<at::Tensor> tensors{at::tensor(values, at::kDouble)};  // host: the GPU's queue never waits
   c10d::AllreduceOptions options;
   options.reduceOp = max ? c10d::ReduceOp::MAX : c10d::ReduceOp::SUM;
   group_->group->allreduce(tensors, options)->wait();

@@ -1,6 +1,7 @@
 #pragma once
 // The ranks of a data-parallel run and the few collectives the trainer needs,
-// over a c10d process group: Gloo on CPU, NCCL on CUDA. A single-process run
+// over a c10d process group: Gloo on CPU, NCCL on CUDA (with Gloo beside it
+// for the host-side values of sum, max and any). A single-process run
 // has no group, and every collective is then the identity.
 //
 // Each rank also ticks a heartbeat counter in the rendezvous store, so when a
@@ -59,7 +60,6 @@ class Communicator {
 
   int rank_ = 0;
   int world_size_ = 1;
-  c10::Device device_ = c10::kCPU;
   std::unique_ptr<Group> group_;
 };
 

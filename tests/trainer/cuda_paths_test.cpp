@@ -207,6 +207,19 @@ TEST(CudaPaths, FusedKernelsTrainGpt2LikeTheUnfusedOps) {
   for (size_t i = 0; i < fused.size(); ++i) EXPECT_NEAR(fused[i], unfused[i], 0.01 * unfused[i]) << i;
 }
 
+TEST(CudaPaths, HostBatchesUploadWithoutChangingTheLoss) {
+  SKIP_WITHOUT_CUDA();
+  torch::manual_seed(0);
+  models::GPT model(gpu_config(0.0));
+  model->to(kCuda);
+  model->eval();
+  const auto tokens = torch::randint(512, {4, 128});
+  // Pinned, non-blocking copies of host tensors against tensors already on the device.
+  const auto from_host = trainer::summed_batch_loss(model, {tokens, tokens}, kCuda, {});
+  const auto on_device = trainer::summed_batch_loss(model, {tokens.to(kCuda), tokens.to(kCuda)}, kCuda, {});
+  EXPECT_EQ(from_host.item<double>(), on_device.item<double>());
+}
+
 TEST(CudaPaths, FusedAdamWMatchesTorchAdamW) {
   SKIP_WITHOUT_CUDA();
   models::GPT a(test_support::tiny_gpt_config(64, 16, 2, 2, 32)), b(test_support::tiny_gpt_config(64, 16, 2, 2, 32));

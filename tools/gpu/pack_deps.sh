@@ -5,6 +5,9 @@
 # unpacks them into .gpu/root (git ignores .gpu/). Carry `.gpu` to the GPU
 # machine and build there with tools/gpu/build.sh.
 #
+# It also copies Tiny Shakespeare (1 MB) into .gpu/data for run_bench.sh's
+# shakespeare step, from ANVIL_DATA (default: ../shared/data beside the repo).
+#
 # Safe to run again: downloaded .debs are kept in .gpu/debs, the tree is
 # unpacked afresh each time.
 set -euo pipefail
@@ -49,3 +52,11 @@ find "$gpu/root" -name '*.pc' -print0 | while IFS= read -r -d '' pc; do
 done
 
 echo "[pack_deps] $(du -sh "$gpu/root" | cut -f1) unpacked in $gpu/root ($(du -sh "$gpu/debs" | cut -f1) of .debs)"
+
+data=${ANVIL_DATA:-$root/../shared/data}
+mkdir -p "$gpu/data"
+if [ -f "$data/tinyshakespeare.txt" ]; then
+  cp "$data/tinyshakespeare.txt" "$gpu/data/"
+else
+  echo "[pack_deps] no $data/tinyshakespeare.txt: run_bench.sh's shakespeare step will have no data" >&2
+fi

@@ -4,8 +4,14 @@
 # (configs/gpt2_124m.yaml) with the PyTorch reference for speed and for loss
 # parity over 200 steps.
 #
-#   tools/gpu/run_bench.sh [build] [speed] [parity] [plan] [tests]   (default: all five, in order)
+#   tools/gpu/run_bench.sh [build] [speed] [parity] [plan] [tests] [shakespeare]
+#                                      (default: the first five, in order)
 #
+# speed: anvil against the compiled PyTorch reference, then anvil's step with
+# run.fused_kernels off and on, one after the other on the same GPU.
+# shakespeare: configs/shakespeare_char.yaml in full (5000 steps), on the text
+# pack_deps.sh copied into .gpu/data; prints the final validation loss and the
+# wall time.
 # tests: builds the test binaries and runs the GPU paths against their
 # references (CudaPaths: activation checkpointing with CUDA dropout, the
 # chunked loss under bf16, fused AdamW, the memory plan against the allocator).
@@ -36,6 +42,10 @@ for step in "${steps[@]}"; do
   case $step in
     build) tools/gpu/build.sh anvil train_step_bench ;;
     speed) "$python" -u tools/bench/gpt2_vs_pytorch.py speed --build "$build" "${extra[@]}" &&
+           for fused in off on; do
+             echo "run.fused_kernels=$fused:"
+             "$build/bench/train_step_bench" configs/gpt2_124m.yaml --vocab 50304 --steps 20 run.fused_kernels=$fused
+           done &&
            "$build/bench/train_step_bench" configs/gpt2_124m.yaml --vocab 50304 --steps 20 \
              --profile "$out/gpt2_trace.json" ;;  # where anvil's step time goes, kernel by kernel
     # init.safetensors (500 MB) stays in runs/; only the report comes back.
@@ -49,7 +59,11 @@ for step in "${steps[@]}"; do
             echo "$1: planned $planned GiB, measured $measured GiB (CUDA allocator peak)"
           done ;;
     tests) tools/gpu/build.sh trainer_tests && "$build/tests/trainer_tests" --gtest_filter='CudaPaths.*' ;;
-    *) echo "unknown step '$step' (build, speed, parity, plan, tests)"; false ;;
+    shakespeare) start=$SECONDS
+           ANVIL_DATA=$root/.gpu/data "$build/anvil" train configs/shakespeare_char.yaml run.dir=runs/shakespeare_gpu \
+             run.resume=never | grep -E '^(eval|step +5000)' &&
+           echo "wall time $((SECONDS - start)) s (build excluded)" ;;
+    *) echo "unknown step '$step' (build, speed, parity, plan, tests, shakespeare)"; false ;;
   esac 2>&1 | tee "$out/$step.log"
   rc=${PIPESTATUS[0]}
   if [ "$rc" -ne 0 ]; then
