@@ -108,10 +108,11 @@ void print_header(const RunConfig& config, models::GPT& model, const RunData& da
   if (trainable != model->num_parameters())
     std::printf("trainable: %lld of %lld parameters (%.2f%%)\n", (long long)trainable,
                 (long long)model->num_parameters(), 100.0 * static_cast<double>(trainable) / model->num_parameters());
-  std::printf("data: %s | %lld val rows of up to %lld tokens | %s tokenizer | device %s, %d threads, %s\n",
+  std::printf("data: %s | %lld val rows of up to %lld tokens | %s tokenizer | device %s, %d threads, %s%s\n",
               data.description.c_str(), (long long)data.val->size(), (long long)m.block_size,
               data.tokenizer->type().c_str(), device.str().c_str(), at::get_num_threads(),
-              resolve_precision(config.run.precision, device) == Precision::kBf16 ? "bf16 autocast" : "fp32");
+              resolve_precision(config.run.precision, device) == Precision::kBf16 ? "bf16 autocast" : "fp32",
+              m.fused_ops ? ", fused kernels" : "");
   if (sync)
     std::printf("data parallel: %d ranks, %lld sequences per rank per micro-batch, gradients in %zu buckets%s\n",
                 comm.world_size(), (long long)(config.train.batch_size / comm.world_size()), sync->bucket_count(),
