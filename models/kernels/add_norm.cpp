@@ -10,27 +10,13 @@
 #include <ATen/ops/zeros_like.h>
 #include <torch/csrc/autograd/custom_function.h>
 
-#ifdef ANVIL_CUDA_KERNELS
-#include <c10/cuda/CUDAException.h>
-#include <c10/cuda/CUDAStream.h>
-
-#include "models/kernels/cuda_launchers.h"
-#endif
+#include "models/kernels/op_dispatch.h"
 
 namespace anvil::kernels {
 namespace {
 
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
-
-// Calls f with a value of the C++ type of an fp32 or bf16 tensor.
-template <typename F>
-void with_type(at::ScalarType type, F f) {
-  if (type == at::kFloat)
-    f(float{});
-  else
-    f(c10::BFloat16{});
-}
 
 // The forward on CPU, a row at a time: the kernel's algorithm with double sums.
 struct CpuForward {
@@ -114,10 +100,6 @@ struct CpuBackward {
   }
 };
 
-#ifdef ANVIL_CUDA_KERNELS
-cuda::Dtype cuda_type(at::ScalarType type) { return type == at::kFloat ? cuda::Dtype::kFloat : cuda::Dtype::kBFloat16; }
-#endif
-
 struct AddNormFunction : torch::autograd::Function<AddNormFunction> {
   static variable_list forward(AutogradContext* ctx, const at::Tensor& x, const at::Tensor& delta,
                                const at::Tensor& weight, const at::Tensor& bias, double eps, bool centred,
@@ -129,8 +111,8 @@ struct AddNormFunction : torch::autograd::Function<AddNormFunction> {
     auto mean = at::empty({rows}, weight.options()), rstd = at::empty({rows}, weight.options());
     if (x.is_cuda()) {
 #ifdef ANVIL_CUDA_KERNELS
-      const cuda::AddNormTypes types{cuda_type(x.scalar_type()), cuda_type(delta.scalar_type()),
-                                     cuda_type(sum.scalar_type()), cuda_type(normed_type)};
+      const cuda::AddNormTypes types{cuda_dtype(x.scalar_type()), cuda_dtype(delta.scalar_type()),
+                                     cuda_dtype(sum.scalar_type()), cuda_dtype(normed_type)};
       C10_CUDA_CHECK(cuda::add_norm_forward(xc.data_ptr(), dc.data_ptr(), weight.data_ptr<float>(),
                                             bias.numel() > 0 ? bias.data_ptr<float>() : nullptr, sum.data_ptr(),
                                             normed.data_ptr(), mean.data_ptr<float>(), rstd.data_ptr<float>(), types,
@@ -139,9 +121,9 @@ struct AddNormFunction : torch::autograd::Function<AddNormFunction> {
 #endif
     } else {
       const CpuForward f{xc, dc, weight, bias, sum, normed, mean, rstd, eps, centred};
-      with_type(x.scalar_type(), [&](auto tx) {
-        with_type(delta.scalar_type(), [&](auto td) {
-          with_type(normed_type, [&](auto tn) {
+      with_cpu_type(x.scalar_type(), [&](auto tx) {
+        with_cpu_type(delta.scalar_type(), [&](auto td) {
+          with_cpu_type(normed_type, [&](auto tn) {
             using TX = decltype(tx);
             using TD = decltype(td);
             using TN = decltype(tn);
@@ -170,15 +152,15 @@ struct AddNormFunction : torch::autograd::Function<AddNormFunction> {
     const auto grad_sum = grads[0].defined() ? grads[0].to(sum.scalar_type()).contiguous() : at::Tensor();
     const auto grad_normed = grads[1].defined() ? grads[1].to(normed_type).contiguous()
                                                 : at::zeros_like(sum, sum.options().dtype(normed_type));
-    const int64_t width = weight.size(0), rows = mean.size(0);
     auto d_sum = at::empty_like(sum);
     at::Tensor d_weight, d_bias;
     if (sum.is_cuda()) {
 #ifdef ANVIL_CUDA_KERNELS
+      const int64_t width = weight.size(0), rows = mean.size(0);
       const int blocks = cuda::add_norm_backward_blocks(rows);
       auto partials = at::empty({blocks, 2, width}, weight.options());
-      const cuda::AddNormTypes types{cuda::Dtype::kFloat, cuda::Dtype::kFloat, cuda_type(sum.scalar_type()),
-                                     cuda_type(normed_type)};
+      const cuda::AddNormTypes types{cuda::Dtype::kFloat, cuda::Dtype::kFloat, cuda_dtype(sum.scalar_type()),
+                                     cuda_dtype(normed_type)};
       C10_CUDA_CHECK(cuda::add_norm_backward(grad_sum.defined() ? grad_sum.data_ptr() : nullptr,
                                              grad_normed.data_ptr(), sum.data_ptr(), weight.data_ptr<float>(),
                                              mean.data_ptr<float>(), rstd.data_ptr<float>(), d_sum.data_ptr(),
@@ -192,8 +174,8 @@ struct AddNormFunction : torch::autograd::Function<AddNormFunction> {
       d_weight = at::empty_like(weight);
       d_bias = at::empty_like(weight);
       const CpuBackward b{grad_sum, grad_normed, sum, weight, mean, rstd, d_sum, d_weight, d_bias, centred};
-      with_type(sum.scalar_type(), [&](auto ts) {
-        with_type(normed_type, [&](auto tn) { b.run<decltype(ts), decltype(tn)>(); });
+      with_cpu_type(sum.scalar_type(), [&](auto ts) {
+        with_cpu_type(normed_type, [&](auto tn) { b.run<decltype(ts), decltype(tn)>(); });
       });
     }
     const auto x_type = static_cast<at::ScalarType>(ctx->saved_data["x_type"].toInt());

@@ -8,13 +8,7 @@
 #include <torch/csrc/autograd/custom_function.h>
 
 #include "models/kernels/gelu_math.h"
-
-#ifdef ANVIL_CUDA_KERNELS
-#include <c10/cuda/CUDAException.h>
-#include <c10/cuda/CUDAStream.h>
-
-#include "models/kernels/cuda_launchers.h"
-#endif
+#include "models/kernels/op_dispatch.h"
 
 namespace anvil::kernels {
 namespace {
@@ -58,31 +52,19 @@ void backward_on_cpu(const at::Tensor& grad, const at::Tensor& pre, const at::Te
   });
 }
 
-template <typename F>
-void with_type(at::ScalarType type, F f) {
-  if (type == at::kFloat)
-    f(float{});
-  else
-    f(c10::BFloat16{});
-}
-
-#ifdef ANVIL_CUDA_KERNELS
-cuda::Dtype cuda_type(at::ScalarType type) { return type == at::kFloat ? cuda::Dtype::kFloat : cuda::Dtype::kBFloat16; }
-#endif
-
 struct BiasGeluFunction : torch::autograd::Function<BiasGeluFunction> {
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& pre, const at::Tensor& bias, bool tanh_form) {
     const auto p = pre.contiguous();
     auto out = at::empty_like(p);
-    const int64_t width = bias.size(0), rows = p.numel() / width;
     if (p.is_cuda()) {
 #ifdef ANVIL_CUDA_KERNELS
+      const int64_t width = bias.size(0), rows = p.numel() / width;
       C10_CUDA_CHECK(cuda::bias_gelu_forward(p.data_ptr(), bias.data_ptr<float>(), out.data_ptr(),
-                                             cuda_type(p.scalar_type()), rows, width, tanh_form,
+                                             cuda_dtype(p.scalar_type()), rows, width, tanh_form,
                                              c10::cuda::getCurrentCUDAStream()));
 #endif
     } else {
-      with_type(p.scalar_type(), [&](auto t) { forward_on_cpu<decltype(t)>(p, bias, out, tanh_form); });
+      with_cpu_type(p.scalar_type(), [&](auto t) { forward_on_cpu<decltype(t)>(p, bias, out, tanh_form); });
     }
     ctx->save_for_backward({p, bias});
     ctx->saved_data["tanh"] = tanh_form;
@@ -95,20 +77,20 @@ struct BiasGeluFunction : torch::autograd::Function<BiasGeluFunction> {
     const bool tanh_form = ctx->saved_data["tanh"].toBool();
     const auto grad = grads[0].to(pre.scalar_type()).contiguous();
     auto d_pre = at::empty_like(pre);
-    const int64_t width = bias.size(0), rows = pre.numel() / width;
     at::Tensor d_bias;
     if (pre.is_cuda()) {
 #ifdef ANVIL_CUDA_KERNELS
+      const int64_t width = bias.size(0), rows = pre.numel() / width;
       auto partials = at::empty({cuda::bias_gelu_backward_row_blocks(rows), width}, bias.options());
       C10_CUDA_CHECK(cuda::bias_gelu_backward(grad.data_ptr(), pre.data_ptr(), bias.data_ptr<float>(),
                                               d_pre.data_ptr(), partials.data_ptr<float>(),
-                                              cuda_type(pre.scalar_type()), rows, width, tanh_form,
+                                              cuda_dtype(pre.scalar_type()), rows, width, tanh_form,
                                               c10::cuda::getCurrentCUDAStream()));
       d_bias = partials.sum(0);
 #endif
     } else {
       d_bias = at::empty_like(bias);
-      with_type(pre.scalar_type(),
+      with_cpu_type(pre.scalar_type(),
                 [&](auto t) { backward_on_cpu<decltype(t)>(grad, pre, bias, d_pre, d_bias, tanh_form); });
     }
     return {d_pre, d_bias, at::Tensor()};

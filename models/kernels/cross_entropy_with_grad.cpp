@@ -7,12 +7,7 @@
 #include <ATen/Parallel.h>
 #include <ATen/ops/empty.h>
 
-#ifdef ANVIL_CUDA_KERNELS
-#include <c10/cuda/CUDAException.h>
-#include <c10/cuda/CUDAStream.h>
-
-#include "models/kernels/cuda_launchers.h"
-#endif
+#include "models/kernels/op_dispatch.h"
 
 namespace anvil::kernels {
 namespace {
@@ -67,9 +62,9 @@ at::Tensor cross_entropy_with_grad_(const at::Tensor& logits, const at::Tensor& 
   auto losses = at::empty({rows}, row_weights.options());
   if (logits.is_cuda()) {
 #ifdef ANVIL_CUDA_KERNELS
-    const auto dtype = logits.scalar_type() == at::kFloat ? cuda::Dtype::kFloat : cuda::Dtype::kBFloat16;
-    C10_CUDA_CHECK(cuda::cross_entropy_with_grad(logits.data_ptr(), dtype, targets.data_ptr<int64_t>(),
-                                                 row_weights.data_ptr<float>(), losses.data_ptr<float>(), rows, vocab,
+    C10_CUDA_CHECK(cuda::cross_entropy_with_grad(logits.data_ptr(), cuda_dtype(logits.scalar_type()),
+                                                 targets.data_ptr<int64_t>(), row_weights.data_ptr<float>(),
+                                                 losses.data_ptr<float>(), rows, vocab,
                                                  static_cast<float>(label_smoothing), write_grad,
                                                  c10::cuda::getCurrentCUDAStream()));
     return losses;
