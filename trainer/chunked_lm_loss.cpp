@@ -99,7 +99,7 @@ at::Tensor chunked_lm_loss(const at::Tensor& hidden, const at::Tensor& weight, c
     if (want_hidden) d_hidden.narrow(0, start, count).copy_(z.mm(wc));
     if (want_weight) d_weight.add_(z.t().mm(h_chunk));
   }
-  if (!want_hidden && !want_weight) return loss;
+  if (!want_grad) return loss;
   auto node = std::shared_ptr<ChunkedLmLossBackward>(new ChunkedLmLossBackward(), torch::autograd::deleteNode);
   node->d_hidden = d_hidden;
   node->d_weight = want_weight ? d_weight.to(weight.scalar_type()) : at::Tensor();
