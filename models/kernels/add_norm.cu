@@ -101,13 +101,6 @@ void with_type(Dtype dtype, F f) {
     f(__nv_bfloat16{});
 }
 
-int sm_count() {
-  int device = 0, count = 0;
-  cudaGetDevice(&device);
-  cudaDeviceGetAttribute(&count, cudaDevAttrMultiProcessorCount, device);
-  return count > 0 ? count : 1;
-}
-
 }  // namespace
 
 cudaError_t add_norm_forward(const void* x, const void* delta, const float* weight, const float* bias, void* sum,

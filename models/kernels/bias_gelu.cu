@@ -63,13 +63,6 @@ __global__ void __launch_bounds__(kThreads)
   }
 }
 
-int sm_count() {
-  int device = 0, count = 0;
-  cudaGetDevice(&device);
-  cudaDeviceGetAttribute(&count, cudaDevAttrMultiProcessorCount, device);
-  return count > 0 ? count : 1;
-}
-
 // Packs of 16 bytes when every row starts on one, else single elements.
 template <typename T, typename F>
 void with_pack(const void* a, const void* b, int64_t width, F f) {

@@ -34,6 +34,14 @@ bool packs_fit(const void* base, int64_t row_elements) {
   return reinterpret_cast<uintptr_t>(base) % 16 == 0 && row_elements % kPack<T> == 0;
 }
 
+// The current device's multiprocessors, for sizing grids.
+inline int sm_count() {
+  int device = 0, count = 0;
+  cudaGetDevice(&device);
+  cudaDeviceGetAttribute(&count, cudaDevAttrMultiProcessorCount, device);
+  return count > 0 ? count : 1;
+}
+
 template <typename Op, typename V>
 __device__ __forceinline__ V warp_reduce(V v, Op op) {
   for (int offset = 16; offset > 0; offset /= 2) v = op(v, V::shfl_xor(v, offset));

@@ -39,6 +39,19 @@ models::GPTConfig gpu_config(double dropout) {
   return c;
 }
 
+// A model of `c` on the GPU, initialised from seed 0.
+models::GPT seeded_cuda_model(const models::GPTConfig& c) {
+  torch::manual_seed(0);
+  models::GPT model(c);
+  model->to(kCuda);
+  return model;
+}
+
+void expect_all_close(const std::vector<torch::Tensor>& a, const std::vector<torch::Tensor>& b, double tol) {
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::allclose(a[i], b[i], tol, tol)) << i;
+}
+
 std::vector<torch::Tensor> gradients(models::GPT& model) {
   std::vector<torch::Tensor> out;
   for (const auto& p : model->parameters()) out.push_back(p.grad().flatten().to(torch::kCPU));
@@ -52,9 +65,7 @@ TEST(CudaPaths, ActivationCheckpointingReplaysCudaDropout) {
   auto run = [](int64_t every) {
     auto c = gpu_config(0.2);
     c.activation_checkpointing = every;
-    torch::manual_seed(0);
-    models::GPT model(c);
-    model->to(kCuda);
+    auto model = seeded_cuda_model(c);
     const auto tokens = torch::randint(512, {4, 128}, torch::TensorOptions(torch::kLong).device(kCuda));
     torch::manual_seed(1);
     trainer::chunked_lm_loss(model->forward_hidden(tokens), model->output_embedding(), tokens).backward();
@@ -146,8 +157,7 @@ TEST(CudaPaths, AddNormKernelsMatchTheirCpuPath) {
       for (const bool autocast : {false, true}) {
         SCOPED_TRACE(std::to_string(width) + (centred ? " LayerNorm" : " RMSNorm") + (autocast ? " bf16" : " fp32"));
         const auto gpu = run(kCuda, width, centred, autocast), cpu = run(c10::kCPU, width, centred, autocast);
-        const double tol = autocast ? 1e-2 : 1e-4;
-        for (size_t i = 0; i < gpu.size(); ++i) EXPECT_TRUE(torch::allclose(gpu[i], cpu[i], tol, tol)) << i;
+        expect_all_close(gpu, cpu, autocast ? 1e-2 : 1e-4);
       }
     }
   }
@@ -170,8 +180,7 @@ TEST(CudaPaths, BiasGeluKernelsMatchTheirCpuPath) {
       for (const bool tanh_form : {false, true}) {
         SCOPED_TRACE(std::to_string(width) + " " + c10::toString(dtype) + (tanh_form ? " tanh" : " exact"));
         const auto gpu = run(kCuda, width, dtype, tanh_form), cpu = run(c10::kCPU, width, dtype, tanh_form);
-        const double tol = dtype == torch::kFloat ? 1e-4 : 1e-2;
-        for (size_t i = 0; i < gpu.size(); ++i) EXPECT_TRUE(torch::allclose(gpu[i], cpu[i], tol, tol)) << i;
+        expect_all_close(gpu, cpu, dtype == torch::kFloat ? 1e-4 : 1e-2);
       }
     }
   }
@@ -182,9 +191,7 @@ TEST(CudaPaths, FusedKernelsTrainGpt2LikeTheUnfusedOps) {
   auto losses = [](bool fused) {
     auto c = gpu_config(0.0);
     c.fused_ops = fused;
-    torch::manual_seed(0);
-    models::GPT model(c);
-    model->to(kCuda);
+    auto model = seeded_cuda_model(c);
     auto optimizer = trainer::make_adamw(model->parameters(), trainer::OptimSection{});
     std::vector<double> out;
     for (int step = 0; step < 10; ++step) {
@@ -209,9 +216,7 @@ TEST(CudaPaths, FusedKernelsTrainGpt2LikeTheUnfusedOps) {
 
 TEST(CudaPaths, HostBatchesUploadWithoutChangingTheLoss) {
   SKIP_WITHOUT_CUDA();
-  torch::manual_seed(0);
-  models::GPT model(gpu_config(0.0));
-  model->to(kCuda);
+  auto model = seeded_cuda_model(gpu_config(0.0));
   model->eval();
   const auto tokens = torch::randint(512, {4, 128});
   // Pinned, non-blocking copies of host tensors against tensors already on the device.
@@ -254,9 +259,7 @@ TEST(CudaPaths, MemoryPlanMatchesTheAllocatorUnderBf16) {
   in.micro_batch = 16;
   in.cuda = true;
   in.bf16 = true;
-  torch::manual_seed(0);
-  models::GPT model(in.model);
-  model->to(kCuda);
+  auto model = seeded_cuda_model(in.model);
   const auto tokens = torch::randint(512, {16, 128}, torch::TensorOptions(torch::kLong).device(kCuda));
   auto step = [&] {
     trainer::AutocastScope autocast(kCuda, trainer::Precision::kBf16);
