@@ -12,8 +12,10 @@
 # shakespeare: configs/shakespeare_char.yaml in full (5000 steps), on the text
 # pack_deps.sh copied into .gpu/data; prints the final validation loss and the
 # wall time.
-# tests: builds the test binaries and runs the GPU paths against their
-# references (CudaPaths: activation checkpointing with CUDA dropout, the
+# build: builds anvil, train_step_bench and trainer_tests there (tools/gpu/build.sh).
+# Leave it out to use binaries carried from a dev machine whose LibTorch is the
+# same CUDA build (tools/gpu/pack_build.sh; ANVIL_BUILD_DIR=.gpu/build).
+# tests: runs the GPU paths against their references (CudaPaths: activation checkpointing with CUDA dropout, the
 # chunked loss under bf16, fused AdamW, the memory plan against the allocator).
 # plan: `anvil plan`'s peak for GPT-2 124M and a Llama-1B-shaped model against
 # the peak the CUDA allocator reports over a few training steps.
@@ -30,24 +32,28 @@ out=${OUT:-$root/runs/gpu_bench}
 build=${ANVIL_BUILD_DIR:-$root/build-gpu}
 read -ra extra <<<"${BENCH_ARGS:-}"
 python=${TORCH_DIR:-/opt/torch/.venv}/bin/python3
-export LD_LIBRARY_PATH=$root/.gpu/root/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+# The carried C++ libraries, and LibTorch's own for binaries built elsewhere
+# (their RUNPATH names the dev machine's venv).
+torch_libs=$(echo "${TORCH_DIR:-/opt/torch/.venv}"/lib/python3*/site-packages/{torch/lib,nvidia/cu13/lib} | tr ' ' :)
+export LD_LIBRARY_PATH=$root/.gpu/root/usr/lib/x86_64-linux-gnu:$torch_libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 steps=("$@")
 [ ${#steps[@]} -gt 0 ] || steps=(build speed parity plan tests)
-mkdir -p "$out"
+mkdir -p "$out" runs/gpu_bench
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>&1 | tee "$out/gpu.txt"
 
 status=0
 for step in "${steps[@]}"; do
   echo "=== $step"
+  step_start=$SECONDS
   case $step in
-    build) tools/gpu/build.sh anvil train_step_bench ;;
+    build) tools/gpu/build.sh anvil train_step_bench trainer_tests ;;
     speed) "$python" -u tools/bench/gpt2_vs_pytorch.py speed --build "$build" "${extra[@]}" &&
            for fused in off on; do
              echo "run.fused_kernels=$fused:"
              "$build/bench/train_step_bench" configs/gpt2_124m.yaml --vocab 50304 --steps 20 run.fused_kernels=$fused
            done &&
            "$build/bench/train_step_bench" configs/gpt2_124m.yaml --vocab 50304 --steps 20 \
-             --profile "$out/gpt2_trace.json" ;;  # where anvil's step time goes, kernel by kernel
+             --profile runs/gpu_bench/gpt2_trace.json ;;  # where anvil's step time goes, kernel by kernel
     # init.safetensors (500 MB) stays in runs/; only the report comes back.
     parity) "$python" -u tools/bench/gpt2_vs_pytorch.py parity --build "$build" --out runs/gpt2_parity "${extra[@]}" &&
             cp runs/gpt2_parity/parity.json "$out/" ;;
@@ -58,14 +64,15 @@ for step in "${steps[@]}"; do
                        "$python" -c 'import json,sys; print(json.load(sys.stdin)["peak_memory_bytes"] / 2**30)')
             echo "$1: planned $planned GiB, measured $measured GiB (CUDA allocator peak)"
           done ;;
-    tests) tools/gpu/build.sh trainer_tests && "$build/tests/trainer_tests" --gtest_filter='CudaPaths.*' ;;
+    tests) "$build/tests/trainer_tests" --gtest_filter='CudaPaths.*' ;;
     shakespeare) start=$SECONDS
            ANVIL_DATA=$root/.gpu/data "$build/anvil" train configs/shakespeare_char.yaml run.dir=runs/shakespeare_gpu \
-             run.resume=never | grep -E '^(eval|step +5000)' &&
+             run.resume=never | grep --line-buffered -E '^(eval|done|step +[0-9]+000/)' &&
            echo "wall time $((SECONDS - start)) s (build excluded)" ;;
     *) echo "unknown step '$step' (build, speed, parity, plan, tests, shakespeare)"; false ;;
   esac 2>&1 | tee "$out/$step.log"
   rc=${PIPESTATUS[0]}
+  echo "=== $step took $((SECONDS - step_start)) s"
   if [ "$rc" -ne 0 ]; then
     echo "=== $step failed ($rc)"
     status=1
