@@ -16,12 +16,12 @@ CausalSelfAttentionImpl::CausalSelfAttentionImpl(const GPTConfig& c)
 
 torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor& x, const AttentionContext& ctx) {
   const int64_t B = x.size(0), T = x.size(1), C = x.size(2), D = C / n_head;
-  // [B, T, (H + 2·KV)·D] -> q [B, H, T, D], k and v [B, KV, T, D]
-  const auto heads = qkv(x).view({B, T, n_head + 2 * n_kv_head, D}).transpose(1, 2);
-  // One split, not three slices: backward writes the three gradients into one
-  // tensor instead of zero-filling a full-size tensor per slice and adding them.
-  auto parts = heads.split_with_sizes({n_head, n_kv_head, n_kv_head}, 1);
-  auto q = parts[0], k = parts[1], v = parts[2];
+  // [B, T, (H + 2·KV)·D] -> q [B, H, T, D], k and v [B, KV, T, D]. One split,
+  // not three slices, and before the transposes: backward then concatenates the
+  // three gradients straight into the [B, T, (H + 2·KV)·D] layout the qkv
+  // matmul wants, with no zero-filled tensor per slice and no second copy.
+  auto parts = qkv(x).view({B, T, n_head + 2 * n_kv_head, D}).split_with_sizes({n_head, n_kv_head, n_kv_head}, 2);
+  auto q = parts[0].transpose(1, 2), k = parts[1].transpose(1, 2), v = parts[2].transpose(1, 2);
   if (ctx.rotary && ctx.positions) {
     q = apply_rotary(q, *ctx.rotary, *ctx.positions);
     k = apply_rotary(k, *ctx.rotary, *ctx.positions);

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 
 #include <torch/nn/functional/linear.h>
 #include <torch/nn/init.h>
@@ -97,9 +98,13 @@ void GPTImpl::init_weights() {
 torch::Tensor GPTImpl::forward(const torch::Tensor& tokens, KVCache* cache, const torch::Tensor& segments) {
   auto x = forward_hidden(tokens, cache, segments);
   if (score) {
-    // Mean pooling: the average of the states at positions 0..t.
+    // Mean pooling: the average of the states at positions 0..t, summed in
+    // fp32 (under autocast the fused final norm hands over bf16 states).
     const int64_t T = x.size(1);
-    if (config.pooling == Pooling::kMean) x = x.cumsum(1) / torch::arange(1, T + 1, x.options()).view({1, T, 1});
+    if (config.pooling == Pooling::kMean) {
+      const auto dtype = c10::promoteTypes(x.scalar_type(), torch::kFloat);
+      x = x.to(dtype).cumsum(1) / torch::arange(1, T + 1, x.options().dtype(dtype)).view({1, T, 1});
+    }
     return score(x);
   }
   return torch::nn::functional::linear(x, output_embedding());
@@ -136,9 +141,14 @@ torch::Tensor GPTImpl::forward_hidden(const torch::Tensor& tokens, KVCache* cach
     }
   }
   const int64_t every = is_training() && !cache ? config.activation_checkpointing : 0;
+  // The last block's MLP output, not yet added to x: the next norm adds it in
+  // the same kernel (fused_ops), and blocks never materialise x + pending alone.
+  torch::Tensor pending;
   for (size_t i = 0; i < blocks->size(); ++i) {
     auto block = blocks->ptr<TransformerBlockImpl>(i);
     if (every > 0 && static_cast<int64_t>(i) % every == 0) {
+      if (pending.defined()) x = x + pending;  // a checkpointed block keeps one input
+      pending = torch::Tensor();
       // The recompute runs after forward returns: the lambda owns its tables.
       const auto recompute = [block, rotary = rotary, positions, mask](const torch::Tensor& h) {
         return block->forward(h, block_context(rotary, positions, mask));
@@ -152,10 +162,10 @@ torch::Tensor GPTImpl::forward_hidden(const torch::Tensor& tokens, KVCache* cach
       context.values = &cache->values[i];
       context.past = past;
     }
-    x = block->forward(x, context);
+    std::tie(x, pending) = block->forward_deferred(x, pending, context);
   }
   if (cache) cache->length += T;
-  return ln_final(x);
+  return ln_final->add_then_forward(x, pending, config.fused_ops).second;
 }
 
 int64_t GPTImpl::num_parameters() const {

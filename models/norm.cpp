@@ -19,6 +19,7 @@ torch::Tensor NormImpl::forward(const torch::Tensor& x) {
 
 std::pair<torch::Tensor, torch::Tensor> NormImpl::add_then_forward(const torch::Tensor& x, const torch::Tensor& delta,
                                                                    bool fused) {
+  if (!delta.defined()) return {x, forward(x)};
   if (!fused) {
     auto sum = x + delta;
     return {sum, forward(sum)};

@@ -14,6 +14,7 @@ struct NormImpl : torch::nn::Module {
   NormImpl(int64_t dim, const GPTConfig& config);
   torch::Tensor forward(const torch::Tensor& x);
   // s = x + delta and norm(s), as {s, norm(s)}; `fused`: one kernels::add_norm.
+  // An undefined delta adds nothing.
   std::pair<torch::Tensor, torch::Tensor> add_then_forward(const torch::Tensor& x, const torch::Tensor& delta,
                                                           bool fused);
 

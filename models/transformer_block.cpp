@@ -9,9 +9,17 @@ TransformerBlockImpl::TransformerBlockImpl(const GPTConfig& c) : fused_ops(c.fus
   mlp = register_module("mlp", MLP(c));
 }
 
-torch::Tensor TransformerBlockImpl::forward(torch::Tensor x, const AttentionContext& context) {
-  const auto [sum, normed] = ln_mlp->add_then_forward(x, attn->forward(ln_attn(x), context), fused_ops);
-  return sum + mlp(normed);
+torch::Tensor TransformerBlockImpl::forward(const torch::Tensor& x, const AttentionContext& context) {
+  const auto [sum, mlp_out] = forward_deferred(x, {}, context);
+  return sum + mlp_out;
+}
+
+std::pair<torch::Tensor, torch::Tensor> TransformerBlockImpl::forward_deferred(const torch::Tensor& x,
+                                                                               const torch::Tensor& pending,
+                                                                               const AttentionContext& context) {
+  const auto [input, attn_in] = ln_attn->add_then_forward(x, pending, fused_ops);
+  const auto [sum, mlp_in] = ln_mlp->add_then_forward(input, attn->forward(attn_in, context), fused_ops);
+  return {sum, mlp(mlp_in)};
 }
 
 }  // namespace anvil::models
