@@ -1,5 +1,6 @@
 #include "trainer/memory_plan.h"
 
+#include <algorithm>
 #include <map>
 
 namespace anvil::trainer {
@@ -37,14 +38,15 @@ double block_bytes_per_token(const GPTConfig& c, double a, const PlanInputs& in)
   const double norm_stats = c.norm == models::NormKind::kLayerNorm ? 8 : 4;
   const double dropout_mask = c.dropout > 0 ? C : 0;
   double bytes = 4 * C + norm_stats;        // attention norm: its input
-  bytes += in.bf16 ? a * C : 4 * C;         // qkv input: the bf16 cast, or the norm's fp32 output
+  bytes += in.bf16 ? a * C : 4 * C;         // qkv input: in bf16 (a cast, or the fused norm's output), or fp32
   bytes += a * (H + 2 * KV) * D;            // qkv output: q, k, v are views of it
   if (c.position == models::PositionEncoding::kRotary) bytes += a * (H + KV) * D;  // rotated q and k
   if (KV != H) bytes += a * 2 * H * D;      // k and v repeated for every query head
   bytes += attention_bytes(c, a, in.cuda, in.document_masks) + dropout_mask;
   bytes += 4 * C + norm_stats;              // MLP norm: its input
-  if (c.mlp == models::MlpKind::kSwiGLU)    // gate and up inputs (one tensor in fp32); gate, silu, up outputs, product
-    bytes += (in.bf16 ? 2 : 1) * a * C + 4 * a * F;
+  // Gate and up inputs: one tensor, except where autocast casts the fp32 norm output for each.
+  if (c.mlp == models::MlpKind::kSwiGLU)    // ... and gate, silu, up outputs, product
+    bytes += (in.bf16 && !c.fused_ops ? 2 : 1) * a * C + 4 * a * F;
   else                                      // fc input, fc output, gelu output
     bytes += a * C + 2 * a * F;
   return bytes + dropout_mask;
@@ -95,12 +97,23 @@ MemoryPlan plan_memory(const PlanInputs& in) {
   double per_token = blocks + 8 /* token ids */ + (c.dropout > 0 ? C : 0) + 4 * C + 8 /* final norm */;
   double fixed = 0;
   if (chunked) {
-    per_token += 4 * C;  // the gradient of the hidden states, formed in forward
-    fixed += 4 * V * C;  // and of the head
+    // The final norm adds the last block's MLP output in a fused kernel, and
+    // under autocast that hands over bf16 states, unless the block was checkpointed.
+    const bool last_checkpointed = every > 0 && (c.n_layer - 1) % every == 0;
+    const double hidden = in.bf16 && c.fused_ops && !last_checkpointed ? 2 : 4;
+    per_token += hidden * C;  // the gradient of the hidden states, formed in forward
+    fixed += 4 * V * C;       // and of the head
+    // While the loss runs: one chunk of logits (256 MiB, see chunked_lm_loss),
+    // the head in autocast's dtype and a chunk's head gradient in it, and the
+    // states cast to that dtype where they are not in it already.
+    const double logit = c.fused_ops ? a : 4;  // the fused kernel's in their dtype, else an fp32 copy
+    p.loss_transient = std::min(256.0 * (1 << 20), tokens * V * logit) + (in.bf16 ? 2 * a : 4) * V * C +
+                       (in.bf16 && hidden == 4 ? a * C * tokens : 0);
   } else {
     per_token += a * C + 4 * V;  // head input, and log-softmax output kept by cross-entropy
   }
   p.activations = tokens * per_token + fixed;
+  p.accumulating = in.grad_accum > 1;
   return p;
 }
 

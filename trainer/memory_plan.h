@@ -4,6 +4,7 @@
 // each operation of a block saves for backward, so the estimate follows the
 // options that change it: precision, activation checkpointing, the chunked
 // loss, dropout, document masks, grouped-query attention, SwiGLU.
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@ namespace anvil::trainer {
 struct PlanInputs {
   models::GPTConfig model;
   int64_t micro_batch = 1;     // sequences per rank per micro-batch
+  int64_t grad_accum = 1;      // micro-batches per optimizer step
   bool cuda = false;           // which attention kernels run (see memory_plan.cpp)
   bool bf16 = false;           // autocast: matmul inputs kept in bf16
   bool chunked_loss = true;
@@ -32,7 +34,15 @@ struct MemoryPlan {
   double optimizer = 0;      // AdamW's two moments, this rank's share
   double weight_copies = 0;  // bf16 casts of the matrices, kept for backward
   double activations = 0;    // what forward keeps for backward, head and loss included
-  double peak() const { return weights + gradients + optimizer + weight_copies + activations; }
+  double loss_transient = 0; // held only while the loss runs, on top of the activations
+  bool accumulating = false; // gradients live through forward (gradient accumulation)
+  // The allocator's peak: the end of forward, with the loss's working memory,
+  // or after backward, whichever is larger. Gradients are freed between steps
+  // (zero_grad sets them to none), so forward holds them only when accumulating.
+  double peak() const {
+    const double forward = weight_copies + activations + loss_transient + (accumulating ? gradients : 0);
+    return weights + optimizer + std::max(forward, gradients);
+  }
 };
 
 // Parameters of a GPT with this config, counted without building it.

@@ -115,6 +115,30 @@ TEST(MemoryPlan, ActivationsUnderBf16Autocast) {
   expect_planned(in);
 }
 
+// The fused norms hand the matmuls bf16 rows (one tensor for gate and up) and
+// the final norm hands the loss bf16 states.
+TEST(MemoryPlan, ActivationsWithFusedOpsUnderBf16Autocast) {
+  auto in = inputs(base_config());
+  in.bf16 = true;
+  in.model.fused_ops = true;
+  expect_planned(in);
+  in.model.mlp = models::MlpKind::kSwiGLU;
+  in.model.norm = models::NormKind::kRMSNorm;
+  expect_planned(in);
+}
+
+// zero_grad frees the gradients between steps: forward's peak holds them
+// only while micro-batches accumulate into them.
+TEST(MemoryPlan, PeakHoldsGradientsOnlyWhenAccumulating) {
+  auto in = inputs(base_config());
+  const auto one = trainer::plan_memory(in);
+  EXPECT_GT(one.loss_transient, 0);
+  EXPECT_DOUBLE_EQ(one.peak(), one.weights + one.optimizer + one.weight_copies + one.activations + one.loss_transient);
+  in.grad_accum = 4;
+  const auto accumulating = trainer::plan_memory(in);
+  EXPECT_DOUBLE_EQ(accumulating.peak(), one.peak() + one.gradients);
+}
+
 TEST(MemoryPlan, ActivationCheckpointingKeepsBlockInputsOnly) {
   auto c = base_config();
   c.n_layer = 4;

@@ -84,12 +84,17 @@ int plan_command(const Args& args) {
   const bool cuda = config.run.device != "cpu";
   trainer::PlanInputs in;
   in.model = trainer::gpt_config(config.model, vocab_size(p, config));
+  // As run.fused_kernels decides on a CUDA build; a CPU-only build planning a
+  // CUDA run assumes the kernels such a build has.
+  const auto& fused = config.run.fused_kernels;
+  in.model.fused_ops = fused == "on" || (fused == "auto" && cuda);
   if (config.task.type == "classify") in.model.num_classes = std::max<int64_t>(2, config.classify.labels.size());
   if (config.train.batch_size % p.nproc != 0)
     throw std::runtime_error("train.batch_size " + std::to_string(config.train.batch_size) +
                              " (sequences per micro-batch over all ranks) does not split evenly over " +
                              std::to_string(p.nproc) + " ranks");
   in.micro_batch = config.train.batch_size / p.nproc;
+  in.grad_accum = config.train.grad_accum;
   in.cuda = cuda;
   in.bf16 = trainer::resolve_precision(config.run.precision, cuda ? c10::Device(c10::kCUDA, 0) : c10::kCPU) ==
             trainer::Precision::kBf16;
@@ -101,16 +106,20 @@ int plan_command(const Args& args) {
   in.shard_optimizer = config.dist.shard_optimizer;
   const auto plan = trainer::plan_memory(in);
 
-  std::printf("anvil plan %s: %.1fM parameters (%.1fM trained), per rank %lld x %lld tokens, %s on %s\n",
+  std::printf("anvil plan %s: %.1fM parameters (%.1fM trained), per rank %lld x %lld tokens, %s on %s%s\n",
               p.config_args[0].c_str(), plan.parameters / 1e6, plan.trainable / 1e6, (long long)in.micro_batch,
-              (long long)in.model.block_size, in.bf16 ? "bf16 autocast" : "fp32", cuda ? "cuda" : "cpu");
+              (long long)in.model.block_size, in.bf16 ? "bf16 autocast" : "fp32", cuda ? "cuda" : "cpu",
+              in.model.fused_ops ? ", fused kernels" : "");
   row("weights", plan.weights, "fp32");
   row("gradients", plan.gradients, "fp32, trained parameters");
   row("optimizer", plan.optimizer, in.shard_optimizer ? "AdamW moments, this rank's share" : "AdamW moments");
   if (in.bf16) row("weight copies", plan.weight_copies, "bf16 casts kept for backward");
   row("activations", plan.activations,
       in.model.activation_checkpointing > 0 ? "kept for backward, checkpointed blocks recomputed" : "kept for backward");
-  row("peak", plan.peak(), "the sum: an upper bound on the allocator's peak");
+  if (plan.loss_transient > 0) row("loss", plan.loss_transient, "while the loss runs: a chunk of logits, the head's casts");
+  row("peak", plan.peak(),
+      plan.accumulating ? "all of the above: gradients accumulate through forward"
+                        : "weights, optimizer, and the end of forward or the gradients, the larger");
   const double budget = p.memory_gib > 0 ? p.memory_gib : (cuda ? 80 : 0);
   if (budget == 0) return 0;
   const double used = plan.peak() / (budget * (1 << 30));
