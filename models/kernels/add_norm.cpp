@@ -152,20 +152,25 @@ struct AddNormFunction : torch::autograd::Function<AddNormFunction> {
     const auto grad_sum = grads[0].defined() ? grads[0].to(sum.scalar_type()).contiguous() : at::Tensor();
     const auto grad_normed = grads[1].defined() ? grads[1].to(normed_type).contiguous()
                                                 : at::zeros_like(sum, sum.options().dtype(normed_type));
+    const auto x_type = static_cast<at::ScalarType>(ctx->saved_data["x_type"].toInt());
+    const auto delta_type = static_cast<at::ScalarType>(ctx->saved_data["delta_type"].toInt());
     auto d_sum = at::empty_like(sum);
+    // The gradient in bf16 for an input of that type (the sum being fp32).
+    at::Tensor d_low;
     at::Tensor d_weight, d_bias;
     if (sum.is_cuda()) {
 #ifdef ANVIL_CUDA_KERNELS
       const int64_t width = weight.size(0), rows = mean.size(0);
       const int blocks = cuda::add_norm_backward_blocks(rows);
       auto partials = at::empty({blocks, 2, width}, weight.options());
+      if (x_type != delta_type) d_low = at::empty_like(sum, sum.options().dtype(at::kBFloat16));
       const cuda::AddNormTypes types{cuda::Dtype::kFloat, cuda::Dtype::kFloat, cuda_dtype(sum.scalar_type()),
                                      cuda_dtype(normed_type)};
       C10_CUDA_CHECK(cuda::add_norm_backward(grad_sum.defined() ? grad_sum.data_ptr() : nullptr,
                                              grad_normed.data_ptr(), sum.data_ptr(), weight.data_ptr<float>(),
                                              mean.data_ptr<float>(), rstd.data_ptr<float>(), d_sum.data_ptr(),
-                                             partials.data_ptr<float>(), types, rows, width, centred,
-                                             c10::cuda::getCurrentCUDAStream()));
+                                             d_low.defined() ? d_low.data_ptr() : nullptr, partials.data_ptr<float>(),
+                                             types, rows, width, centred, c10::cuda::getCurrentCUDAStream()));
       const auto totals = partials.sum(0);
       d_weight = totals[0];
       d_bias = totals[1];
@@ -178,9 +183,10 @@ struct AddNormFunction : torch::autograd::Function<AddNormFunction> {
         with_cpu_type(normed_type, [&](auto tn) { b.run<decltype(ts), decltype(tn)>(); });
       });
     }
-    const auto x_type = static_cast<at::ScalarType>(ctx->saved_data["x_type"].toInt());
-    const auto delta_type = static_cast<at::ScalarType>(ctx->saved_data["delta_type"].toInt());
-    return {d_sum.to(x_type), d_sum.to(delta_type), d_weight,
+    auto gradient_as = [&](at::ScalarType type) {
+      return d_low.defined() && type == at::kBFloat16 ? d_low : d_sum.to(type);
+    };
+    return {gradient_as(x_type), gradient_as(delta_type), d_weight,
             ctx->saved_data["has_bias"].toBool() ? d_bias : at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor()};
   }
 };

@@ -1,94 +1,119 @@
-// Residual add and LayerNorm / RMSNorm, one thread block per row. Forward
-// writes the sum and the normalised row in one kernel (LibTorch runs the add,
-// the norm in fp32 and, under autocast, a cast for the next matmul); backward
-// adds the residual gradient to the norm's and sums the weight and bias
-// gradients per block, without a second pass over the rows.
+// Residual add and LayerNorm / RMSNorm. Forward writes the sum and the
+// normalised row in one kernel (LibTorch runs the add, the norm in fp32 and,
+// under autocast, a cast for the next matmul); backward adds the residual
+// gradient to the norm's, writing the bf16 copy a bf16 input wants in the same
+// pass, and sums the weight and bias gradients in a second kernel.
+//
+// Rows are short (a model's width), so a warp takes one and reduces it with
+// shuffles alone: no block-wide barrier holds the other rows of an SM back.
 #include "models/kernels/cuda_common.cuh"
 
 namespace anvil::kernels::cuda {
 namespace {
 
-constexpr int kForwardThreads = 128;
-constexpr int kBackwardThreads = 256;
+constexpr int kRowsPerBlock = 8;  // one warp each
+constexpr int kThreads = kRowsPerBlock * 32;
+// The weight and bias sums: a block takes 32 columns of kColumnBlockRows rows.
+constexpr int64_t kColumnBlockRows = 256;
 
-struct Sum2 {
-  float a, b;
-  static __device__ Sum2 identity() { return {0.f, 0.f}; }
-  static __device__ Sum2 shfl_xor(Sum2 s, int offset) {
-    return {__shfl_xor_sync(0xffffffffu, s.a, offset), __shfl_xor_sync(0xffffffffu, s.b, offset)};
-  }
-};
-struct Add2 {
-  __device__ Sum2 operator()(Sum2 x, Sum2 y) const { return {x.a + y.a, x.b + y.b}; }
-};
+__device__ __forceinline__ float warp_sum(float v) { return warp_reduce(Sum{v}, Add{}).value; }
+
+// The row this thread's warp takes, or -1 past the end (the whole warp leaves:
+// the kernels below never synchronise more than a warp).
+__device__ __forceinline__ int64_t warp_row(int64_t rows) {
+  const int64_t row = blockIdx.x * int64_t{kRowsPerBlock} + threadIdx.x / 32;
+  return row < rows ? row : -1;
+}
 
 template <typename TX, typename TD, typename TS, typename TN>
-__global__ void __launch_bounds__(kForwardThreads)
+__global__ void __launch_bounds__(kThreads)
     add_norm_forward_kernel(const TX* x, const TD* delta, const float* weight, const float* bias, TS* sum, TN* normed,
-                            float* mean_out, float* rstd_out, int64_t width, float eps, bool centred) {
-  const int64_t offset = blockIdx.x * width;
+                            float* mean_out, float* rstd_out, int64_t rows, int64_t width, float eps, bool centred) {
+  const int64_t row = warp_row(rows);
+  if (row < 0) return;
+  const int lane = threadIdx.x % 32;
+  const int64_t offset = row * width;
   x += offset, delta += offset, sum += offset, normed += offset;
   float total = 0.f;
-  for (int64_t j = threadIdx.x; j < width; j += kForwardThreads) {
+  for (int64_t j = lane; j < width; j += 32) {
     const TS s = from_float<TS>(to_float(x[j]) + to_float(delta[j]));
     sum[j] = s;
     total += to_float(s);
   }
-  // Each thread rereads only what it wrote: no sync needed between the passes.
-  const float mean = centred ? block_reduce(Sum{total}, Add{}).value / static_cast<float>(width) : 0.f;
+  // Each lane rereads only what it wrote.
+  const float mean = centred ? warp_sum(total) / static_cast<float>(width) : 0.f;
   float squares = 0.f;
-  for (int64_t j = threadIdx.x; j < width; j += kForwardThreads) {
+  for (int64_t j = lane; j < width; j += 32) {
     const float c = to_float(sum[j]) - mean;
     squares += c * c;
   }
-  const float rstd = rsqrtf(block_reduce(Sum{squares}, Add{}).value / static_cast<float>(width) + eps);
-  for (int64_t j = threadIdx.x; j < width; j += kForwardThreads) {
-    const float y = (to_float(sum[j]) - mean) * rstd * weight[j] + (bias ? bias[j] : 0.f);
-    normed[j] = from_float<TN>(y);
-  }
-  if (threadIdx.x == 0) {
-    mean_out[blockIdx.x] = mean;
-    rstd_out[blockIdx.x] = rstd;
+  const float rstd = rsqrtf(warp_sum(squares) / static_cast<float>(width) + eps);
+  for (int64_t j = lane; j < width; j += 32)
+    normed[j] = from_float<TN>((to_float(sum[j]) - mean) * rstd * weight[j] + (bias ? bias[j] : 0.f));
+  if (lane == 0) {
+    mean_out[row] = mean;
+    rstd_out[row] = rstd;
   }
 }
 
 // Per row, with x̂ the normalised sum and g = grad_normed · weight:
 //   d_sum = grad_sum + rstd · (g − mean(g) − x̂ · mean(g · x̂))   (RMSNorm: no mean(g) term)
-// Each thread keeps its columns' weight and bias partials in shared memory.
+// d_low, if not null, receives d_sum in bf16 too.
 template <typename TS, typename TN>
-__global__ void __launch_bounds__(kBackwardThreads)
-    add_norm_backward_kernel(const TS* grad_sum, const TN* grad_normed, const TS* sum, const float* weight,
-                             const float* mean_in, const float* rstd_in, TS* d_sum, float* partials, int64_t rows,
-                             int64_t width, bool centred) {
-  extern __shared__ float column_sums[];  // [2, width]: d_weight, then d_bias
-  float* d_weight = column_sums;
-  float* d_bias = column_sums + width;
-  for (int64_t j = threadIdx.x; j < width; j += kBackwardThreads) d_weight[j] = d_bias[j] = 0.f;
+__global__ void __launch_bounds__(kThreads)
+    add_norm_backward_input_kernel(const TS* grad_sum, const TN* grad_normed, const TS* sum, const float* weight,
+                                   const float* mean_in, const float* rstd_in, TS* d_sum, __nv_bfloat16* d_low,
+                                   int64_t rows, int64_t width, bool centred) {
+  const int64_t row = warp_row(rows);
+  if (row < 0) return;
+  const int lane = threadIdx.x % 32;
+  const int64_t offset = row * width;
+  const float mean = mean_in[row], rstd = rstd_in[row];
+  float sum_g = 0.f, sum_gx = 0.f;
+  for (int64_t j = lane; j < width; j += 32) {
+    const float g = to_float(grad_normed[offset + j]) * weight[j];
+    sum_g += g;
+    sum_gx += g * (to_float(sum[offset + j]) - mean) * rstd;
+  }
   const float inv_width = 1.f / static_cast<float>(width);
-  for (int64_t row = blockIdx.x; row < rows; row += gridDim.x) {
-    const int64_t offset = row * width;
-    const float mean = mean_in[row], rstd = rstd_in[row];
-    Sum2 local = Sum2::identity();
-    for (int64_t j = threadIdx.x; j < width; j += kBackwardThreads) {
-      const float gn = to_float(grad_normed[offset + j]), xhat = (to_float(sum[offset + j]) - mean) * rstd;
-      const float g = gn * weight[j];
-      local = {local.a + g, local.b + g * xhat};
-      d_weight[j] += gn * xhat;
-      d_bias[j] += gn;
-    }
-    const Sum2 totals = block_reduce(local, Add2{});
-    const float mean_g = centred ? totals.a * inv_width : 0.f, mean_gx = totals.b * inv_width;
-    for (int64_t j = threadIdx.x; j < width; j += kBackwardThreads) {
-      const float xhat = (to_float(sum[offset + j]) - mean) * rstd;
-      const float g = to_float(grad_normed[offset + j]) * weight[j];
-      const float residual = grad_sum ? to_float(grad_sum[offset + j]) : 0.f;
-      d_sum[offset + j] = from_float<TS>(residual + rstd * (g - mean_g - xhat * mean_gx));
+  const float mean_g = centred ? warp_sum(sum_g) * inv_width : 0.f, mean_gx = warp_sum(sum_gx) * inv_width;
+  for (int64_t j = lane; j < width; j += 32) {
+    const float xhat = (to_float(sum[offset + j]) - mean) * rstd;
+    const float g = to_float(grad_normed[offset + j]) * weight[j];
+    const float residual = grad_sum ? to_float(grad_sum[offset + j]) : 0.f;
+    const float d = residual + rstd * (g - mean_g - xhat * mean_gx);
+    d_sum[offset + j] = from_float<TS>(d);
+    if (d_low) d_low[offset + j] = __float2bfloat16(d);
+  }
+}
+
+// partials[blockIdx.y] = the sums of grad_normed · x̂ and of grad_normed over
+// this block's rows, for its 32 columns: a warp reads 32 adjacent columns of
+// a row, and the block's eight warps take every eighth row.
+template <typename TS, typename TN>
+__global__ void __launch_bounds__(kThreads)
+    add_norm_backward_columns_kernel(const TN* grad_normed, const TS* sum, const float* mean, const float* rstd,
+                                     float* partials, int64_t rows, int64_t width) {
+  __shared__ float sums[2][kRowsPerBlock][33];  // padded: the final column reads do not collide
+  const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
+  const int64_t column = blockIdx.x * int64_t{32} + lane;
+  const int64_t first = blockIdx.y * kColumnBlockRows;
+  const int64_t last = first + kColumnBlockRows < rows ? first + kColumnBlockRows : rows;
+  float d_weight = 0.f, d_bias = 0.f;
+  if (column < width) {
+    for (int64_t row = first + warp; row < last; row += kRowsPerBlock) {
+      const float gn = to_float(grad_normed[row * width + column]);
+      d_weight += gn * (to_float(sum[row * width + column]) - mean[row]) * rstd[row];
+      d_bias += gn;
     }
   }
-  float* out = partials + blockIdx.x * 2 * width;
-  for (int64_t j = threadIdx.x; j < width; j += kBackwardThreads) {
-    out[j] = d_weight[j];
-    out[width + j] = d_bias[j];
+  sums[0][warp][lane] = d_weight;
+  sums[1][warp][lane] = d_bias;
+  __syncthreads();
+  if (warp < 2 && column < width) {
+    float total = 0.f;
+    for (int w = 0; w < kRowsPerBlock; ++w) total += sums[warp][w][lane];
+    partials[(blockIdx.y * 2 + warp) * width + column] = total;
   }
 }
 
@@ -100,6 +125,8 @@ void with_type(Dtype dtype, F f) {
   else
     f(__nv_bfloat16{});
 }
+
+unsigned row_blocks(int64_t rows) { return static_cast<unsigned>((rows + kRowsPerBlock - 1) / kRowsPerBlock); }
 
 }  // namespace
 
@@ -115,9 +142,9 @@ cudaError_t add_norm_forward(const void* x, const void* delta, const float* weig
           using TD = decltype(td);
           using TS = decltype(ts);
           using TN = decltype(tn);
-          add_norm_forward_kernel<TX, TD, TS, TN><<<rows, kForwardThreads, 0, stream>>>(
+          add_norm_forward_kernel<TX, TD, TS, TN><<<row_blocks(rows), kThreads, 0, stream>>>(
               static_cast<const TX*>(x), static_cast<const TD*>(delta), weight, bias, static_cast<TS*>(sum),
-              static_cast<TN*>(normed), mean, rstd, width, eps, centred);
+              static_cast<TN*>(normed), mean, rstd, rows, width, eps, centred);
         });
       });
     });
@@ -126,31 +153,27 @@ cudaError_t add_norm_forward(const void* x, const void* delta, const float* weig
 }
 
 int add_norm_backward_blocks(int64_t rows) {
-  const int64_t resident = static_cast<int64_t>(sm_count()) * (2048 / kBackwardThreads);
-  return static_cast<int>(rows < resident ? (rows > 0 ? rows : 1) : resident);
+  return static_cast<int>(rows > 0 ? (rows + kColumnBlockRows - 1) / kColumnBlockRows : 1);
 }
 
 cudaError_t add_norm_backward(const void* grad_sum, const void* grad_normed, const void* sum, const float* weight,
-                              const float* mean, const float* rstd, void* d_sum, float* partials, AddNormTypes types,
-                              int64_t rows, int64_t width, bool centred, cudaStream_t stream) {
+                              const float* mean, const float* rstd, void* d_sum, void* d_low, float* partials,
+                              AddNormTypes types, int64_t rows, int64_t width, bool centred, cudaStream_t stream) {
   const int blocks = add_norm_backward_blocks(rows);
-  const size_t shared = 2 * static_cast<size_t>(width) * sizeof(float);
-  cudaError_t status = cudaSuccess;
+  if (rows == 0) return cudaMemsetAsync(partials, 0, 2 * width * sizeof(float), stream);
   with_type(types.sum, [&](auto ts) {
     with_type(types.normed, [&](auto tn) {
       using TS = decltype(ts);
       using TN = decltype(tn);
-      const auto kernel = add_norm_backward_kernel<TS, TN>;
-      if (shared > 48 * 1024)  // beyond the default, shared memory must be asked for
-        status = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(shared));
-      if (status != cudaSuccess) return;
-      kernel<<<blocks, kBackwardThreads, shared, stream>>>(
+      add_norm_backward_input_kernel<TS, TN><<<row_blocks(rows), kThreads, 0, stream>>>(
           static_cast<const TS*>(grad_sum), static_cast<const TN*>(grad_normed), static_cast<const TS*>(sum), weight,
-          mean, rstd, static_cast<TS*>(d_sum), partials, rows, width, centred);
-      status = cudaGetLastError();
+          mean, rstd, static_cast<TS*>(d_sum), static_cast<__nv_bfloat16*>(d_low), rows, width, centred);
+      const dim3 grid(static_cast<unsigned>((width + 31) / 32), static_cast<unsigned>(blocks));
+      add_norm_backward_columns_kernel<TS, TN><<<grid, kThreads, 0, stream>>>(
+          static_cast<const TN*>(grad_normed), static_cast<const TS*>(sum), mean, rstd, partials, rows, width);
     });
   });
-  return status;
+  return cudaGetLastError();
 }
 
 }  // namespace anvil::kernels::cuda

@@ -26,16 +26,17 @@ cudaError_t add_norm_forward(const void* x, const void* delta, const float* weig
                              void* normed, float* mean, float* rstd, AddNormTypes types, int64_t rows, int64_t width,
                              float eps, bool centred, cudaStream_t stream);
 
-// The blocks add_norm_backward runs for `rows`: it writes one row of weight
-// and bias gradient partials per block, which the caller sums.
+// The row blocks add_norm_backward splits `rows` into: one row of weight and
+// bias gradient partials each, which the caller sums.
 int add_norm_backward_blocks(int64_t rows);
 
 // d_sum = grad_sum + the norm's input gradient for grad_normed (grad_sum may
-// be null: no gradient reached the sum directly). partials [blocks, 2, width]
-// fp32 receive the per-block sums of grad_normed · x̂ and grad_normed.
+// be null: no gradient reached the sum directly); d_low, if not null, gets
+// the same in bf16 (for a bf16 input of an fp32 sum). partials [blocks, 2,
+// width] fp32 receive the per-block sums of grad_normed · x̂ and grad_normed.
 cudaError_t add_norm_backward(const void* grad_sum, const void* grad_normed, const void* sum, const float* weight,
-                              const float* mean, const float* rstd, void* d_sum, float* partials, AddNormTypes types,
-                              int64_t rows, int64_t width, bool centred, cudaStream_t stream);
+                              const float* mean, const float* rstd, void* d_sum, void* d_low, float* partials,
+                              AddNormTypes types, int64_t rows, int64_t width, bool centred, cudaStream_t stream);
 
 // out = gelu(pre + bias) (tanh approximation or exact erf) for rows of
 // `width`; bias fp32, pre and out of one dtype.
