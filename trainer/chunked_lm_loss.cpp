@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include <ATen/autocast_mode.h>
+#include <ATen/ops/addmm.h>
 #include <ATen/core/grad_mode.h>
 #include <torch/csrc/autograd/function.h>
 #include <torch/csrc/autograd/functions/utils.h>
@@ -57,6 +58,16 @@ at::Tensor cross_entropy_with_grad_by_aten(at::Tensor& z, const at::Tensor& targ
   return loss;
 }
 
+// d_weight (fp32) += zᵀ·h. On CUDA the GEMM accumulates into d_weight itself
+// when z and h are bf16, instead of rounding the product to bf16 and adding it
+// in a separate pass over the whole [V, C] head.
+void accumulate_head_gradient(at::Tensor& d_weight, const at::Tensor& z, const at::Tensor& h) {
+  if (d_weight.is_cuda() && z.scalar_type() != d_weight.scalar_type())
+    at::addmm_out(d_weight, d_weight, z.t(), h, d_weight.scalar_type());
+  else
+    d_weight.add_(z.t().mm(h));
+}
+
 }  // namespace
 
 at::Tensor chunked_lm_loss(const at::Tensor& hidden, const at::Tensor& weight, const at::Tensor& targets,
@@ -97,7 +108,7 @@ at::Tensor chunked_lm_loss(const at::Tensor& hidden, const at::Tensor& weight, c
                     : cross_entropy_with_grad_by_aten(z, target, counts, label_smoothing, want_grad));
     if (!want_grad) continue;
     if (want_hidden) d_hidden.narrow(0, start, count).copy_(z.mm(wc));
-    if (want_weight) d_weight.add_(z.t().mm(h_chunk));
+    if (want_weight) accumulate_head_gradient(d_weight, z, h_chunk);
   }
   if (!want_grad) return loss;
   auto node = std::shared_ptr<ChunkedLmLossBackward>(new ChunkedLmLossBackward(), torch::autograd::deleteNode);

@@ -6,6 +6,8 @@
 //
 // Rows are short (a model's width), so a warp takes one and reduces it with
 // shuffles alone: no block-wide barrier holds the other rows of an SM back.
+#include <initializer_list>
+
 #include "models/kernels/cuda_common.cuh"
 
 namespace anvil::kernels::cuda {
@@ -25,7 +27,23 @@ __device__ __forceinline__ int64_t warp_row(int64_t rows) {
   return row < rows ? row : -1;
 }
 
-template <typename TX, typename TD, typename TS, typename TN>
+// V elements of a row as floats, read or written in one access: 16 bytes for
+// fp32 with V = 4. A lane takes V adjacent columns at a time.
+template <int V, typename T>
+__device__ __forceinline__ void load(const T* p, float (&out)[V]) {
+  const Pack<T, V> pack = *reinterpret_cast<const Pack<T, V>*>(p);
+#pragma unroll
+  for (int i = 0; i < V; ++i) out[i] = to_float(pack.v[i]);
+}
+template <int V, typename T>
+__device__ __forceinline__ void store(T* p, const float (&in)[V]) {
+  Pack<T, V> pack;
+#pragma unroll
+  for (int i = 0; i < V; ++i) pack.v[i] = from_float<T>(in[i]);
+  *reinterpret_cast<Pack<T, V>*>(p) = pack;
+}
+
+template <int V, typename TX, typename TD, typename TS, typename TN>
 __global__ void __launch_bounds__(kThreads)
     add_norm_forward_kernel(const TX* x, const TD* delta, const float* weight, const float* bias, TS* sum, TN* normed,
                             float* mean_out, float* rstd_out, int64_t rows, int64_t width, float eps, bool centred) {
@@ -35,21 +53,36 @@ __global__ void __launch_bounds__(kThreads)
   const int64_t offset = row * width;
   x += offset, delta += offset, sum += offset, normed += offset;
   float total = 0.f;
-  for (int64_t j = lane; j < width; j += 32) {
-    const TS s = from_float<TS>(to_float(x[j]) + to_float(delta[j]));
-    sum[j] = s;
-    total += to_float(s);
+  for (int64_t j = lane * V; j < width; j += 32 * V) {
+    float xs[V], ds[V], ss[V];
+    load<V>(x + j, xs);
+    load<V>(delta + j, ds);
+#pragma unroll
+    for (int i = 0; i < V; ++i) {
+      ss[i] = to_float(from_float<TS>(xs[i] + ds[i]));  // the sum as stored
+      total += ss[i];
+    }
+    store<V>(sum + j, ss);
   }
   // Each lane rereads only what it wrote.
   const float mean = centred ? warp_sum(total) / static_cast<float>(width) : 0.f;
   float squares = 0.f;
-  for (int64_t j = lane; j < width; j += 32) {
-    const float c = to_float(sum[j]) - mean;
-    squares += c * c;
+  for (int64_t j = lane * V; j < width; j += 32 * V) {
+    float ss[V];
+    load<V>(sum + j, ss);
+#pragma unroll
+    for (int i = 0; i < V; ++i) squares += (ss[i] - mean) * (ss[i] - mean);
   }
   const float rstd = rsqrtf(warp_sum(squares) / static_cast<float>(width) + eps);
-  for (int64_t j = lane; j < width; j += 32)
-    normed[j] = from_float<TN>((to_float(sum[j]) - mean) * rstd * weight[j] + (bias ? bias[j] : 0.f));
+  for (int64_t j = lane * V; j < width; j += 32 * V) {
+    float ss[V], ws[V], bs[V] = {}, ys[V];
+    load<V>(sum + j, ss);
+    load<V>(weight + j, ws);
+    if (bias) load<V>(bias + j, bs);
+#pragma unroll
+    for (int i = 0; i < V; ++i) ys[i] = (ss[i] - mean) * rstd * ws[i] + bs[i];
+    store<V>(normed + j, ys);
+  }
   if (lane == 0) {
     mean_out[row] = mean;
     rstd_out[row] = rstd;
@@ -59,7 +92,7 @@ __global__ void __launch_bounds__(kThreads)
 // Per row, with x̂ the normalised sum and g = grad_normed · weight:
 //   d_sum = grad_sum + rstd · (g − mean(g) − x̂ · mean(g · x̂))   (RMSNorm: no mean(g) term)
 // d_low, if not null, receives d_sum in bf16 too.
-template <typename TS, typename TN>
+template <int V, typename TS, typename TN>
 __global__ void __launch_bounds__(kThreads)
     add_norm_backward_input_kernel(const TS* grad_sum, const TN* grad_normed, const TS* sum, const float* weight,
                                    const float* mean_in, const float* rstd_in, TS* d_sum, __nv_bfloat16* d_low,
@@ -68,22 +101,35 @@ __global__ void __launch_bounds__(kThreads)
   if (row < 0) return;
   const int lane = threadIdx.x % 32;
   const int64_t offset = row * width;
+  grad_normed += offset, sum += offset, d_sum += offset;
+  if (grad_sum) grad_sum += offset;
+  if (d_low) d_low += offset;
   const float mean = mean_in[row], rstd = rstd_in[row];
   float sum_g = 0.f, sum_gx = 0.f;
-  for (int64_t j = lane; j < width; j += 32) {
-    const float g = to_float(grad_normed[offset + j]) * weight[j];
-    sum_g += g;
-    sum_gx += g * (to_float(sum[offset + j]) - mean) * rstd;
+  for (int64_t j = lane * V; j < width; j += 32 * V) {
+    float gn[V], ss[V], ws[V];
+    load<V>(grad_normed + j, gn);
+    load<V>(sum + j, ss);
+    load<V>(weight + j, ws);
+#pragma unroll
+    for (int i = 0; i < V; ++i) {
+      const float g = gn[i] * ws[i];
+      sum_g += g;
+      sum_gx += g * (ss[i] - mean) * rstd;
+    }
   }
   const float inv_width = 1.f / static_cast<float>(width);
   const float mean_g = centred ? warp_sum(sum_g) * inv_width : 0.f, mean_gx = warp_sum(sum_gx) * inv_width;
-  for (int64_t j = lane; j < width; j += 32) {
-    const float xhat = (to_float(sum[offset + j]) - mean) * rstd;
-    const float g = to_float(grad_normed[offset + j]) * weight[j];
-    const float residual = grad_sum ? to_float(grad_sum[offset + j]) : 0.f;
-    const float d = residual + rstd * (g - mean_g - xhat * mean_gx);
-    d_sum[offset + j] = from_float<TS>(d);
-    if (d_low) d_low[offset + j] = __float2bfloat16(d);
+  for (int64_t j = lane * V; j < width; j += 32 * V) {
+    float gn[V], ss[V], ws[V], residual[V] = {}, d[V];
+    load<V>(grad_normed + j, gn);
+    load<V>(sum + j, ss);
+    load<V>(weight + j, ws);
+    if (grad_sum) load<V>(grad_sum + j, residual);
+#pragma unroll
+    for (int i = 0; i < V; ++i) d[i] = residual[i] + rstd * (gn[i] * ws[i] - mean_g - (ss[i] - mean) * rstd * mean_gx);
+    store<V>(d_sum + j, d);
+    if (d_low) store<V>(d_low + j, d);
   }
 }
 
@@ -101,6 +147,7 @@ __global__ void __launch_bounds__(kThreads)
   const int64_t last = first + kColumnBlockRows < rows ? first + kColumnBlockRows : rows;
   float d_weight = 0.f, d_bias = 0.f;
   if (column < width) {
+#pragma unroll 4
     for (int64_t row = first + warp; row < last; row += kRowsPerBlock) {
       const float gn = to_float(grad_normed[row * width + column]);
       d_weight += gn * (to_float(sum[row * width + column]) - mean[row]) * rstd[row];
@@ -126,6 +173,16 @@ void with_type(Dtype dtype, F f) {
     f(__nv_bfloat16{});
 }
 
+// Rows are read kVector elements at a time where the width and every row
+// pointer allow it (null pointers are absent arguments).
+constexpr int kVector = 4;
+bool vectorised(int64_t width, std::initializer_list<const void*> pointers) {
+  if (width % kVector != 0) return false;
+  for (const void* p : pointers)
+    if (reinterpret_cast<uintptr_t>(p) % 16 != 0) return false;
+  return true;
+}
+
 unsigned row_blocks(int64_t rows) { return static_cast<unsigned>((rows + kRowsPerBlock - 1) / kRowsPerBlock); }
 
 }  // namespace
@@ -142,7 +199,10 @@ cudaError_t add_norm_forward(const void* x, const void* delta, const float* weig
           using TD = decltype(td);
           using TS = decltype(ts);
           using TN = decltype(tn);
-          add_norm_forward_kernel<TX, TD, TS, TN><<<row_blocks(rows), kThreads, 0, stream>>>(
+          const auto kernel = vectorised(width, {x, delta, weight, bias, sum, normed})
+                                  ? add_norm_forward_kernel<kVector, TX, TD, TS, TN>
+                                  : add_norm_forward_kernel<1, TX, TD, TS, TN>;
+          kernel<<<row_blocks(rows), kThreads, 0, stream>>>(
               static_cast<const TX*>(x), static_cast<const TD*>(delta), weight, bias, static_cast<TS*>(sum),
               static_cast<TN*>(normed), mean, rstd, rows, width, eps, centred);
         });
@@ -165,7 +225,10 @@ cudaError_t add_norm_backward(const void* grad_sum, const void* grad_normed, con
     with_type(types.normed, [&](auto tn) {
       using TS = decltype(ts);
       using TN = decltype(tn);
-      add_norm_backward_input_kernel<TS, TN><<<row_blocks(rows), kThreads, 0, stream>>>(
+      const auto input_kernel = vectorised(width, {grad_sum, grad_normed, sum, weight, d_sum, d_low})
+                                    ? add_norm_backward_input_kernel<kVector, TS, TN>
+                                    : add_norm_backward_input_kernel<1, TS, TN>;
+      input_kernel<<<row_blocks(rows), kThreads, 0, stream>>>(
           static_cast<const TS*>(grad_sum), static_cast<const TN*>(grad_normed), static_cast<const TS*>(sum), weight,
           mean, rstd, static_cast<TS*>(d_sum), static_cast<__nv_bfloat16*>(d_low), rows, width, centred);
       const dim3 grid(static_cast<unsigned>((width + 31) / 32), static_cast<unsigned>(blocks));
