@@ -1,5 +1,6 @@
 #include "trainer/fused_adamw.h"
 
+#include <ATen/ops/_foreach_add.h>
 #include <ATen/ops/_fused_adamw.h>
 #include <torch/csrc/autograd/grad_mode.h>
 
@@ -8,7 +9,8 @@ namespace anvil::trainer {
 torch::Tensor FusedAdamW::step(LossClosure closure) {
   TORCH_CHECK(!closure, "FusedAdamW does not take a closure");
   torch::NoGradGuard no_grad;
-  for (auto& group : param_groups()) {
+  for (size_t group_index = 0; group_index < param_groups().size(); ++group_index) {
+    auto& group = param_groups()[group_index];
     const auto& options = static_cast<const torch::optim::AdamWOptions&>(group.options());
     TORCH_CHECK(!options.amsgrad(), "FusedAdamW does not implement amsgrad");
     std::vector<torch::Tensor> params, grads, exp_avgs, exp_avg_sqs, steps;
@@ -26,7 +28,6 @@ torch::Tensor FusedAdamW::step(LossClosure closure) {
       if (count.count != s.step())
         count.tensor = torch::full({}, static_cast<double>(s.step()), torch::TensorOptions(torch::kFloat).device(p.device()));
       s.step(s.step() + 1);
-      count.tensor.add_(1);
       count.count = s.step();
       params.push_back(p);
       grads.push_back(p.grad());
@@ -35,11 +36,43 @@ torch::Tensor FusedAdamW::step(LossClosure closure) {
       steps.push_back(count.tensor);
     }
     if (params.empty()) continue;
+    at::_foreach_add_(steps, 1.0);
     const auto [beta1, beta2] = options.betas();
-    at::_fused_adamw_(params, grads, exp_avgs, exp_avg_sqs, /*max_exp_avg_sqs=*/{}, steps, options.lr(), beta1, beta2,
-                      options.weight_decay(), options.eps(), /*amsgrad=*/false, /*maximize=*/false);
+    if (device_learning_rates_.empty())
+      at::_fused_adamw_(params, grads, exp_avgs, exp_avg_sqs, /*max_exp_avg_sqs=*/{}, steps, options.lr(), beta1,
+                        beta2, options.weight_decay(), options.eps(), /*amsgrad=*/false, /*maximize=*/false);
+    else
+      at::_fused_adamw_(params, grads, exp_avgs, exp_avg_sqs, /*max_exp_avg_sqs=*/{}, steps,
+                        device_learning_rates_[group_index], beta1, beta2, options.weight_decay(), options.eps(),
+                        /*amsgrad=*/false, /*maximize=*/false);
   }
   return {};
+}
+
+void FusedAdamW::read_learning_rates_from_device() {
+  device_learning_rates_.clear();
+  for (auto& group : param_groups()) {
+    TORCH_CHECK(!group.params().empty(), "FusedAdamW: an empty parameter group");
+    device_learning_rates_.push_back(torch::zeros({}, group.params()[0].options().dtype(torch::kFloat)));
+  }
+  stage_learning_rates();
+}
+
+void FusedAdamW::stage_learning_rates() {
+  for (size_t i = 0; i < device_learning_rates_.size(); ++i)
+    device_learning_rates_[i].fill_(static_cast<const torch::optim::AdamWOptions&>(param_groups()[i].options()).lr());
+}
+
+void FusedAdamW::count_replayed_step() {
+  for (auto& group : param_groups()) {
+    for (const auto& p : group.params()) {
+      const auto slot = state().find(p.unsafeGetTensorImpl());
+      if (slot == state().end()) continue;
+      auto& s = static_cast<torch::optim::AdamWParamState&>(*slot->second);
+      s.step(s.step() + 1);
+      step_counts_[p.unsafeGetTensorImpl()].count = s.step();
+    }
+  }
 }
 
 }  // namespace anvil::trainer

@@ -7,6 +7,7 @@
 #include <torch/cuda.h>
 
 #include "models/kernels/cuda_kernels.h"
+#include "trainer/cuda_graph_step.h"
 
 namespace anvil::trainer {
 
@@ -32,6 +33,16 @@ bool use_fused_kernels(const std::string& setting, c10::Device device) {
     throw std::runtime_error("run.fused_kernels is on, but this anvil was built without its CUDA kernels (it needs "
                              "a CUDA LibTorch and nvcc): set run.fused_kernels=auto or off");
   return setting == "on" || (setting == "auto" && device.is_cuda() && available);
+}
+
+std::string cuda_graphs_conflict(const RunConfig& config, c10::Device device, int world_size) {
+  if (!device.is_cuda()) return "it needs run.device cuda";
+  if (!cuda_graphs_available()) return "this anvil was built against a LibTorch without CUDA";
+  if (world_size > 1) return "it runs one process only (gradients are summed over ranks on the host's schedule)";
+  if (config.model.activation_checkpointing > 0)
+    return "model.activation_checkpointing recomputes blocks with the host's random state";
+  if (!config.optim.fused) return "it needs optim.fused (that AdamW reads its learning rate from the device)";
+  return "";
 }
 
 models::GPTConfig gpt_config(const ModelSection& m, int64_t vocab_size) {

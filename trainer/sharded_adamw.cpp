@@ -45,6 +45,8 @@ bool ShardedAdamW::owns(size_t param) const { return owner_[param] == comm_.rank
 
 void ShardedAdamW::set_learning_rate(double lr) { trainer::set_learning_rate(*local_, lr); }
 
+FusedAdamW* ShardedAdamW::fused() { return dynamic_cast<FusedAdamW*>(local_.get()); }
+
 void ShardedAdamW::zero_grad() {
   for (auto& p : params_) p.mutable_grad().reset();
 }

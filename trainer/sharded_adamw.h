@@ -13,6 +13,7 @@
 
 #include <torch/optim/adamw.h>
 
+#include "trainer/fused_adamw.h"
 #include "trainer/run_config.h"
 
 namespace anvil::trainer {
@@ -26,6 +27,8 @@ class ShardedAdamW {
   void set_learning_rate(double lr);
   void zero_grad();  // every parameter's gradient, whichever rank owns it
   void step();
+  // The fused AdamW stepping this rank's parameters, or null (optim.fused off).
+  FusedAdamW* fused();
   // Bytes of optimizer state (the two moments) this rank holds.
   int64_t state_bytes() const;
 

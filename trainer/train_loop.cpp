@@ -7,6 +7,7 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <tuple>
 
 #include <ATen/Parallel.h>
 
@@ -15,6 +16,7 @@
 #include "trainer/checkpoint.h"
 #include "trainer/communicator.h"
 #include "trainer/config_loader.h"
+#include "trainer/cuda_graph_step.h"
 #include "trainer/device_stats.h"
 #include "trainer/gradient_sync.h"
 #include "trainer/loss.h"
@@ -57,25 +59,14 @@ struct StepParts {
   Precision precision;
 };
 
-// One optimizer step over train.grad_accum micro-batches on every rank. Each
-// micro-batch's summed loss is divided by the token count of the whole global
-// step, and gradients are summed over the ranks, so the gradient equals that
-// of one batch holding every rank's micro-batches.
-StepResult optimizer_step(const StepParts& parts, const RunConfig& config, const torch::Tensor& class_weights,
-                          c10::Device device) {
-  std::vector<data::Batch> micro_batches;
-  data::MixtureCursor cursor;
-  int64_t tokens = 0, positions = 0;
-  for (int64_t i = 0; i < config.train.grad_accum; ++i) {
-    auto loaded = parts.loader.next();
-    positions += loaded.batch.inputs.numel();
-    micro_batches.push_back(std::move(loaded.batch));
-    cursor = std::move(loaded.cursor);
-    tokens += count_loss_tokens(micro_batches.back().targets);
-  }
-  const auto totals = parts.comm.sum({static_cast<double>(tokens), static_cast<double>(positions)});
-  const double step_tokens = totals[0];
-  if (step_tokens == 0) throw std::runtime_error("a training step without a single target token: blocks too short?");
+// The micro-batches' forward and backward, then gradient clipping and AdamW.
+// Each micro-batch's summed loss is divided by `step_tokens` (a device
+// scalar), the token count of the whole global step. Returns the summed loss
+// and the gradient norm before clipping.
+std::pair<torch::Tensor, torch::Tensor> forward_backward_update(const StepParts& parts, const RunConfig& config,
+                                                                const torch::Tensor& class_weights,
+                                                                const std::vector<data::Batch>& micro_batches,
+                                                                const torch::Tensor& step_tokens, c10::Device device) {
   parts.optimizer.zero_grad();
   auto loss_sum = torch::zeros({}, torch::TensorOptions().dtype(torch::kDouble).device(device));
   for (size_t i = 0; i < micro_batches.size(); ++i) {
@@ -93,7 +84,74 @@ StepResult optimizer_step(const StepParts& parts, const RunConfig& config, const
   const double max_norm = config.optim.grad_clip > 0 ? config.optim.grad_clip : std::numeric_limits<double>::infinity();
   auto grad_norm = clip_grad_norm(trainable_parameters(parts.model), max_norm);
   parts.optimizer.step();
-  return {loss_sum, step_tokens, grad_norm, static_cast<int64_t>(totals[1]), std::move(cursor)};
+  return {loss_sum, grad_norm};
+}
+
+// The tensors a step recorded as a CUDA graph reads and writes in place
+// (run.cuda_graphs): each step's batches are copied into `micro_batches`, and
+// its token count into `step_tokens`, before the graph runs.
+struct GraphedStep {
+  CudaGraphStep graph;
+  std::vector<data::Batch> micro_batches;  // on the device
+  torch::Tensor step_tokens;
+  torch::Tensor loss_sum, grad_norm;  // written by the recorded step
+
+  // Copies `batches` into the recorded step's inputs, which must keep their shapes.
+  void stage(const std::vector<data::Batch>& batches, double tokens, c10::Device device) {
+    auto copy_into = [&](torch::Tensor& into, const torch::Tensor& from, const char* what) {
+      if (!from.defined() && !into.defined()) return;
+      if (!from.defined() || !into.defined() || from.sizes() != into.sizes())
+        throw std::runtime_error(std::string("run.cuda_graphs replays one batch shape, but the batch ") + what +
+                                 " changed shape: set run.cuda_graphs=false for data whose shapes vary");
+      into.copy_(from.is_cpu() ? from.pin_memory() : from, /*non_blocking=*/true);
+    };
+    if (micro_batches.empty()) {
+      for (const auto& b : batches)
+        micro_batches.push_back({b.inputs.to(device), b.targets.to(device),
+                                 b.segments.defined() ? b.segments.to(device) : torch::Tensor()});
+      step_tokens = torch::empty({}, torch::TensorOptions(torch::kFloat).device(device));
+    }
+    for (size_t i = 0; i < batches.size(); ++i) {
+      copy_into(micro_batches[i].inputs, batches[i].inputs, "inputs");
+      copy_into(micro_batches[i].targets, batches[i].targets, "targets");
+      copy_into(micro_batches[i].segments, batches[i].segments, "segments");
+    }
+    step_tokens.fill_(tokens);
+  }
+};
+
+// One optimizer step over train.grad_accum micro-batches on every rank.
+// Gradients are summed over the ranks, so the gradient equals that of one
+// batch holding every rank's micro-batches. With `graphed`, the step runs from
+// its CUDA graph.
+StepResult optimizer_step(const StepParts& parts, const RunConfig& config, const torch::Tensor& class_weights,
+                          c10::Device device, GraphedStep* graphed) {
+  std::vector<data::Batch> micro_batches;
+  data::MixtureCursor cursor;
+  int64_t tokens = 0, positions = 0;
+  for (int64_t i = 0; i < config.train.grad_accum; ++i) {
+    auto loaded = parts.loader.next();
+    positions += loaded.batch.inputs.numel();
+    micro_batches.push_back(std::move(loaded.batch));
+    cursor = std::move(loaded.cursor);
+    tokens += count_loss_tokens(micro_batches.back().targets);
+  }
+  const auto totals = parts.comm.sum({static_cast<double>(tokens), static_cast<double>(positions)});
+  const double step_tokens = totals[0];
+  if (step_tokens == 0) throw std::runtime_error("a training step without a single target token: blocks too short?");
+  if (!graphed) {
+    const auto tokens = torch::full({}, step_tokens, torch::TensorOptions(torch::kFloat).device(device));
+    auto [loss_sum, grad_norm] = forward_backward_update(parts, config, class_weights, micro_batches, tokens, device);
+    return {loss_sum, step_tokens, grad_norm, static_cast<int64_t>(totals[1]), std::move(cursor)};
+  }
+  graphed->stage(micro_batches, step_tokens, device);
+  parts.optimizer.fused()->stage_learning_rates();
+  const bool replayed = graphed->graph.run([&] {
+    std::tie(graphed->loss_sum, graphed->grad_norm) = forward_backward_update(
+        parts, config, class_weights, graphed->micro_batches, graphed->step_tokens, device);
+  });
+  if (replayed) parts.optimizer.fused()->count_replayed_step();
+  return {graphed->loss_sum, step_tokens, graphed->grad_norm, static_cast<int64_t>(totals[1]), std::move(cursor)};
 }
 
 void print_header(const RunConfig& config, models::GPT& model, const RunData& data, c10::Device device,
@@ -108,11 +166,11 @@ void print_header(const RunConfig& config, models::GPT& model, const RunData& da
   if (trainable != model->num_parameters())
     std::printf("trainable: %lld of %lld parameters (%.2f%%)\n", (long long)trainable,
                 (long long)model->num_parameters(), 100.0 * static_cast<double>(trainable) / model->num_parameters());
-  std::printf("data: %s | %lld val rows of up to %lld tokens | %s tokenizer | device %s, %d threads, %s%s\n",
+  std::printf("data: %s | %lld val rows of up to %lld tokens | %s tokenizer | device %s, %d threads, %s%s%s\n",
               data.description.c_str(), (long long)data.val->size(), (long long)m.block_size,
               data.tokenizer->type().c_str(), device.str().c_str(), at::get_num_threads(),
               resolve_precision(config.run.precision, device) == Precision::kBf16 ? "bf16 autocast" : "fp32",
-              m.fused_ops ? ", fused kernels" : "");
+              m.fused_ops ? ", fused kernels" : "", config.run.cuda_graphs ? ", CUDA graphs" : "");
   if (sync)
     std::printf("data parallel: %d ranks, %lld sequences per rank per micro-batch, gradients in %zu buckets%s\n",
                 comm.world_size(), (long long)(config.train.batch_size / comm.world_size()), sync->bucket_count(),
@@ -210,6 +268,10 @@ struct Progress {
 
 TrainSummary train_on_ranks(const RunConfig& config, Communicator& comm, c10::Device device) {
   const auto start = Clock::now();
+  if (config.run.cuda_graphs) {
+    const auto conflict = cuda_graphs_conflict(config, device, comm.world_size());
+    if (!conflict.empty()) throw std::runtime_error("run.cuda_graphs: " + conflict);
+  }
   const fs::path run_dir = config.run.dir;
   const auto checkpoints = open_run_directory(config, comm);
   RunData data = load_run_data(config, starting_tokenizer(config, checkpoints));
@@ -246,6 +308,11 @@ TrainSummary train_on_ranks(const RunConfig& config, Communicator& comm, c10::De
   // MFU counts every rank's tokens against every rank's device.
   const double peak = peak_flops(device, config.run.peak_tflops) * comm.world_size();
   const StepParts parts{model, optimizer, loader, comm, sync.get(), resolve_precision(config.run.precision, device)};
+  std::unique_ptr<GraphedStep> graphed;
+  if (config.run.cuda_graphs) {
+    optimizer.fused()->read_learning_rates_from_device();
+    graphed = std::make_unique<GraphedStep>();
+  }
   while (state.step < t.max_steps) {
     const double lr = learning_rate(config.schedule, config.optim.lr, state.step, t.max_steps);
     optimizer.set_learning_rate(lr);
@@ -254,7 +321,7 @@ TrainSummary train_on_ranks(const RunConfig& config, Communicator& comm, c10::De
     torch::manual_seed(static_cast<uint64_t>(config.run.seed) + static_cast<uint64_t>(state.step) + 1 +
                        (static_cast<uint64_t>(comm.rank()) << 32));
     const auto step_start = Clock::now();
-    StepResult result = optimizer_step(parts, config, data.class_weights, device);
+    StepResult result = optimizer_step(parts, config, data.class_weights, device, graphed.get());
     progress.add_step(seconds_since(step_start), result.positions);
     ++state.step;
     state.tokens_seen += result.positions;

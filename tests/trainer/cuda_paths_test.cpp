@@ -13,6 +13,7 @@
 #include "tests/support/tiny_model.h"
 #include "trainer/batch_loss.h"
 #include "trainer/chunked_lm_loss.h"
+#include "trainer/cuda_graph_step.h"
 #include "trainer/device_stats.h"
 #include "trainer/loss.h"
 #include "trainer/memory_plan.h"
@@ -274,4 +275,62 @@ TEST(CudaPaths, MemoryPlanMatchesTheAllocatorUnderBf16) {
   const auto plan = trainer::plan_memory(in);
   EXPECT_NEAR(plan.activations + plan.weight_copies, kept, 0.1 * kept);
   EXPECT_GT(trainer::peak_memory_bytes(kCuda), kept);
+}
+
+// Recorded once and replayed, the step trains as eager steps do: a new batch
+// and learning rate each step, dropout drawn afresh, and the step counts a
+// checkpoint saves.
+TEST(CudaPaths, CudaGraphStepTrainsLikeEagerSteps) {
+  SKIP_WITHOUT_CUDA();
+  constexpr int kSteps = 7;
+  struct Trained {
+    std::vector<double> losses;
+    std::vector<torch::Tensor> params;
+    std::vector<int64_t> step_counts;
+  };
+  auto train = [](bool graphed) {
+    Trained out;
+    auto model = seeded_cuda_model(gpu_config(0.1));
+    auto optimizer = trainer::make_adamw(model->parameters(), trainer::OptimSection{});
+    auto* fused = dynamic_cast<trainer::FusedAdamW*>(optimizer.get());
+    if (graphed) fused->read_learning_rates_from_device();
+    trainer::CudaGraphStep graph(/*warmup=*/2);
+    torch::Tensor batch, loss;
+    auto step = [&] {
+      optimizer->zero_grad();
+      {
+        trainer::AutocastScope autocast(kCuda, trainer::Precision::kBf16);
+        loss = trainer::summed_batch_loss(model, {batch.narrow(1, 0, 128), batch.narrow(1, 1, 128)}, kCuda, {}) /
+               (8.0 * 128);
+      }
+      loss.backward();
+      trainer::clip_grad_norm(model->parameters(), 1.0);
+      optimizer->step();
+    };
+    for (int i = 0; i < kSteps; ++i) {
+      torch::manual_seed(100 + i);  // this step's batch, then its dropout
+      const auto tokens = torch::randint(512, {8, 129}, torch::TensorOptions(torch::kLong).device(kCuda));
+      trainer::set_learning_rate(*optimizer, 1e-3 * (i + 1));
+      if (!graphed) {
+        batch = tokens;
+        step();
+      } else {
+        if (batch.defined()) batch.copy_(tokens);
+        else batch = tokens.clone();
+        fused->stage_learning_rates();
+        if (graph.run(step)) fused->count_replayed_step();
+      }
+      out.losses.push_back(loss.item<double>());
+    }
+    for (const auto& p : model->parameters()) {
+      out.params.push_back(p.detach().cpu());
+      const auto& state = optimizer->state().at(p.unsafeGetTensorImpl());
+      out.step_counts.push_back(static_cast<torch::optim::AdamWParamState&>(*state).step());
+    }
+    return out;
+  };
+  const auto eager = train(false), graphed = train(true);
+  for (int i = 0; i < kSteps; ++i) EXPECT_NEAR(graphed.losses[i], eager.losses[i], 1e-5 * eager.losses[i]) << i;
+  expect_all_close(graphed.params, eager.params, 1e-5);
+  EXPECT_EQ(graphed.step_counts, std::vector<int64_t>(eager.params.size(), kSteps));
 }

@@ -103,6 +103,31 @@ TEST(FusedAdamW, StateSavedMidRunContinuesInEitherOptimizer) {
   }
 }
 
+// What a CUDA graph's replays rely on: the learning rate read from a tensor
+// filled before each step, and the host's step counts advanced without step().
+TEST(FusedAdamW, LearningRateReadFromATensorMatchesTheOption) {
+  Pair m;
+  auto from_tensor = trainer::make_adamw(m.a->parameters(), options(true));
+  auto from_option = trainer::make_adamw(m.b->parameters(), options(true));
+  auto* fused = dynamic_cast<trainer::FusedAdamW*>(from_tensor.get());
+  fused->read_learning_rates_from_device();
+  for (int step = 0; step < 4; ++step) {
+    trainer::set_learning_rate(*from_tensor, 1e-3 * (step + 1));
+    trainer::set_learning_rate(*from_option, 1e-3 * (step + 1));
+    fused->stage_learning_rates();
+    set_gradients(m.a, step);
+    set_gradients(m.b, step);
+    from_tensor->step();
+    from_option->step();
+    EXPECT_LT(max_difference(m.a, m.b), 1e-7) << "step " << step;
+  }
+  fused->count_replayed_step();
+  for (const auto& p : m.a->parameters()) {
+    const auto& state = from_tensor->state().at(p.unsafeGetTensorImpl());
+    EXPECT_EQ(static_cast<torch::optim::AdamWParamState&>(*state).step(), 5);
+  }
+}
+
 TEST(AdamW, DecaysMatricesAndEmbeddingsButNotBiasesOrNormGains) {
   for (const bool fused : {true, false}) {
     models::GPT model(test_support::tiny_gpt_config(11, 8, 1, 2, 16));

@@ -203,6 +203,21 @@ TEST(Train, ResumeNeverRefusesADirectoryWithCheckpoints) {
   EXPECT_THROW(trainer::train(config), std::runtime_error);
 }
 
+// A graph needs a GPU: a CPU run with run.cuda_graphs stops before it
+// touches the run directory, saying why.
+TEST(Train, CudaGraphsRefuseACpuRun) {
+  test_support::TempDir dir;
+  auto config = short_run(dir);
+  config.run.cuda_graphs = true;
+  try {
+    trainer::train(config);
+    FAIL() << "a CPU run with run.cuda_graphs trained";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("run.cuda_graphs: it needs run.device cuda"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(std::filesystem::exists(config.run.dir));
+}
+
 // With a learning rate of 0 the validation loss never improves after the first
 // validation, so patience 3 stops the run at the fourth (step 40). A run resumed
 // from step 20 carries the count on and stops there too, not at step 60.

@@ -1,7 +1,8 @@
 // Times anvil's training step (forward, loss, backward, clip, AdamW) for the
 // model of a config, and prints one JSON line: ms per step, tokens/s, MFU and
 // peak memory. The step runs as `anvil train` runs it: run.precision,
-// run.tf32, run.fused_kernels, optim.fused, train.chunked_loss and model.activation_checkpointing apply.
+// run.tf32, run.fused_kernels, run.cuda_graphs, optim.fused, train.chunked_loss
+// and model.activation_checkpointing apply.
 //
 //   train_step_bench CONFIG [--vocab N] [--steps N] [--warmup N] [key.path=value ...]
 //       random tokens, the same batch every step
@@ -14,6 +15,8 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -24,6 +27,7 @@
 #include "models/gpt.h"
 #include "models/safetensors.h"
 #include "trainer/config_loader.h"
+#include "trainer/cuda_graph_step.h"
 #include "trainer/device_stats.h"
 #include "trainer/batch_loss.h"
 #include "trainer/optimizer.h"
@@ -103,10 +107,9 @@ int main(int argc, char** argv) try {
   const auto batches = o.batches.empty() ? torch::randint(o.vocab, {1, B, T + 1}, on_device)
                                          : read_batches(o.batches, o.steps, B, T).to(device);
 
-  auto step = [&](int64_t i) {
-    const auto batch = batches[batches.size(0) == 1 ? 0 : i];
+  torch::Tensor loss;  // with a CUDA graph, the recorded step's, which each replay rewrites
+  auto train_on = [&](const torch::Tensor& batch) {
     optimizer->zero_grad();
-    torch::Tensor loss;
     {
       trainer::AutocastScope autocast(device, precision);
       loss = trainer::summed_batch_loss(model, {batch.narrow(1, 0, T), batch.narrow(1, 1, T)}, device,
@@ -116,6 +119,26 @@ int main(int argc, char** argv) try {
     loss.backward();
     if (config.optim.grad_clip > 0) trainer::clip_grad_norm(model->parameters(), config.optim.grad_clip);
     optimizer->step();
+  };
+  // run.cuda_graphs: the step reads its batch from one tensor that each step's batch is copied into.
+  auto* fused = dynamic_cast<trainer::FusedAdamW*>(optimizer.get());
+  std::unique_ptr<trainer::CudaGraphStep> graph;
+  torch::Tensor graph_batch;
+  if (config.run.cuda_graphs) {
+    const auto conflict = trainer::cuda_graphs_conflict(config, device, 1);
+    if (!conflict.empty()) throw std::runtime_error("run.cuda_graphs: " + conflict);
+    fused->read_learning_rates_from_device();
+    graph = std::make_unique<trainer::CudaGraphStep>();
+  }
+  auto step = [&](int64_t i) {
+    const auto batch = batches[batches.size(0) == 1 ? 0 : i];
+    if (!graph) {
+      train_on(batch);
+    } else {
+      if (graph_batch.defined()) graph_batch.copy_(batch);
+      else graph_batch = batch.clone();
+      if (graph->run([&] { train_on(graph_batch); })) fused->count_replayed_step();
+    }
     if (!o.batches.empty()) std::printf("{\"step\": %lld, \"loss\": %.6f}\n", (long long)i, loss.item<double>());
   };
   for (int64_t i = 0; i < o.warmup; ++i) step(i);

@@ -8,10 +8,11 @@
 #                                      (default: the first five, in order)
 #
 # speed: anvil against the compiled PyTorch reference, then anvil's step with
-# run.fused_kernels off and on, one after the other on the same GPU.
+# run.fused_kernels off, on, and with run.cuda_graphs, one after the other on
+# the same GPU.
 # shakespeare: configs/shakespeare_char.yaml in full (5000 steps), on the text
 # pack_deps.sh copied into .gpu/data; prints the final validation loss and the
-# wall time.
+# wall time. TRAIN_ARGS (key=value ...) is added to that run.
 # build: builds anvil, train_step_bench and trainer_tests there (tools/gpu/build.sh).
 # Leave it out to use binaries carried from a dev machine whose LibTorch is the
 # same CUDA build (tools/gpu/pack_build.sh; ANVIL_BUILD_DIR=.gpu/build).
@@ -53,7 +54,9 @@ for step in "${steps[@]}"; do
              "$build/bench/train_step_bench" configs/gpt2_124m.yaml --vocab 50304 --steps 20 run.fused_kernels=$fused
            done &&
            "$build/bench/train_step_bench" configs/gpt2_124m.yaml --vocab 50304 --steps 20 \
-             --profile runs/gpu_bench/gpt2_trace.json ;;  # where anvil's step time goes, kernel by kernel
+             --profile runs/gpu_bench/gpt2_trace.json &&  # where anvil's step time goes, kernel by kernel
+           echo "run.cuda_graphs=true:" &&
+           "$build/bench/train_step_bench" configs/gpt2_124m.yaml --vocab 50304 --steps 50 run.cuda_graphs=true ;;
     # init.safetensors (500 MB) stays in runs/; only the report comes back.
     parity) "$python" -u tools/bench/gpt2_vs_pytorch.py parity --build "$build" --out runs/gpt2_parity "${extra[@]}" &&
             cp runs/gpt2_parity/parity.json "$out/" ;;
@@ -67,7 +70,7 @@ for step in "${steps[@]}"; do
     tests) "$build/tests/trainer_tests" --gtest_filter='CudaPaths.*' ;;
     shakespeare) start=$SECONDS
            ANVIL_DATA=$root/.gpu/data "$build/anvil" train configs/shakespeare_char.yaml run.dir=runs/shakespeare_gpu \
-             run.resume=never | grep --line-buffered -E '^(eval|done|step +[0-9]+000/)' &&
+             run.resume=never ${TRAIN_ARGS:-} | grep --line-buffered -E '^(eval|done|step +[0-9]+000/)' &&
            echo "wall time $((SECONDS - start)) s (build excluded)" ;;
     *) echo "unknown step '$step' (build, speed, parity, plan, tests, shakespeare)"; false ;;
   esac 2>&1 | tee "$out/$step.log"
