@@ -64,8 +64,10 @@ const std::vector<ConfigField>& config_fields() {
                                           "norm, bias with GELU); auto: on cuda when built with them; on: also "
                                           "on cpu, through their slow reference path"},
              {"auto", "on", "off"}),
-      {FIELD(run.cuda_graphs), "cuda: record the training step once as a CUDA graph and replay it (one process, "
-                               "fixed batch shapes, fused AdamW, no activation checkpointing)"},
+      one_of({FIELD(run.cuda_graphs), "record the training step once as a CUDA graph and replay it (cuda, one process, "
+                                      "fixed batch shapes, optim.fused, no activation checkpointing); auto: where "
+                                      "those hold for a language model; on: an error where they do not"},
+             {"off", "auto", "on"}),
       number({FIELD(run.peak_tflops), "peak dense TFLOP/s of one device, for the logged MFU (0: 989, an H100's "
                                         "bf16 peak, on cuda; none on cpu)"}, 0),
       one_of({FIELD(run.resume), "auto: continue from the newest complete checkpoint in run.dir; never: start afresh"},

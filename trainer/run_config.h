@@ -15,7 +15,7 @@ struct RunSection {
   std::string precision = "auto";  // auto: bf16 autocast on CUDA, fp32 elsewhere | bf16 | fp32
   bool tf32 = true;  // CUDA: fp32 matmuls may round their inputs to TF32
   std::string fused_kernels = "auto";  // auto: on CUDA when built with them | on | off
-  bool cuda_graphs = false;  // record the training step once as a CUDA graph and replay it
+  std::string cuda_graphs = "off";  // record the training step once as a CUDA graph and replay it: off | auto | on
   double peak_tflops = 0;  // per device, for MFU; 0: 989 (H100 bf16 dense) on CUDA, no MFU on CPU
   std::string resume = "auto";  // auto: continue from the newest complete checkpoint in dir
 };

@@ -35,6 +35,9 @@ bool use_fused_kernels(const std::string& setting, c10::Device device) {
   return setting == "on" || (setting == "auto" && device.is_cuda() && available);
 }
 
+namespace {
+
+// Why the training step cannot be recorded as a CUDA graph, or "".
 std::string cuda_graphs_conflict(const RunConfig& config, c10::Device device, int world_size) {
   if (!device.is_cuda()) return "it needs run.device cuda";
   if (!cuda_graphs_available()) return "this anvil was built against a LibTorch without CUDA";
@@ -43,6 +46,16 @@ std::string cuda_graphs_conflict(const RunConfig& config, c10::Device device, in
     return "model.activation_checkpointing recomputes blocks with the host's random state";
   if (!config.optim.fused) return "it needs optim.fused (that AdamW reads its learning rate from the device)";
   return "";
+}
+
+}  // namespace
+
+bool use_cuda_graphs(const RunConfig& config, c10::Device device, int world_size) {
+  const auto& setting = config.run.cuda_graphs;
+  if (setting == "off") return false;
+  const auto conflict = cuda_graphs_conflict(config, device, world_size);
+  if (setting == "on" && !conflict.empty()) throw std::runtime_error("run.cuda_graphs is on, but " + conflict);
+  return conflict.empty() && (setting == "on" || config.task.type == "lm");
 }
 
 models::GPTConfig gpt_config(const ModelSection& m, int64_t vocab_size) {

@@ -19,9 +19,10 @@ void configure_threads(int64_t threads);
 // run.fused_kernels for a device. "on" where this build lacks the kernels is an error.
 bool use_fused_kernels(const std::string& setting, c10::Device device);
 
-// Why run.cuda_graphs cannot hold for this run on `device` with `world_size`
-// ranks, or "" when it can.
-std::string cuda_graphs_conflict(const RunConfig& config, c10::Device device, int world_size);
+// run.cuda_graphs for this run on `device` with `world_size` ranks. "on"
+// where the step cannot be recorded is an error saying why; "auto" records
+// language-model steps (whose packed batches keep one shape) where it can.
+bool use_cuda_graphs(const RunConfig& config, c10::Device device, int world_size);
 
 models::GPTConfig gpt_config(const ModelSection& model, int64_t vocab_size);
 

@@ -102,7 +102,7 @@ struct GraphedStep {
       if (!from.defined() && !into.defined()) return;
       if (!from.defined() || !into.defined() || from.sizes() != into.sizes())
         throw std::runtime_error(std::string("run.cuda_graphs replays one batch shape, but the batch ") + what +
-                                 " changed shape: set run.cuda_graphs=false for data whose shapes vary");
+                                 " changed shape: set run.cuda_graphs=off for data whose shapes vary");
       into.copy_(from.is_cpu() ? from.pin_memory() : from, /*non_blocking=*/true);
     };
     if (micro_batches.empty()) {
@@ -155,7 +155,7 @@ StepResult optimizer_step(const StepParts& parts, const RunConfig& config, const
 }
 
 void print_header(const RunConfig& config, models::GPT& model, const RunData& data, c10::Device device,
-                  const Communicator& comm, const GradientSync* sync) {
+                  const Communicator& comm, const GradientSync* sync, bool cuda_graphs) {
   const auto& m = model->config;
   std::printf("anvil train -> %s\n", config.run.dir.c_str());
   std::printf("model: %lld layers, %lld heads, %lld wide, block %lld, vocab %lld | %.2fM parameters | %.3g FLOPs/token\n",
@@ -170,7 +170,7 @@ void print_header(const RunConfig& config, models::GPT& model, const RunData& da
               data.description.c_str(), (long long)data.val->size(), (long long)m.block_size,
               data.tokenizer->type().c_str(), device.str().c_str(), at::get_num_threads(),
               resolve_precision(config.run.precision, device) == Precision::kBf16 ? "bf16 autocast" : "fp32",
-              m.fused_ops ? ", fused kernels" : "", config.run.cuda_graphs ? ", CUDA graphs" : "");
+              m.fused_ops ? ", fused kernels" : "", cuda_graphs ? ", CUDA graphs" : "");
   if (sync)
     std::printf("data parallel: %d ranks, %lld sequences per rank per micro-batch, gradients in %zu buckets%s\n",
                 comm.world_size(), (long long)(config.train.batch_size / comm.world_size()), sync->bucket_count(),
@@ -268,10 +268,7 @@ struct Progress {
 
 TrainSummary train_on_ranks(const RunConfig& config, Communicator& comm, c10::Device device) {
   const auto start = Clock::now();
-  if (config.run.cuda_graphs) {
-    const auto conflict = cuda_graphs_conflict(config, device, comm.world_size());
-    if (!conflict.empty()) throw std::runtime_error("run.cuda_graphs: " + conflict);
-  }
+  const bool cuda_graphs = use_cuda_graphs(config, device, comm.world_size());
   const fs::path run_dir = config.run.dir;
   const auto checkpoints = open_run_directory(config, comm);
   RunData data = load_run_data(config, starting_tokenizer(config, checkpoints));
@@ -297,7 +294,7 @@ TrainSummary train_on_ranks(const RunConfig& config, Communicator& comm, c10::De
                            state.cursor, config.data.prefetch, {comm.rank(), comm.world_size()});
   std::optional<MetricsLog> metrics;
   if (comm.is_main()) metrics.emplace((run_dir / "metrics.jsonl").string(), state.step);
-  print_header(config, model, data, device, comm, sync.get());
+  print_header(config, model, data, device, comm, sync.get(), cuda_graphs);
   if (!config.model.init_from.empty() && checkpoints.empty())
     std::printf("initialised from %s\n", config.model.init_from.c_str());
 
@@ -309,7 +306,7 @@ TrainSummary train_on_ranks(const RunConfig& config, Communicator& comm, c10::De
   const double peak = peak_flops(device, config.run.peak_tflops) * comm.world_size();
   const StepParts parts{model, optimizer, loader, comm, sync.get(), resolve_precision(config.run.precision, device)};
   std::unique_ptr<GraphedStep> graphed;
-  if (config.run.cuda_graphs) {
+  if (cuda_graphs) {
     optimizer.fused()->read_learning_rates_from_device();
     graphed = std::make_unique<GraphedStep>();
   }

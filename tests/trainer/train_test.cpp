@@ -203,19 +203,24 @@ TEST(Train, ResumeNeverRefusesADirectoryWithCheckpoints) {
   EXPECT_THROW(trainer::train(config), std::runtime_error);
 }
 
-// A graph needs a GPU: a CPU run with run.cuda_graphs stops before it
-// touches the run directory, saying why.
-TEST(Train, CudaGraphsRefuseACpuRun) {
+// A graph needs a GPU: a CPU run with run.cuda_graphs on stops before it
+// touches the run directory, saying why; with auto it trains without one.
+TEST(Train, CudaGraphsOnRefuseACpuRunAndAutoSkipsThem) {
   test_support::TempDir dir;
   auto config = short_run(dir);
-  config.run.cuda_graphs = true;
+  config.run.cuda_graphs = "on";
   try {
     trainer::train(config);
-    FAIL() << "a CPU run with run.cuda_graphs trained";
+    FAIL() << "a CPU run with run.cuda_graphs on trained";
   } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("run.cuda_graphs: it needs run.device cuda"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("run.cuda_graphs is on, but it needs run.device cuda"), std::string::npos)
+        << e.what();
   }
   EXPECT_FALSE(std::filesystem::exists(config.run.dir));
+  config.run.cuda_graphs = "auto";
+  config.train.max_steps = 2;
+  config.schedule.warmup_steps = 1;
+  EXPECT_EQ(trainer::train(config).steps, 2);
 }
 
 // With a learning rate of 0 the validation loss never improves after the first

@@ -124,9 +124,7 @@ int main(int argc, char** argv) try {
   auto* fused = dynamic_cast<trainer::FusedAdamW*>(optimizer.get());
   std::unique_ptr<trainer::CudaGraphStep> graph;
   torch::Tensor graph_batch;
-  if (config.run.cuda_graphs) {
-    const auto conflict = trainer::cuda_graphs_conflict(config, device, 1);
-    if (!conflict.empty()) throw std::runtime_error("run.cuda_graphs: " + conflict);
+  if (trainer::use_cuda_graphs(config, device, 1)) {
     fused->read_learning_rates_from_device();
     graph = std::make_unique<trainer::CudaGraphStep>();
   }

@@ -8,8 +8,8 @@
 #                                      (default: the first five, in order)
 #
 # speed: anvil against the compiled PyTorch reference, then anvil's step with
-# run.fused_kernels off, on, and with run.cuda_graphs, one after the other on
-# the same GPU.
+# run.fused_kernels off and on, and with run.cuda_graphs off, one after the
+# other on the same GPU.
 # shakespeare: configs/shakespeare_char.yaml in full (5000 steps), on the text
 # pack_deps.sh copied into .gpu/data; prints the final validation loss and the
 # wall time. TRAIN_ARGS (key=value ...) is added to that run.
@@ -55,8 +55,8 @@ for step in "${steps[@]}"; do
            done &&
            "$build/bench/train_step_bench" configs/gpt2_124m.yaml --vocab 50304 --steps 20 \
              --profile runs/gpu_bench/gpt2_trace.json &&  # where anvil's step time goes, kernel by kernel
-           echo "run.cuda_graphs=true:" &&
-           "$build/bench/train_step_bench" configs/gpt2_124m.yaml --vocab 50304 --steps 50 run.cuda_graphs=true ;;
+           echo "run.cuda_graphs=off:" &&
+           "$build/bench/train_step_bench" configs/gpt2_124m.yaml --vocab 50304 --steps 50 run.cuda_graphs=off ;;
     # init.safetensors (500 MB) stays in runs/; only the report comes back.
     parity) "$python" -u tools/bench/gpt2_vs_pytorch.py parity --build "$build" --out runs/gpt2_parity "${extra[@]}" &&
             cp runs/gpt2_parity/parity.json "$out/" ;;
