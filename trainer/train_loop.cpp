@@ -387,8 +387,14 @@ TrainSummary train_on_ranks(const RunConfig& config, Communicator& comm, c10::De
   if (first_step >= t.max_steps) std::printf("nothing to do: the run already reached train.max_steps\n");
   summary.steps = state.step;
   summary.seconds = seconds_since(start);
-  std::printf("done: %lld steps in %s, final val loss %.4f\n", (long long)summary.steps,
-              format_duration(summary.seconds).c_str(), summary.final_val_loss);
+  // The best validation too: a small corpus overfits, and a run is judged by its best checkpoint.
+  char best[64] = "";
+  if (state.best_score && state.val_accuracy)
+    std::snprintf(best, sizeof best, ", best val accuracy %.4f", *state.best_score);
+  else if (state.best_score)
+    std::snprintf(best, sizeof best, " (best %.4f)", -*state.best_score);
+  std::printf("done: %lld steps in %s, final val loss %.4f%s\n", (long long)summary.steps,
+              format_duration(summary.seconds).c_str(), summary.final_val_loss, best);
   return summary;
 }
 
