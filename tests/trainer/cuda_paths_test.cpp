@@ -53,6 +53,14 @@ void expect_all_close(const std::vector<torch::Tensor>& a, const std::vector<tor
   for (size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::allclose(a[i], b[i], tol, tol)) << i;
 }
 
+// The mean loss under bf16 autocast of 8 sequences of 128 tokens each
+// predicting the next, from `tokens` [8, 129].
+torch::Tensor mean_bf16_loss(models::GPT& model, const torch::Tensor& tokens) {
+  trainer::AutocastScope autocast(kCuda, trainer::Precision::kBf16);
+  return trainer::summed_batch_loss(model, {tokens.narrow(1, 0, 128), tokens.narrow(1, 1, 128)}, kCuda, {}) /
+         (8.0 * 128);
+}
+
 std::vector<torch::Tensor> gradients(models::GPT& model) {
   std::vector<torch::Tensor> out;
   for (const auto& p : model->parameters()) out.push_back(p.grad().flatten().to(torch::kCPU));
@@ -200,12 +208,7 @@ TEST(CudaPaths, FusedKernelsTrainGpt2LikeTheUnfusedOps) {
       torch::manual_seed(100 + step);
       const auto tokens = torch::randint(512, {8, 129}, torch::TensorOptions(torch::kLong).device(kCuda));
       optimizer->zero_grad();
-      torch::Tensor loss;
-      {
-        trainer::AutocastScope autocast(kCuda, trainer::Precision::kBf16);
-        loss = trainer::summed_batch_loss(model, {tokens.narrow(1, 0, 128), tokens.narrow(1, 1, 128)}, kCuda, {}) /
-               (8.0 * 128);
-      }
+      const auto loss = mean_bf16_loss(model, tokens);
       loss.backward();
       optimizer->step();
       out.push_back(loss.item<double>());
@@ -298,11 +301,7 @@ TEST(CudaPaths, CudaGraphStepTrainsLikeEagerSteps) {
     torch::Tensor batch, loss;
     auto step = [&] {
       optimizer->zero_grad();
-      {
-        trainer::AutocastScope autocast(kCuda, trainer::Precision::kBf16);
-        loss = trainer::summed_batch_loss(model, {batch.narrow(1, 0, 128), batch.narrow(1, 1, 128)}, kCuda, {}) /
-               (8.0 * 128);
-      }
+      loss = mean_bf16_loss(model, batch);
       loss.backward();
       trainer::clip_grad_norm(model->parameters(), 1.0);
       optimizer->step();
