@@ -13,7 +13,9 @@ Its parameters carry anvil's names, so weights move between the two unchanged.
 
 speed:  runs BUILD/bench/train_step_bench on random tokens, then the reference
         with the same batch, block, vocabulary, device and step counts, and
-        prints tokens/s of both and their ratio.
+        prints tokens/s of both and their ratio. --profile then runs 5 more
+        reference steps under torch.profiler and prints its top kernels as
+        train_step_bench --profile prints anvil's, for a side-by-side read.
 parity: writes OUT/init.safetensors (the reference's initial weights) and
         OUT/batches.bin (int32 tokens [steps, B, T+1]), trains anvil
         (train_step_bench --init --batches) and the reference on them at the
@@ -289,6 +291,27 @@ def speed(args):
     if anvil:
         print(f"{'anvil / PyTorch tokens/s':<{width}}: {ratio:.3f}")
     print("RESULT " + json.dumps(result))
+    if args.profile:
+        profile_reference(ref, x, y, device)
+
+
+def profile_reference(ref, x, y, device, steps=5, top=40):
+    """The reference's kernels (CUDA) or operators (CPU) by self time over `steps` steps."""
+    from torch.profiler import ProfilerActivity, profile
+    cuda = device.type == "cuda"
+    with profile(activities=[ProfilerActivity.CUDA if cuda else ProfilerActivity.CPU]) as prof:
+        for _ in range(steps):
+            ref.step(x, y)
+        synchronize(device)
+    kind = torch.autograd.DeviceType.CUDA if cuda else torch.autograd.DeviceType.CPU
+    events = [e for e in prof.key_averages() if e.device_type == kind]
+    self_time = (lambda e: e.self_device_time_total) if cuda else (lambda e: e.self_cpu_time_total)
+    total = sum(self_time(e) for e in events) or 1
+    print(f"reference profile of {steps} steps, {'kernels by device' if cuda else 'operators by CPU'} self time:")
+    print(f"  {total / 1e3 / steps:9.3f} ms/step in all of them")
+    for e in sorted(events, key=self_time, reverse=True)[:top]:
+        print(f"  {self_time(e) / 1e3 / steps:9.3f} ms/step {100 * self_time(e) / total:6.1f}% {e.count:6d} calls  "
+              f"{e.key[:100]}")
 
 
 def gib(n):
@@ -424,6 +447,7 @@ def main():
     p = commands.add_parser("speed", parents=[common], help="tokens/s of anvil and the reference")
     p.add_argument("--steps", type=int, default=50, help="timed steps")
     p.add_argument("--warmup", type=int, default=10, help="untimed steps first; they include compiling")
+    p.add_argument("--profile", action="store_true", help="then the reference's top kernels over 5 more steps")
 
     p = commands.add_parser("parity", parents=[common], help="loss curves from the same weights and batches")
     p.add_argument("--steps", type=int, default=200, help="training steps, each on its own batch")

@@ -7,9 +7,9 @@
 #   tools/gpu/run_bench.sh [build] [speed] [parity] [plan] [tests] [shakespeare]
 #                                      (default: the first five, in order)
 #
-# speed: anvil against the compiled PyTorch reference, then anvil's step with
-# run.fused_kernels off and on, and with run.cuda_graphs off, one after the
-# other on the same GPU.
+# speed: anvil against the compiled PyTorch reference (with the reference's
+# top kernels), then anvil's step with run.fused_kernels off and on, its
+# profile, and with run.cuda_graphs off, one after the other on the same GPU.
 # shakespeare: configs/shakespeare_char.yaml in full (5000 steps), on the text
 # pack_deps.sh copied into .gpu/data; prints the final validation loss and the
 # wall time. TRAIN_ARGS (key=value ...) is added to that run.
@@ -48,7 +48,7 @@ for step in "${steps[@]}"; do
   step_start=$SECONDS
   case $step in
     build) tools/gpu/build.sh anvil train_step_bench trainer_tests ;;
-    speed) "$python" -u tools/bench/gpt2_vs_pytorch.py speed --build "$build" "${extra[@]}" &&
+    speed) "$python" -u tools/bench/gpt2_vs_pytorch.py speed --build "$build" --profile "${extra[@]}" &&
            for fused in off on; do
              echo "run.fused_kernels=$fused:"
              "$build/bench/train_step_bench" configs/gpt2_124m.yaml --vocab 50304 --steps 20 run.fused_kernels=$fused
