@@ -21,9 +21,9 @@ EvalResult evaluate(models::GPT& model, const data::BlockDataset& blocks, int64_
   for (int64_t first = 0; first < blocks.size() && (max_batches == 0 || batches < max_batches); ++batches) {
     const int64_t count = std::min(batch_size, blocks.size() - first);
     const auto batch = blocks.range(first, count);
-    const auto targets = batch.targets.to(device);
-    loss_sum += summed_token_loss(forward_batch(model, batch, device), targets).to(torch::kDouble);
-    tokens += count_loss_tokens(targets);
+    // The chunked head, as in training: never the whole [tokens, vocab] logits.
+    loss_sum += summed_batch_loss(model, batch, device, {}).to(torch::kDouble);
+    tokens += count_loss_tokens(batch.targets);  // on the host: no wait for the device
     first += count;
   }
   model->train(was_training);
