@@ -1,5 +1,7 @@
 #include "trainer/fused_adamw.h"
 
+#include <optional>
+
 #include <ATen/ops/_foreach_add.h>
 #include <ATen/ops/_fused_adamw.h>
 #include <torch/csrc/autograd/grad_mode.h>
@@ -8,7 +10,13 @@ namespace anvil::trainer {
 
 torch::Tensor FusedAdamW::step(LossClosure closure) {
   TORCH_CHECK(!closure, "FusedAdamW does not take a closure");
+  step_dividing_gradients({});
+  return {};
+}
+
+void FusedAdamW::step_dividing_gradients(const torch::Tensor& divisor) {
   torch::NoGradGuard no_grad;
+  const auto grad_scale = divisor.defined() ? std::optional<torch::Tensor>(divisor) : std::nullopt;
   for (size_t group_index = 0; group_index < param_groups().size(); ++group_index) {
     auto& group = param_groups()[group_index];
     const auto& options = static_cast<const torch::optim::AdamWOptions&>(group.options());
@@ -40,13 +48,13 @@ torch::Tensor FusedAdamW::step(LossClosure closure) {
     const auto [beta1, beta2] = options.betas();
     if (device_learning_rates_.empty())
       at::_fused_adamw_(params, grads, exp_avgs, exp_avg_sqs, /*max_exp_avg_sqs=*/{}, steps, options.lr(), beta1,
-                        beta2, options.weight_decay(), options.eps(), /*amsgrad=*/false, /*maximize=*/false);
+                        beta2, options.weight_decay(), options.eps(), /*amsgrad=*/false, /*maximize=*/false,
+                        grad_scale);
     else
       at::_fused_adamw_(params, grads, exp_avgs, exp_avg_sqs, /*max_exp_avg_sqs=*/{}, steps,
                         device_learning_rates_[group_index], beta1, beta2, options.weight_decay(), options.eps(),
-                        /*amsgrad=*/false, /*maximize=*/false);
+                        /*amsgrad=*/false, /*maximize=*/false, grad_scale);
   }
-  return {};
 }
 
 void FusedAdamW::read_learning_rates_from_device() {

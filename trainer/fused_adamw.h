@@ -14,6 +14,9 @@ class FusedAdamW : public torch::optim::AdamW {
  public:
   using AdamW::AdamW;
   torch::Tensor step(LossClosure closure = nullptr) override;
+  // A step on the gradients divided by `divisor` (a scalar tensor, e.g. the
+  // clipping factor; undefined: as they are), in the kernel's read of them.
+  void step_dividing_gradients(const torch::Tensor& divisor);
 
   // A step replayed from a CUDA graph runs none of this class's host code.
   // Once read_learning_rates_from_device() is called, the kernel reads each

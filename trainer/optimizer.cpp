@@ -1,6 +1,6 @@
 #include "trainer/optimizer.h"
 
-#include <ATen/ops/_foreach_mul.h>
+#include <ATen/ops/_foreach_div.h>
 #include <ATen/ops/_foreach_norm.h>
 #include <ATen/ops/stack.h>
 
@@ -26,14 +26,31 @@ void set_learning_rate(torch::optim::Optimizer& optimizer, double lr) {
   for (auto& group : optimizer.param_groups()) group.options().set_lr(lr);
 }
 
-torch::Tensor clip_grad_norm(const std::vector<torch::Tensor>& params, double max_norm) {
+torch::Tensor gradient_norm(const std::vector<torch::Tensor>& params) {
   std::vector<torch::Tensor> grads;
   for (const auto& p : params)
     if (p.grad().defined()) grads.push_back(p.grad());
   if (grads.empty()) return torch::zeros({});
-  const auto total = at::stack(at::_foreach_norm(grads, 2)).norm();
-  at::_foreach_mul_(grads, (max_norm / (total + 1e-6)).clamp_max(1.0));
-  return total;
+  return at::stack(at::_foreach_norm(grads, 2)).norm();
+}
+
+torch::Tensor clip_divisor(const torch::Tensor& norm, double max_norm) {
+  return ((norm + 1e-6) / max_norm).clamp_min(1.0);
+}
+
+void step_dividing_gradients(torch::optim::AdamW& optimizer, const torch::Tensor& divisor) {
+  if (auto* fused = dynamic_cast<FusedAdamW*>(&optimizer)) {
+    fused->step_dividing_gradients(divisor);
+    return;
+  }
+  if (divisor.defined()) {
+    std::vector<torch::Tensor> grads;
+    for (const auto& group : optimizer.param_groups())
+      for (const auto& p : group.params())
+        if (p.grad().defined()) grads.push_back(p.grad());
+    at::_foreach_div_(grads, divisor);
+  }
+  optimizer.step();
 }
 
 }  // namespace anvil::trainer

@@ -16,10 +16,18 @@ std::unique_ptr<torch::optim::AdamW> make_adamw(const std::vector<torch::Tensor>
 
 void set_learning_rate(torch::optim::Optimizer& optimizer, double lr);
 
-// Scales the gradients of `params` so their global L2 norm is at most
-// max_norm, as torch's clip_grad_norm_ does, and returns the norm before
-// clipping as a tensor: nothing waits for the device (LibTorch's version
-// returns a double, which stalls every step on a GPU).
-torch::Tensor clip_grad_norm(const std::vector<torch::Tensor>& params, double max_norm);
+// The global L2 norm of the gradients of `params`, as a tensor: nothing waits
+// for the device (LibTorch's clip_grad_norm_ returns a double, which stalls
+// every step on a GPU).
+torch::Tensor gradient_norm(const std::vector<torch::Tensor>& params);
+
+// What clipping to max_norm divides the gradients by, as torch's
+// clip_grad_norm_ scales them: max(1, (norm + 1e-6) / max_norm).
+torch::Tensor clip_divisor(const torch::Tensor& norm, double max_norm);
+
+// One AdamW step on the gradients divided by `divisor` (a scalar tensor;
+// undefined: as they are). The fused AdamW divides as its kernel reads them;
+// the plain one gets a pass over the gradients first.
+void step_dividing_gradients(torch::optim::AdamW& optimizer, const torch::Tensor& divisor);
 
 }  // namespace anvil::trainer

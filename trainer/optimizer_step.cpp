@@ -1,6 +1,5 @@
 #include "trainer/optimizer_step.h"
 
-#include <limits>
 #include <stdexcept>
 #include <string>
 #include <tuple>
@@ -36,9 +35,10 @@ std::pair<torch::Tensor, torch::Tensor> forward_backward_update(const StepParts&
     (loss / step_tokens).backward();
     loss_sum += loss.detach().to(torch::kDouble);
   }
-  const double max_norm = config.optim.grad_clip > 0 ? config.optim.grad_clip : std::numeric_limits<double>::infinity();
-  auto grad_norm = clip_grad_norm(trainable_parameters(parts.model), max_norm);
-  parts.optimizer.step();
+  // Clipping divides the gradients inside the fused AdamW's kernel.
+  auto grad_norm = gradient_norm(trainable_parameters(parts.model));
+  const double max_norm = config.optim.grad_clip;
+  parts.optimizer.step(max_norm > 0 ? clip_divisor(grad_norm, max_norm) : torch::Tensor());
   return {loss_sum, grad_norm};
 }
 

@@ -51,9 +51,9 @@ void ShardedAdamW::zero_grad() {
   for (auto& p : params_) p.mutable_grad().reset();
 }
 
-void ShardedAdamW::step() {
+void ShardedAdamW::step(const torch::Tensor& grad_divisor) {
   full_.reset();
-  local_->step();
+  step_dividing_gradients(*local_, grad_divisor);
   if (!shard_) return;
   for (int r = 0; r < comm_.world_size(); ++r) {
     std::vector<torch::Tensor> owned;

@@ -26,7 +26,9 @@ class ShardedAdamW {
 
   void set_learning_rate(double lr);
   void zero_grad();  // every parameter's gradient, whichever rank owns it
-  void step();
+  // Gradients divided by `grad_divisor` first (a scalar tensor: clipping;
+  // undefined: as they are), without a pass of its own with the fused AdamW.
+  void step(const torch::Tensor& grad_divisor = {});
   // The fused AdamW stepping this rank's parameters, or null (optim.fused off).
   FusedAdamW* fused();
   // Bytes of optimizer state (the two moments) this rank holds.

@@ -303,8 +303,8 @@ TEST(CudaPaths, CudaGraphStepTrainsLikeEagerSteps) {
       optimizer->zero_grad();
       loss = mean_bf16_loss(model, batch);
       loss.backward();
-      trainer::clip_grad_norm(model->parameters(), 1.0);
-      optimizer->step();
+      trainer::step_dividing_gradients(*optimizer,
+                                       trainer::clip_divisor(trainer::gradient_norm(model->parameters()), 1.0));
     };
     for (int i = 0; i < kSteps; ++i) {
       torch::manual_seed(100 + i);  // this step's batch, then its dropout

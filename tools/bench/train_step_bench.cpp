@@ -117,8 +117,10 @@ int main(int argc, char** argv) try {
              static_cast<double>(B * T);
     }
     loss.backward();
-    if (config.optim.grad_clip > 0) trainer::clip_grad_norm(model->parameters(), config.optim.grad_clip);
-    optimizer->step();
+    const double max_norm = config.optim.grad_clip;
+    trainer::step_dividing_gradients(
+        *optimizer, max_norm > 0 ? trainer::clip_divisor(trainer::gradient_norm(model->parameters()), max_norm)
+                                 : torch::Tensor());
   };
   // run.cuda_graphs: the step reads its batch from one tensor that each step's batch is copied into.
   auto* fused = dynamic_cast<trainer::FusedAdamW*>(optimizer.get());
