@@ -26,10 +26,20 @@ void set_learning_rate(torch::optim::Optimizer& optimizer, double lr) {
   for (auto& group : optimizer.param_groups()) group.options().set_lr(lr);
 }
 
-torch::Tensor gradient_norm(const std::vector<torch::Tensor>& params) {
+namespace {
+
+// The gradients of those of `params` that have one.
+std::vector<torch::Tensor> defined_gradients(const std::vector<torch::Tensor>& params) {
   std::vector<torch::Tensor> grads;
   for (const auto& p : params)
     if (p.grad().defined()) grads.push_back(p.grad());
+  return grads;
+}
+
+}  // namespace
+
+torch::Tensor gradient_norm(const std::vector<torch::Tensor>& params) {
+  const auto grads = defined_gradients(params);
   if (grads.empty()) return torch::zeros({});
   return at::stack(at::_foreach_norm(grads, 2)).norm();
 }
@@ -43,13 +53,8 @@ void step_dividing_gradients(torch::optim::AdamW& optimizer, const torch::Tensor
     fused->step_dividing_gradients(divisor);
     return;
   }
-  if (divisor.defined()) {
-    std::vector<torch::Tensor> grads;
-    for (const auto& group : optimizer.param_groups())
-      for (const auto& p : group.params())
-        if (p.grad().defined()) grads.push_back(p.grad());
-    at::_foreach_div_(grads, divisor);
-  }
+  if (divisor.defined())
+    for (const auto& group : optimizer.param_groups()) at::_foreach_div_(defined_gradients(group.params()), divisor);
   optimizer.step();
 }
 
