@@ -146,8 +146,76 @@ struct Progress {
   }
 };
 
+// The step's log line and metrics.jsonl record, every train.log_every steps.
+struct StepLog {
+  std::optional<MetricsLog> metrics;  // rank 0's
+  Progress progress;
+  Clock::time_point start;
+  double peak_flops = 0;  // every rank's devices together: MFU counts every rank's tokens
+  double flops_per_token = 0;
+
+  void write(const TrainingState& state, const StepResult& result, double lr, int64_t max_steps,
+             const ShardedAdamW& optimizer, Communicator& comm, c10::Device device) {
+    // The largest rank's: the one that runs out first.
+    const auto largest = comm.max({static_cast<double>(optimizer.state_bytes()), peak_memory_bytes(device)});
+    const double optimizer_bytes = largest[0], peak_memory = largest[1];
+    // Reading the step's figures waits for the device to finish the steps
+    // queued so far: training time too.
+    const auto read_start = Clock::now();
+    const double loss = comm.sum({result.loss_sum.item<double>()})[0] / result.step_tokens;
+    const double grad_norm = result.grad_norm.item<double>();
+    progress.add_wait(seconds_since(read_start));
+    const double tokens_per_sec = progress.tokens_per_second();
+    std::printf("step %6lld/%lld | loss %.4f | lr %.2e | grad %.3f | %.1fk tok/s", (long long)state.step,
+                (long long)max_steps, loss, lr, grad_norm, tokens_per_sec / 1e3);
+    std::map<std::string, double> values{{"loss", loss}, {"lr", lr}, {"grad_norm", grad_norm},
+                                         {"tokens_per_sec", tokens_per_sec},
+                                         {"tokens_seen", double(state.tokens_seen)},
+                                         {"elapsed_s", seconds_since(start)},
+                                         {"optimizer_state_bytes", optimizer_bytes},
+                                         {"peak_memory_bytes", peak_memory}};
+    if (peak_flops > 0) {
+      values["mfu"] = tokens_per_sec * flops_per_token / peak_flops;
+      std::printf(" | mfu %.1f%%", 100.0 * values["mfu"]);
+    }
+    std::printf(" | mem %.2f GiB | eta %s\n", peak_memory / (1 << 30),
+                format_duration(progress.eta(max_steps - state.step)).c_str());
+    std::fflush(stdout);
+    if (metrics) metrics->write(state.step, values);
+    progress.start_interval();
+  }
+};
+
+// Validates (every rank on the whole set, so all hold the same figures),
+// logs and records the result. True when early stopping's patience ran out.
+bool validate_step(models::GPT& model, const RunData& data, const RunConfig& config, c10::Device device,
+                   TrainingState& state, TrainSummary& summary, StepLog& log, Communicator& comm) {
+  const Validation val = validate(model, data, config, device);
+  std::printf("eval step %lld | %s\n", (long long)state.step, val.line.c_str());
+  std::fflush(stdout);
+  if (log.metrics) log.metrics->write(state.step, val.values);
+  summary.final_val_loss = val.loss;
+  summary.final_val_accuracy = val.accuracy.value_or(0.0);
+  state.val_loss = val.loss;
+  state.val_accuracy = val.accuracy;
+  return comm.any(patience_ran_out(state, val.accuracy ? *val.accuracy : -val.loss, config.train.early_stop_patience));
+}
+
+// The closing line, with the best validation too: a small corpus overfits, and
+// a run is judged by its best checkpoint.
+void print_done(const TrainSummary& summary, const TrainingState& state) {
+  char best[64] = "";
+  if (state.best_score && state.val_accuracy)
+    std::snprintf(best, sizeof best, ", best val accuracy %.4f", *state.best_score);
+  else if (state.best_score)
+    std::snprintf(best, sizeof best, " (best %.4f)", -*state.best_score);
+  std::printf("done: %lld steps in %s, final val loss %.4f%s\n", (long long)summary.steps,
+              format_duration(summary.seconds).c_str(), summary.final_val_loss, best);
+}
+
 TrainSummary train_on_ranks(const RunConfig& config, Communicator& comm, c10::Device device) {
-  const auto start = Clock::now();
+  StepLog log;
+  log.start = Clock::now();
   const bool cuda_graphs = use_cuda_graphs(config, device, comm.world_size());
   const fs::path run_dir = config.run.dir;
   const auto checkpoints = open_run_directory(config, comm);
@@ -172,8 +240,9 @@ TrainSummary train_on_ranks(const RunConfig& config, Communicator& comm, c10::De
   if (comm.world_size() > 1) sync = std::make_unique<GradientSync>(params, comm, config.dist.bucket_mb);
   data::BatchLoader loader(data.train, data.weights, config.train.batch_size, static_cast<uint64_t>(config.run.seed),
                            state.cursor, config.data.prefetch, {comm.rank(), comm.world_size()});
-  std::optional<MetricsLog> metrics;
-  if (comm.is_main()) metrics.emplace((run_dir / "metrics.jsonl").string(), state.step);
+  if (comm.is_main()) log.metrics.emplace((run_dir / "metrics.jsonl").string(), state.step);
+  log.peak_flops = peak_flops(device, config.run.peak_tflops) * comm.world_size();
+  log.flops_per_token = model->flops_per_token();
   print_header(config, model, data, device, comm, sync.get(), cuda_graphs);
   if (!config.model.init_from.empty() && checkpoints.empty())
     std::printf("initialised from %s\n", config.model.init_from.c_str());
@@ -181,9 +250,6 @@ TrainSummary train_on_ranks(const RunConfig& config, Communicator& comm, c10::De
   const auto& t = config.train;
   const int64_t first_step = state.step;
   TrainSummary summary;
-  Progress progress;
-  // MFU counts every rank's tokens against every rank's device.
-  const double peak = peak_flops(device, config.run.peak_tflops) * comm.world_size();
   const StepParts parts{model, optimizer, loader, comm, sync.get(), resolve_precision(config.run.precision, device)};
   std::unique_ptr<GraphedStep> graphed;
   if (cuda_graphs) {
@@ -199,7 +265,7 @@ TrainSummary train_on_ranks(const RunConfig& config, Communicator& comm, c10::De
                        (static_cast<uint64_t>(comm.rank()) << 32));
     const auto step_start = Clock::now();
     StepResult result = optimizer_step(parts, config, data.class_weights, device, graphed.get());
-    progress.add_step(seconds_since(step_start), result.positions);
+    log.progress.add_step(seconds_since(step_start), result.positions);
     ++state.step;
     state.tokens_seen += result.positions;
     state.cursor = std::move(result.cursor);
@@ -207,49 +273,11 @@ TrainSummary train_on_ranks(const RunConfig& config, Communicator& comm, c10::De
     state.val_accuracy.reset();
 
     bool last = state.step == t.max_steps;
-    if (due(state.step, t.log_every, last)) {
-      // The largest rank's: the one that runs out first.
-      const auto largest = comm.max({static_cast<double>(optimizer.state_bytes()), peak_memory_bytes(device)});
-      const double optimizer_bytes = largest[0], peak_memory = largest[1];
-      // Reading the step's figures waits for the device to finish the steps
-      // queued so far: training time too.
-      const auto read_start = Clock::now();
-      const double loss = comm.sum({result.loss_sum.item<double>()})[0] / result.step_tokens;
-      const double grad_norm = result.grad_norm.item<double>();
-      progress.add_wait(seconds_since(read_start));
-      const double tokens_per_sec = progress.tokens_per_second();
-      std::printf("step %6lld/%lld | loss %.4f | lr %.2e | grad %.3f | %.1fk tok/s", (long long)state.step,
-                  (long long)t.max_steps, loss, lr, grad_norm, tokens_per_sec / 1e3);
-      std::map<std::string, double> values{{"loss", loss}, {"lr", lr}, {"grad_norm", grad_norm},
-                                           {"tokens_per_sec", tokens_per_sec},
-                                           {"tokens_seen", double(state.tokens_seen)},
-                                           {"elapsed_s", seconds_since(start)},
-                                           {"optimizer_state_bytes", optimizer_bytes},
-                                           {"peak_memory_bytes", peak_memory}};
-      if (peak > 0) {
-        values["mfu"] = tokens_per_sec * model->flops_per_token() / peak;
-        std::printf(" | mfu %.1f%%", 100.0 * values["mfu"]);
-      }
-      std::printf(" | mem %.2f GiB | eta %s\n", peak_memory / (1 << 30),
-                  format_duration(progress.eta(t.max_steps - state.step)).c_str());
-      std::fflush(stdout);
-      if (metrics) metrics->write(state.step, values);
-      progress.start_interval();
-    }
-    if (due(state.step, config.eval.every, last)) {
-      // Every rank validates on the whole set, so all hold the same figures.
-      const Validation val = validate(model, data, config, device);
-      std::printf("eval step %lld | %s\n", (long long)state.step, val.line.c_str());
-      std::fflush(stdout);
-      if (metrics) metrics->write(state.step, val.values);
-      summary.final_val_loss = val.loss;
-      summary.final_val_accuracy = val.accuracy.value_or(0.0);
-      state.val_loss = val.loss;
-      state.val_accuracy = val.accuracy;
-      if (comm.any(patience_ran_out(state, val.accuracy ? *val.accuracy : -val.loss, t.early_stop_patience)) && !last) {
-        std::printf("early stop: no improvement in %lld validations\n", (long long)t.early_stop_patience);
-        last = true;
-      }
+    if (due(state.step, t.log_every, last)) log.write(state, result, lr, t.max_steps, optimizer, comm, device);
+    if (due(state.step, config.eval.every, last) &&
+        validate_step(model, data, config, device, state, summary, log, comm) && !last) {
+      std::printf("early stop: no improvement in %lld validations\n", (long long)t.early_stop_patience);
+      last = true;
     }
     if (due(state.step, config.checkpoint.every, last)) {
       auto& full_optimizer = optimizer.gather_full_state();
@@ -266,15 +294,8 @@ TrainSummary train_on_ranks(const RunConfig& config, Communicator& comm, c10::De
   comm.barrier();
   if (first_step >= t.max_steps) std::printf("nothing to do: the run already reached train.max_steps\n");
   summary.steps = state.step;
-  summary.seconds = seconds_since(start);
-  // The best validation too: a small corpus overfits, and a run is judged by its best checkpoint.
-  char best[64] = "";
-  if (state.best_score && state.val_accuracy)
-    std::snprintf(best, sizeof best, ", best val accuracy %.4f", *state.best_score);
-  else if (state.best_score)
-    std::snprintf(best, sizeof best, " (best %.4f)", -*state.best_score);
-  std::printf("done: %lld steps in %s, final val loss %.4f%s\n", (long long)summary.steps,
-              format_duration(summary.seconds).c_str(), summary.final_val_loss, best);
+  summary.seconds = seconds_since(log.start);
+  print_done(summary, state);
   return summary;
 }
 
