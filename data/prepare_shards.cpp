@@ -19,6 +19,19 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr size_t kChunkBytes = 8 << 20;  // text encoded per parallel round
+constexpr const char* kManifest = "manifest.json";
+
+std::string shard_name(const std::string& split, int64_t index) {
+  char name[32];
+  std::snprintf(name, sizeof name, "%s-%05lld.bin", split.c_str(), static_cast<long long>(index));
+  return name;
+}
+
+bool is_shard_name(const std::string& name) {
+  for (const char* split : {"train-", "val-"})
+    if (name.rfind(split, 0) == 0 && fs::path(name).extension() == ".bin") return true;
+  return false;
+}
 
 // Encodes documents on `threads` threads; document i's tokens land in out[i].
 std::vector<std::vector<int32_t>> encode_parallel(const std::vector<std::string>& documents, const Tokenizer& tokenizer,
@@ -54,9 +67,7 @@ class SplitWriter {
 
   void add(const std::vector<int32_t>& tokens, uint64_t text_bytes) {
     if (!writer_) {
-      char name[32];
-      std::snprintf(name, sizeof name, "%s-%05lld.bin", split_.c_str(), static_cast<long long>(stats_.shards));
-      writer_ = std::make_unique<ShardWriter>((dir_ / name).string(), tokenizer_.vocab_size(),
+      writer_ = std::make_unique<ShardWriter>((dir_ / shard_name(split_, stats_.shards)).string(), tokenizer_.vocab_size(),
                                               tokenizer_.fingerprint(), token_bytes_);
       ++stats_.shards;
     }
@@ -112,11 +123,25 @@ SourceReport write_source(const CorpusSource& source, const Tokenizer& tokenizer
   return {source.name, train.stats(), val.stats()};
 }
 
+// A source's folder is replaced whole, so it must hold nothing but shards: a
+// source named after a folder of the user's own files must not delete them.
+void check_replaceable(const fs::path& dir) {
+  if (!fs::exists(dir)) return;
+  if (!fs::is_directory(dir))
+    throw std::runtime_error("'" + dir.string() + "' is a file, where anvil prepare would write a folder of shards");
+  for (const auto& entry : fs::directory_iterator(dir))
+    if (!entry.is_regular_file() || !is_shard_name(entry.path().filename().string()))
+      throw std::runtime_error("'" + dir.string() + "' holds '" + entry.path().filename().string() +
+                               "', which anvil prepare did not write, and prepare replaces the folder whole: "
+                               "choose another data.shards or source name");
+}
+
 // Writes the source's shards beside the output, then swaps them in.
 SourceReport prepare_source(const CorpusSource& source, const Tokenizer& tokenizer, const PrepareOptions& options,
                             int64_t threads) {
   const fs::path final_dir = fs::path(options.out_dir) / source.name;
   const fs::path tmp_dir = fs::path(options.out_dir) / (".tmp-" + source.name);
+  check_replaceable(final_dir);
   fs::remove_all(tmp_dir);
   fs::create_directories(tmp_dir);
   try {
@@ -136,17 +161,46 @@ nlohmann::json split_json(const SplitStats& s) {
   return {{"documents", s.documents}, {"tokens", s.tokens}, {"text_bytes", s.text_bytes}, {"shards", s.shards}};
 }
 
+nlohmann::json read_manifest(const fs::path& dir) {
+  const fs::path path = dir / kManifest;
+  std::ifstream in(path);
+  if (!in)
+    throw std::runtime_error("'" + dir.string() + "' has no " + kManifest + ": not a folder anvil prepare wrote; run anvil prepare");
+  try {
+    const auto manifest = nlohmann::json::parse(in);
+    manifest.at("sources").get<std::vector<nlohmann::json>>();
+    return manifest;
+  } catch (const nlohmann::json::exception& e) {
+    throw std::runtime_error("'" + path.string() + "' is damaged (" + e.what() + "): run anvil prepare again");
+  }
+}
+
+// The manifest lists this run's sources and keeps those an earlier prepare
+// wrote into the same folder with the same tokenizer.
 void write_manifest(const PrepareReport& report, const Tokenizer& tokenizer, const PrepareOptions& options) {
   nlohmann::json sources = nlohmann::json::array();
   for (const auto& s : report.sources)
     sources.push_back({{"name", s.name}, {"train", split_json(s.train)}, {"val", split_json(s.val)}});
+  const fs::path path = fs::path(options.out_dir) / kManifest;
+  try {
+    const auto earlier = read_manifest(options.out_dir);
+    if (earlier.at("tokenizer").at("fingerprint").get<uint64_t>() == tokenizer.fingerprint())
+      for (const auto& s : earlier["sources"]) {
+        const auto name = s.at("name").get<std::string>();
+        const bool replaced = std::any_of(report.sources.begin(), report.sources.end(),
+                                          [&](const SourceReport& r) { return r.name == name; });
+        if (!replaced && fs::is_directory(fs::path(options.out_dir) / name)) sources.push_back(s);
+      }
+  } catch (const std::exception&) {
+    // No earlier manifest, or one too damaged to keep anything from.
+  }
   const nlohmann::json manifest = {{"tokenizer", {{"type", tokenizer.type()},
                                                   {"vocab_size", tokenizer.vocab_size()},
                                                   {"fingerprint", tokenizer.fingerprint()}}},
                                    {"seed", options.seed},
                                    {"val_fraction", options.val_fraction},
                                    {"sources", sources}};
-  std::ofstream(fs::path(options.out_dir) / "manifest.json") << manifest.dump(2) << '\n';
+  std::ofstream(path) << manifest.dump(2) << '\n';
 }
 
 }  // namespace
@@ -172,14 +226,30 @@ PrepareReport prepare_shards(const std::vector<CorpusSource>& sources, const Tok
 }
 
 std::vector<std::string> shard_files(const std::string& dir, const std::string& source, const std::string& split) {
-  const fs::path folder = fs::path(dir) / source;
+  const auto manifest = read_manifest(dir);
+  const auto& sources = manifest["sources"];
+  const auto entry = std::find_if(sources.begin(), sources.end(), [&](const nlohmann::json& s) {
+    return s.contains("name") && s["name"] == source;
+  });
+  if (entry == sources.end())
+    throw std::runtime_error("'" + (fs::path(dir) / kManifest).string() + "' lists no source '" + source +
+                             "': run anvil prepare with it");
+  int64_t shards = 0;
+  try {
+    shards = entry->at(split).at("shards").get<int64_t>();
+  } catch (const nlohmann::json::exception& e) {
+    throw std::runtime_error("'" + (fs::path(dir) / kManifest).string() + "' is damaged (" + e.what() +
+                             "): run anvil prepare again");
+  }
   std::vector<std::string> files;
-  if (fs::is_directory(folder))
-    for (const auto& entry : fs::directory_iterator(folder)) {
-      const std::string name = entry.path().filename().string();
-      if (name.rfind(split + "-", 0) == 0 && entry.path().extension() == ".bin") files.push_back(entry.path().string());
-    }
-  std::sort(files.begin(), files.end());
+  for (int64_t i = 0; i < shards; ++i) {
+    const fs::path file = fs::path(dir) / source / shard_name(split, i);
+    if (!fs::exists(file))
+      throw std::runtime_error("token shard '" + file.string() + "' is missing: " + kManifest + " lists " +
+                               std::to_string(shards) + " " + split + " shards of source '" + source +
+                               "'; run anvil prepare again");
+    files.push_back(file.string());
+  }
   return files;
 }
 

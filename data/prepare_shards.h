@@ -51,12 +51,15 @@ struct PrepareReport {
 double holdout_draw(uint64_t seed, uint64_t stream, uint64_t index);
 
 // Each document is encoded and ended with the tokenizer's EOS id (when it has
-// one). A source's folder is replaced only once all its shards are written.
+// one). A source's folder is replaced only once all its shards are written,
+// and only when it holds nothing but shards. The manifest keeps the sources
+// an earlier run prepared into the same folder with the same tokenizer.
 PrepareReport prepare_shards(const std::vector<CorpusSource>& sources, const Tokenizer& tokenizer,
                              const PrepareOptions& options);
 
 // The shards of one source and split ("train" or "val") under a prepared
-// directory, in order (none when the source has no documents in that split).
+// directory, in order (none when the source has no documents in that split),
+// as its manifest lists them: a missing file, source or manifest is an error.
 std::vector<std::string> shard_files(const std::string& dir, const std::string& source, const std::string& split);
 
 }  // namespace anvil::data

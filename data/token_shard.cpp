@@ -135,6 +135,14 @@ void TokenShard::read(int64_t begin, int64_t count, int64_t* out) const {
     const auto* p = reinterpret_cast<const uint32_t*>(tokens_) + begin;
     std::copy(p, p + count, out);
   }
+  // A token past the vocabulary would index past the embedding: a damaged
+  // file, caught here rather than as an opaque index error in the model.
+  const auto vocab = static_cast<int64_t>(header_->vocab_size);
+  const int64_t* bad = std::find_if(out, out + count, [vocab](int64_t t) { return t >= vocab; });
+  if (bad != out + count)
+    throw std::runtime_error("token shard '" + path_ + "': token " + std::to_string(*bad) + " at position " +
+                             std::to_string(begin + (bad - out)) + " is outside its vocabulary of " +
+                             std::to_string(vocab) + ": the file is damaged; run anvil prepare again");
 }
 
 int64_t TokenShard::document_of(int64_t position) const {

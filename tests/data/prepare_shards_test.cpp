@@ -8,9 +8,11 @@
 #include "data/char_tokenizer.h"
 #include "data/prepare_shards.h"
 #include "data/token_shard.h"
+#include "tests/support/error_of.h"
 #include "tests/support/temp_dir.h"
 
 using namespace anvil::data;
+using anvil::test_support::error_of;
 using anvil::test_support::TempDir;
 using ::testing::HasSubstr;
 
@@ -130,4 +132,45 @@ TEST(PrepareShards, FailureKeepsWhatWasPreparedBefore) {
   EXPECT_EQ(bytes_of(shard_files(options.out_dir, "docs", "train").at(0)), before);
   for (const auto& entry : std::filesystem::directory_iterator(options.out_dir))
     EXPECT_EQ(entry.path().filename().string().rfind(".tmp", 0), std::string::npos) << entry.path();
+}
+
+TEST(PrepareShards, NeverReplacesAFolderOfOtherFiles) {
+  TempDir dir;
+  const auto text = corpus();
+  const auto tokenizer = CharTokenizer::from_text(text);
+  PrepareOptions options;
+  options.out_dir = dir.path("out");
+  // A source named after the folder that holds the corpus itself.
+  const auto path = dir.write("out/docs/docs.txt", text);
+  dir.write("out/docs/notes.md", "mine");
+  const auto msg = error_of([&] { prepare_shards({lines_of("docs", path)}, tokenizer, options); });
+  EXPECT_THAT(msg, HasSubstr(dir.path("out/docs")));
+  EXPECT_THAT(msg, HasSubstr("which anvil prepare did not write"));
+  EXPECT_TRUE(std::filesystem::exists(path));
+  EXPECT_TRUE(std::filesystem::exists(dir.path("out/docs/notes.md")));
+}
+
+TEST(PrepareShards, ShardsAreListedFromTheManifest) {
+  TempDir dir;
+  const auto text = corpus();
+  const auto tokenizer = CharTokenizer::from_text(text);
+  PrepareOptions options;
+  options.out_dir = dir.path("out");
+  options.shard_tokens = 2000;
+  const auto path = dir.write("docs.txt", text);
+  prepare_shards({lines_of("first", path)}, tokenizer, options);
+  // A second prepare into the same folder keeps the first source listed.
+  prepare_shards({lines_of("second", path)}, tokenizer, options);
+  const auto files = shard_files(options.out_dir, "first", "train");
+  ASSERT_GT(files.size(), 1u);
+  EXPECT_FALSE(shard_files(options.out_dir, "second", "train").empty());
+
+  std::filesystem::remove(files.at(1));
+  EXPECT_THAT(error_of([&] { shard_files(options.out_dir, "first", "train"); }),
+              HasSubstr("token shard '" + files.at(1) + "' is missing"));
+  EXPECT_THAT(error_of([&] { shard_files(options.out_dir, "third", "train"); }), HasSubstr("lists no source 'third'"));
+  dir.write("out/manifest.json", "{\"sources\": [");
+  EXPECT_THAT(error_of([&] { shard_files(options.out_dir, "first", "train"); }), HasSubstr("manifest.json' is damaged"));
+  std::filesystem::remove(dir.path("out/manifest.json"));
+  EXPECT_THAT(error_of([&] { shard_files(options.out_dir, "first", "train"); }), HasSubstr("has no manifest.json"));
 }

@@ -93,6 +93,22 @@ TEST(TokenShard, TokenOutsideTheVocabularyIsAnError) {
   EXPECT_THAT(error_of([&] { writer.add_document({5, 100}, 2); }), HasSubstr("token id 100 is outside the vocabulary"));
 }
 
+TEST(TokenShard, DamagedTokenIsNamedWhenRead) {
+  TempDir dir;
+  const auto path = write_shard(dir, 300, {{1, 2, 3, 4}});
+  std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
+  file.seekp(64 + 2 * 2);  // the third token, past the 64-byte header
+  const uint16_t outside = 301;
+  file.write(reinterpret_cast<const char*>(&outside), 2);
+  file.close();
+  const TokenShard shard(path);
+  std::vector<int64_t> tokens(4);
+  shard.read(0, 2, tokens.data());  // the tokens before it still read
+  const auto msg = error_of([&] { shard.read(1, 3, tokens.data()); });
+  EXPECT_THAT(msg, HasSubstr(path));
+  EXPECT_THAT(msg, HasSubstr("token 301 at position 2 is outside its vocabulary of 300"));
+}
+
 TEST(TokenShard, VocabularyTooLargeForUint16IsAnError) {
   EXPECT_EQ(token_bytes_for(65536, "uint16"), 2u);
   EXPECT_EQ(token_bytes_for(300, "uint32"), 4u);
