@@ -1,5 +1,6 @@
 // validate_config: the checks that involve more than one key or the file system.
 #include <filesystem>
+#include <set>
 
 #include "trainer/config_loader.h"
 #include "trainer/config_table.h"
@@ -46,6 +47,11 @@ void validate_data(const LoadedConfig& loaded, ConfigUse use) {
           "task.type " + c.task.type + " needs a tokenizer: tokenizer.path, or model.init_from holding one");
   require(c.lora.rank == 0 || !c.model.init_from.empty(), loaded, {"lora.rank", "model.init_from"},
           "lora.rank > 0 adapts a pretrained model: set model.init_from (its weights stay frozen)");
+  const auto& labels = c.classify.labels;
+  require(std::set<std::string>(labels.begin(), labels.end()).size() == labels.size(), loaded, {"classify.labels"},
+          "classify.labels lists a label twice: each names one class");
+  require(labels.size() != 1, loaded, {"classify.labels"},
+          "classify.labels lists one label: classification needs at least two");
   require(c.checkpoint.keep_best != "val_accuracy" || c.task.type == "classify", loaded, {"checkpoint.keep_best"},
           "checkpoint.keep_best: val_accuracy needs task.type classify");
   require(c.data.packing == "concat" || !c.data.shards.empty(), loaded, {"data.packing"},

@@ -1,8 +1,10 @@
 // The data of fine-tuning runs (task.type sft or classify): labeled files
 // read into examples, held out by a seeded draw, batched padded or packed.
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -26,13 +28,21 @@ struct Labeled {
   int64_t line;
 };
 
-std::string fill(std::string text, const std::map<std::string, std::string>& values) {
-  for (const auto& [key, value] : values) {
-    const std::string slot = "{" + key + "}";
-    for (size_t at = text.find(slot); at != std::string::npos; at = text.find(slot, at + value.size()))
-      text.replace(at, slot.size(), value);
+// The template with each {key} slot replaced by its value, in one pass over
+// the template: a value that itself holds "{input}" stays as written.
+std::string fill(const std::string& text, const std::map<std::string, std::string>& values) {
+  std::string out;
+  size_t done = 0;
+  for (size_t open = text.find('{'); open != std::string::npos; open = text.find('{', open + 1)) {
+    const size_t close = text.find('}', open);
+    if (close == std::string::npos) break;
+    const auto value = values.find(text.substr(open + 1, close - open - 1));
+    if (value == values.end()) continue;
+    out.append(text, done, open - done).append(value->second);
+    done = close + 1;
+    open = close;
   }
-  return text;
+  return out.append(text, done, std::string::npos);
 }
 
 const std::string& string_field(const nlohmann::json& record, const std::string& field, const std::string& path,
@@ -63,6 +73,9 @@ std::vector<TextPart> sft_parts(const nlohmann::json& record, const SftSection& 
   for (const auto& m : *messages) {
     if (!m.is_object()) throw error_at(path, line, "a message is not an object with role and content");
     const std::string& role = string_field(m, "role", path, line);
+    // A misspelt "assistant" would silently turn a response into prompt.
+    if (role != "system" && role != "user" && role != "assistant" && role != "tool")
+      throw error_at(path, line, "message role '" + role + "': expected system, user, assistant or tool");
     parts.push_back({fill(s.role_template, {{"role", role}}), false});
     parts.push_back({string_field(m, "content", path, line), role == "assistant"});
   }
@@ -79,7 +92,7 @@ std::vector<Labeled> read_sft(const std::string& path, const RunConfig& c, const
 
 std::string label_text(const nlohmann::json& value, const std::string& path, int64_t line) {
   if (value.is_string()) return value.get<std::string>();
-  if (value.is_number_integer()) return std::to_string(value.get<int64_t>());
+  if (value.is_number_integer()) return value.dump();
   throw error_at(path, line, "the label is neither a string nor an integer");
 }
 
@@ -87,8 +100,11 @@ std::string label_text(const nlohmann::json& value, const std::string& path, int
 std::vector<std::pair<Labeled, std::string>> read_classification(const std::string& path, const RunConfig& c) {
   std::vector<std::pair<Labeled, std::string>> out;
   const auto& f = c.classify;
-  auto add = [&](const std::string& text, const std::string& label, int64_t line) {
+  auto add = [&](const std::string& text, std::string label, int64_t line) {
     if (text.find_first_not_of(" \t\r\n") == std::string::npos) throw error_at(path, line, "empty text");
+    // "1 " and "1" are one class: spaces around a label are formatting.
+    label.erase(0, label.find_first_not_of(" \t\r"));
+    label.erase(label.find_last_not_of(" \t\r") + 1);
     if (label.empty()) throw error_at(path, line, "empty label");
     out.push_back({{{}, label, line}, text});
   };
@@ -107,20 +123,26 @@ std::vector<std::pair<Labeled, std::string>> read_classification(const std::stri
   return out;
 }
 
-bool all_integers(const std::set<std::string>& labels) {
-  return std::all_of(labels.begin(), labels.end(), [](const std::string& s) {
-    return !s.empty() && s.find_first_not_of("-0123456789") == std::string::npos;
-  });
+// The label's value when the whole of it is an int64 in decimal.
+std::optional<int64_t> integer_label(const std::string& s) {
+  int64_t value = 0;
+  const auto [end, error] = std::from_chars(s.data(), s.data() + s.size(), value);
+  if (error != std::errc() || end != s.data() + s.size()) return std::nullopt;
+  return value;
 }
 
-// The label set: the config's, or the training labels sorted (numerically when they are integers).
+// The label set: the config's, or the training labels sorted (numerically when
+// all are integers). A classifier needs two classes to tell apart.
 std::vector<std::string> label_set(const RunConfig& c, const std::vector<std::pair<Labeled, std::string>>& train) {
   if (!c.classify.labels.empty()) return c.classify.labels;
   std::set<std::string> seen;
   for (const auto& [item, _] : train) seen.insert(item.label);
+  if (seen.size() == 1)
+    throw std::runtime_error("'" + c.data.train + "': every example has the label '" + *seen.begin() +
+                             "': classification needs at least two (or list them in classify.labels)");
   std::vector<std::string> labels(seen.begin(), seen.end());
-  if (all_integers(seen))
-    std::sort(labels.begin(), labels.end(), [](const auto& a, const auto& b) { return std::stoll(a) < std::stoll(b); });
+  if (std::all_of(labels.begin(), labels.end(), [](const std::string& l) { return integer_label(l).has_value(); }))
+    std::sort(labels.begin(), labels.end(), [](const auto& a, const auto& b) { return *integer_label(a) < *integer_label(b); });
   return labels;
 }
 

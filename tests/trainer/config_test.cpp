@@ -144,6 +144,13 @@ TEST(Config, ValidationChecksFilesAndRelations) {
 
   msg = config_error([&] { validate_config(load_config(dir.write("n.yaml", "model:\n  n_layer: 1\n"))); });
   EXPECT_TRUE(contains(msg, "data.train (a text file) or data.shards (from anvil prepare) is required")) << msg;
+
+  const auto twice = dir.write("l.yaml", "data:\n  train: " + corpus + "\nclassify:\n  labels: [a, b, a]\n");
+  msg = config_error([&] { validate_config(load_config(twice)); });
+  EXPECT_TRUE(contains(msg, twice + ":4")) << msg;
+  EXPECT_TRUE(contains(msg, "classify.labels lists a label twice")) << msg;
+  const auto one = dir.write("o.yaml", "data:\n  train: " + corpus + "\nclassify:\n  labels: [a]\n");
+  EXPECT_TRUE(contains(config_error([&] { validate_config(load_config(one)); }), "lists one label")) << msg;
 }
 
 TEST(Config, YamlRoundTripKeepsEveryValue) {

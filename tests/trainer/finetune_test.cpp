@@ -121,6 +121,33 @@ TEST(Finetune, SftBadInputsNameFileAndLine) {
   config.sft.format = "messages";  // no assistant turn: the whole example would be masked
   config.data.train = dir.write("users.jsonl", "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}\n");
   EXPECT_TRUE(contains(error_of(config), "users.jsonl:1: nothing to train on: no response tokens"));
+  config.data.train = dir.write("roles.jsonl", "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}, "
+                                               "{\"role\": \"assisstant\", \"content\": \"yo\"}]}\n");
+  EXPECT_TRUE(contains(error_of(config), "roles.jsonl:1: message role 'assisstant': expected system, user, assistant"));
+}
+
+namespace {
+
+// The token count that the too-long-example error reports for one alpaca record.
+int64_t alpaca_tokens(test_support::TempDir& dir, trainer::RunConfig config, const std::string& input) {
+  config.sft.format = "alpaca";
+  config.sft.prompt_template = "{instruction}|{input}|";
+  config.data.train = dir.write("a.jsonl", nlohmann::json{{"instruction", std::string(200, 'o')}, {"input", input},
+                                                          {"output", "b"}}.dump() + "\n");
+  const std::string msg = error_of(config);
+  const auto at = msg.find("example of ");
+  return at == std::string::npos ? -1 : std::stoll(msg.substr(at + 11));
+}
+
+}  // namespace
+
+TEST(Finetune, TemplateSlotsInsideFieldsStayAsWritten) {
+  test_support::TempDir dir;
+  const auto config = sft_run(dir);
+  const int64_t plain = alpaca_tokens(dir, config, "{instructioX}");
+  ASSERT_GT(plain, config.model.block_size);
+  // Were "{instruction}" in the input filled in, the 200 o's would come twice.
+  EXPECT_LE(std::abs(alpaca_tokens(dir, config, "{instruction}") - plain), 2);
 }
 
 namespace {
@@ -177,6 +204,21 @@ TEST(Finetune, ClassificationBadInputsNameFileAndLine) {
   EXPECT_TRUE(contains(error_of(config), "e.tsv:3: empty text"));
   config.data.train = dir.write("c.tsv", "text\tlabel\ngood\tpos\n");
   EXPECT_TRUE(contains(error_of(config), "has no column 'sentence' (columns: text, label)"));
+}
+
+TEST(Finetune, LabelsAreTrimmedSortedAndAtLeastTwo) {
+  test_support::TempDir dir;
+  auto config = classify_run(dir);
+  config.classify.text_field = "sentence";
+  config.data.val_fraction = 0;
+  config.data.val = dir.write("v.tsv", "sentence\tlabel\ngood\t10\n");
+  config.data.train = dir.write("t.tsv", "sentence\tlabel\ngood\t10 \nbad\t9\nok\t10\n");
+  EXPECT_EQ(trainer::load_run_data(config).labels, (std::vector<std::string>{"9", "10"}));
+  config.data.train = dir.write("m.tsv", "sentence\tlabel\ngood\t-\nbad\t9\n");  // not integers: sorted as text
+  config.data.val = dir.write("v2.tsv", "sentence\tlabel\ngood\t-\n");
+  EXPECT_EQ(trainer::load_run_data(config).labels, (std::vector<std::string>{"-", "9"}));
+  config.data.train = dir.write("one.tsv", "sentence\tlabel\ngood\tpos\nbad\tpos\n");
+  EXPECT_TRUE(contains(error_of(config), "one.tsv': every example has the label 'pos'"));
 }
 
 TEST(Finetune, LoraTrainsOnlyAdaptersAndHeadAndNeverMovesTheBase) {
