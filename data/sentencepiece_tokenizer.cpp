@@ -7,21 +7,59 @@
 
 namespace anvil::data {
 
+namespace {
+
+// Sentencepiece's encoder holds about 200 bytes per byte of text: a text
+// longer than this is encoded in pieces of about this size.
+constexpr size_t kPieceBytes = 1 << 18;
+const std::string kSpace = "\xe2\x96\x81";  // "▁", a space inside a piece
+
+// Whether a text encodes as the concatenation of its parts when cut just
+// before a space: no piece of the vocabulary holds a space past its start (so
+// none spans a cut), the model adds no space of its own at the start of a
+// text, and it keeps spaces as written. Models anvil trains are of this kind;
+// others are encoded whole.
+bool cuts_at_spaces(const sentencepiece::SentencePieceProcessor& sp) {
+  for (int id = 0; id < sp.GetPieceSize(); ++id)
+    if (sp.IdToPiece(id).find(kSpace, 1) != std::string::npos) return false;
+  const auto pieces = sp.EncodeAsPieces("x");
+  if (!pieces.empty() && pieces.front().rfind(kSpace, 0) == 0) return false;  // a dummy prefix
+  const std::string spaced = " x  y ";
+  return sp.DecodeIds(sp.EncodeAsIds(spaced)) == spaced;
+}
+
+}  // namespace
+
 SentencePieceTokenizer::SentencePieceTokenizer(const std::string& model_path)
     : processor_(std::make_unique<sentencepiece::SentencePieceProcessor>()) {
   const auto status = processor_->Load(model_path);
   if (!status.ok())
     throw std::runtime_error("cannot load sentencepiece model '" + model_path + "': " + status.ToString());
+  cuts_at_spaces_ = cuts_at_spaces(*processor_);
 }
 
 SentencePieceTokenizer::~SentencePieceTokenizer() = default;
 SentencePieceTokenizer::SentencePieceTokenizer(SentencePieceTokenizer&&) noexcept = default;
 
 std::vector<int32_t> SentencePieceTokenizer::encode(std::string_view text) const {
+  std::vector<int32_t> out;
+  size_t start = 0;
+  while (cuts_at_spaces_ && text.size() - start > kPieceBytes) {
+    size_t cut = text.rfind(' ', start + kPieceBytes);
+    if (cut == std::string_view::npos || cut <= start) cut = text.find(' ', start + kPieceBytes);
+    if (cut == std::string_view::npos) break;
+    encode_whole(text.substr(start, cut - start), out);
+    start = cut;
+  }
+  encode_whole(text.substr(start), out);
+  return out;
+}
+
+void SentencePieceTokenizer::encode_whole(std::string_view text, std::vector<int32_t>& out) const {
   std::vector<int> ids;
   const auto status = processor_->Encode(text, &ids);
   if (!status.ok()) throw std::runtime_error("sentencepiece encode failed: " + status.ToString());
-  return {ids.begin(), ids.end()};
+  out.insert(out.end(), ids.begin(), ids.end());
 }
 
 std::string SentencePieceTokenizer::decode(const std::vector<int32_t>& ids) const {

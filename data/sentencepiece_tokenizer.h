@@ -26,7 +26,10 @@ class SentencePieceTokenizer final : public Tokenizer {
   void save(const std::string& path) const override;
 
  private:
+  void encode_whole(std::string_view text, std::vector<int32_t>& out) const;
+
   std::unique_ptr<sentencepiece::SentencePieceProcessor> processor_;
+  bool cuts_at_spaces_ = false;  // long texts encode a bounded piece at a time
 };
 
 }  // namespace anvil::data

@@ -1,8 +1,10 @@
 #include <gtest/gtest.h>
+#include <sentencepiece_processor.h>
 #include <sentencepiece_trainer.h>
 
 #include "data/sentencepiece_tokenizer.h"
 #include "data/text_file.h"
+#include "data/tokenizer_training.h"
 #include "tests/support/temp_dir.h"
 
 using anvil::data::SentencePieceTokenizer;
@@ -46,5 +48,25 @@ TEST(SentencePieceTokenizer, MissingModelIsAnErrorNamingIt) {
     FAIL() << "expected an error";
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("/nonexistent/tok.model"), std::string::npos) << e.what();
+  }
+}
+
+TEST(SentencePieceTokenizer, LongTextEncodesAsOneWhole) {
+  // All of Tiny Shakespeare (1.1 MB) is longer than one encoding piece. The
+  // model anvil trains is cut at spaces; sentencepiece's defaults (a space
+  // added before the text, spaces collapsed) make a model that is not.
+  const std::string text = anvil::data::read_text_file(anvil::test_support::shakespeare_path());
+  anvil::test_support::TempDir dir;
+  anvil::data::TokenizerTrainingOptions options;
+  options.vocab_size = 400;
+  options.threads = 1;
+  anvil::data::train_sentencepiece([&](const auto& visit) { visit(text.substr(0, 200000)); }, options,
+                                   dir.path("anvil.model"));
+  for (const auto& model : {dir.path("anvil.model"), train_model(dir)}) {
+    sentencepiece::SentencePieceProcessor whole;
+    ASSERT_TRUE(whole.Load(model).ok());
+    const auto expected = whole.EncodeAsIds(text);
+    const auto ids = SentencePieceTokenizer(model).encode(text);
+    EXPECT_EQ(std::vector<int>(ids.begin(), ids.end()), expected) << model;
   }
 }
