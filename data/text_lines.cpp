@@ -10,9 +10,28 @@
 
 #include <nlohmann/json.hpp>
 
-#include "data/text_file.h"
-
 namespace anvil::data {
+
+size_t find_invalid_utf8(const std::string& text) {
+  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t n = text.size();
+  size_t i = 0;
+  while (i < n) {
+    const unsigned char c = s[i];
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (len == 0 || i + len > n) return i;
+    for (size_t k = 1; k < len; ++k)
+      if ((s[i + k] & 0xC0) != 0x80) return i;
+    // Overlong encodings and surrogates are invalid UTF-8 too.
+    if (len == 2 && c < 0xC2) return i;
+    if (len == 3 && ((c == 0xE0 && s[i + 1] < 0xA0) || (c == 0xED && s[i + 1] >= 0xA0))) return i;
+    if (len == 4 && ((c == 0xF0 && s[i + 1] < 0x90) || c > 0xF4 || (c == 0xF4 && s[i + 1] >= 0x90)))
+      return i;
+    i += len;
+  }
+  return std::string::npos;
+}
+
 namespace {
 
 constexpr std::string_view kReplacementCharacter = "\xEF\xBF\xBD";  // U+FFFD in UTF-8
@@ -50,6 +69,11 @@ std::string valid_utf8(std::string text, const std::string& path, int64_t line, 
   throw error_at(path, bad_line, "invalid UTF-8 at byte " + std::to_string(offset + bad));
 }
 
+// A UTF-8 byte order mark says only that the file is UTF-8: it is not text.
+void strip_byte_order_mark(std::string& text) {
+  if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);
+}
+
 std::ifstream open_nonempty(const std::string& path) {
   // A directory opens fine as a stream and then reads as empty, which would be a misleading message.
   if (std::filesystem::is_directory(path)) throw std::runtime_error("'" + path + "' is a directory, not a file");
@@ -69,7 +93,9 @@ std::string read_whole_file(const std::string& path, bool replace) {
   std::ifstream in = open_nonempty(path);
   std::ostringstream buffer;
   buffer << in.rdbuf();
-  return valid_utf8(buffer.str(), path, 1, 0, replace);
+  std::string text = buffer.str();
+  strip_byte_order_mark(text);
+  return valid_utf8(std::move(text), path, 1, 0, replace);
 }
 
 // Calls `visit` with each line of `path` (without its '\n') and its 1-based
@@ -83,6 +109,7 @@ void for_each_line(const std::string& path, bool replace,
   while (std::getline(in, line)) {
     ++number;
     const size_t next_offset = offset + line.size() + 1;
+    if (number == 1) strip_byte_order_mark(line);
     visit(valid_utf8(std::move(line), path, number, offset, replace), number);
     offset = next_offset;
   }

@@ -13,11 +13,16 @@ namespace anvil::data {
 // "FILE:LINE: what".
 std::runtime_error error_at(const std::string& path, int64_t line, const std::string& what);
 
-// The whole file. Missing, unreadable and empty files are errors; invalid
-// UTF-8 is an error naming line and byte, or with `replace` becomes U+FFFD.
+// The whole file, without a UTF-8 byte order mark. Missing, unreadable and
+// empty files and directories are errors; invalid UTF-8 is an error naming
+// line and byte, or with `replace` becomes U+FFFD.
 std::string read_whole_file(const std::string& path, bool replace);
 
-// Each line (without its '\n') and its 1-based number, one line in memory at a time.
+// Byte offset of the first invalid UTF-8 sequence in `text`, or npos if valid.
+size_t find_invalid_utf8(const std::string& text);
+
+// Each line (without its '\n', nor the first line's byte order mark) and its
+// 1-based number, one line in memory at a time.
 void for_each_line(const std::string& path, bool replace,
                    const std::function<void(const std::string&, int64_t)>& visit);
 

@@ -3,7 +3,7 @@
 #include <stdexcept>
 
 #include "data/char_tokenizer.h"
-#include "data/text_file.h"
+#include "data/text_lines.h"
 #include "data/token_blocks.h"
 
 namespace anvil::trainer {
@@ -30,7 +30,7 @@ std::shared_ptr<const data::TokenBlocks> make_blocks(const torch::Tensor& tokens
 }  // namespace
 
 RunData load_text_data(const RunConfig& config, std::unique_ptr<data::Tokenizer> tokenizer) {
-  const std::string train_text = data::read_text_file(config.data.train);
+  const std::string train_text = data::read_whole_file(config.data.train, config.data.invalid_utf8 == "replace");
   if (!tokenizer) {
     if (config.tokenizer.type == "char")
       tokenizer = std::make_unique<data::CharTokenizer>(data::CharTokenizer::from_text(train_text));
@@ -45,7 +45,7 @@ RunData load_text_data(const RunConfig& config, std::unique_ptr<data::Tokenizer>
     const auto ids = val_tokens.to(torch::kInt).contiguous();
     val_bytes = tokenizer->decode({ids.data_ptr<int32_t>(), ids.data_ptr<int32_t>() + ids.numel()}).size();
   } else {
-    const std::string val_text = data::read_text_file(config.data.val);
+    const std::string val_text = data::read_whole_file(config.data.val, config.data.invalid_utf8 == "replace");
     val_tokens = encode_file(*tokenizer, val_text, config.data.val);
     val_bytes = val_text.size();
   }

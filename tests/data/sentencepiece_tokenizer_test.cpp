@@ -3,7 +3,7 @@
 #include <sentencepiece_trainer.h>
 
 #include "data/sentencepiece_tokenizer.h"
-#include "data/text_file.h"
+#include "data/text_lines.h"
 #include "data/tokenizer_training.h"
 #include "tests/support/temp_dir.h"
 
@@ -13,7 +13,7 @@ namespace {
 
 // Trains a small BPE model on the first 200 kB of Tiny Shakespeare.
 std::string train_model(const anvil::test_support::TempDir& dir) {
-  const auto corpus = dir.write("corpus.txt", anvil::data::read_text_file(anvil::test_support::shakespeare_path()).substr(0, 200000));
+  const auto corpus = dir.write("corpus.txt", anvil::data::read_whole_file(anvil::test_support::shakespeare_path(), false).substr(0, 200000));
   const auto status = sentencepiece::SentencePieceTrainer::Train(
       "--input=" + corpus + " --model_prefix=" + dir.path("sp") +
       " --vocab_size=400 --model_type=bpe --character_coverage=1.0 --byte_fallback=true --minloglevel=2");
@@ -55,7 +55,7 @@ TEST(SentencePieceTokenizer, LongTextEncodesAsOneWhole) {
   // All of Tiny Shakespeare (1.1 MB) is longer than one encoding piece. The
   // model anvil trains is cut at spaces; sentencepiece's defaults (a space
   // added before the text, spaces collapsed) make a model that is not.
-  const std::string text = anvil::data::read_text_file(anvil::test_support::shakespeare_path());
+  const std::string text = anvil::data::read_whole_file(anvil::test_support::shakespeare_path(), false);
   anvil::test_support::TempDir dir;
   anvil::data::TokenizerTrainingOptions options;
   options.vocab_size = 400;

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "data/char_tokenizer.h"
-#include "data/text_file.h"
+#include "data/text_lines.h"
 #include "data/tokenizer_training.h"
 #include "models/lora.h"
 #include "models/safetensors.h"
@@ -29,7 +29,7 @@ namespace {
 const std::string& sentencepiece_model() {
   static test_support::TempDir dir;
   static const std::string path = [] {
-    const std::string text = data::read_text_file(test_support::shakespeare_path()).substr(0, 100000);
+    const std::string text = data::read_whole_file(test_support::shakespeare_path(), false).substr(0, 100000);
     data::TokenizerTrainingOptions options;
     options.vocab_size = 400;
     options.threads = 1;

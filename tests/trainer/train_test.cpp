@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "data/char_tokenizer.h"
-#include "data/text_file.h"
+#include "data/text_lines.h"
 #include "tests/support/accumulation.h"
 #include "tests/support/metrics.h"
 #include "tests/support/temp_dir.h"
@@ -30,7 +30,7 @@ trainer::RunConfig short_run(const test_support::TempDir& dir) {
   c.run.dir = dir.path("run");
   c.run.device = "cpu";
   c.run.threads = 1;  // ctest runs tests side by side
-  c.data.train = dir.write("shakespeare.txt", data::read_text_file(test_support::shakespeare_path()).substr(0, 60000));
+  c.data.train = dir.write("shakespeare.txt", data::read_whole_file(test_support::shakespeare_path(), false).substr(0, 60000));
   c.model.n_layer = 2;
   c.model.n_head = 2;
   c.model.n_embd = 64;
@@ -50,7 +50,7 @@ trainer::RunConfig short_run(const test_support::TempDir& dir) {
 // speeches as documents, document-masked packing, a prefetching loader.
 trainer::RunConfig shard_run(const test_support::TempDir& dir) {
   auto c = short_run(dir);
-  const std::string text = data::read_text_file(c.data.train);
+  const std::string text = data::read_whole_file(c.data.train, false);
   c.data.train.clear();
   const auto tokenizer = data::CharTokenizer::from_text(text);
   c.tokenizer.path = dir.path("chars.json");
