@@ -1,8 +1,10 @@
 #include "trainer/config_loader.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <set>
 
 #include <yaml-cpp/yaml.h>
@@ -47,12 +49,22 @@ std::string format_number(double v) {
   return buffer;
 }
 
+std::string join(const std::vector<std::string>& items) {
+  std::string list;
+  for (const auto& item : items) list += (list.empty() ? "" : ", ") + item;
+  return list;
+}
+
 std::vector<std::string> read_string_list(const ConfigField& field, const YAML::Node& node, const std::string& at) {
   if (node.IsNull()) return {};
   if (!node.IsSequence()) throw ConfigError(at + ": '" + field.key + "' expects a list, got " + kind_name(node));
   std::vector<std::string> out;
   for (const auto& item : node) {
     if (!item.IsScalar()) throw ConfigError(at + ": '" + field.key + "' expects a list of strings, got " + kind_name(item));
+    if (!field.choices.empty() &&
+        std::find(field.choices.begin(), field.choices.end(), item.Scalar()) == field.choices.end())
+      throw ConfigError(at + ": '" + field.key + "' expects items among " + join(field.choices) + ", got " +
+                        kind_name(item));
     out.push_back(item.Scalar());
   }
   return out;
@@ -92,7 +104,7 @@ void set_field(const ConfigField& field, RunConfig& config, const YAML::Node& no
     **i = static_cast<int64_t>(v);
   } else if (auto* d = std::get_if<double*>(&ref)) {
     double v = 0;
-    if (node.IsNull() || !YAML::convert<double>::decode(node, v) || std::isnan(v)) fail("a number");
+    if (node.IsNull() || !YAML::convert<double>::decode(node, v) || !std::isfinite(v)) fail("a finite number");
     check_range(v);
     **d = v;
   } else if (auto* b = std::get_if<bool*>(&ref)) {
@@ -101,15 +113,8 @@ void set_field(const ConfigField& field, RunConfig& config, const YAML::Node& no
     **b = v;
   } else {
     std::string v = node.IsNull() ? "" : node.Scalar();
-    if (!field.choices.empty()) {
-      bool allowed = false;
-      std::string list;
-      for (const auto& c : field.choices) {
-        allowed |= c == v;
-        list += (list.empty() ? "" : ", ") + c;
-      }
-      if (!allowed) fail("one of " + list);
-    }
+    if (!field.choices.empty() && std::find(field.choices.begin(), field.choices.end(), v) == field.choices.end())
+      fail("one of " + join(field.choices));
     if (field.is_path) {
       try {
         v = expand_variables(v);
@@ -124,7 +129,8 @@ void set_field(const ConfigField& field, RunConfig& config, const YAML::Node& no
 void read_mapping(const YAML::Node& map, const std::string& prefix, const std::string& file, LoadedConfig& out) {
   for (const auto& item : map) {
     const std::string at = where(file, item.first.Mark());
-    const std::string key = prefix + item.first.as<std::string>();
+    if (!item.first.IsScalar()) throw ConfigError(at + ": a key must be a plain name, got " + kind_name(item.first));
+    const std::string key = prefix + item.first.Scalar();
     if (out.origin.count(key)) throw ConfigError(at + ": duplicate key '" + key + "'");
     if (const ConfigField* field = find_field(key)) {
       set_field(*field, out.config, item.second, at, file);
@@ -200,14 +206,19 @@ std::string expand_variables(const std::string& value) {
 }
 
 LoadedConfig load_config(const std::string& path, const std::vector<std::string>& overrides) {
-  YAML::Node root;
+  if (std::filesystem::is_directory(path)) throw ConfigError("config file '" + path + "' is a directory");
+  std::vector<YAML::Node> documents;
   try {
-    root = YAML::LoadFile(path);
+    documents = YAML::LoadAllFromFile(path);
   } catch (const YAML::BadFile&) {
     throw ConfigError("cannot open config file '" + path + "'");
   } catch (const YAML::ParserException& e) {
     throw ConfigError(where(path, e.mark) + ": invalid YAML: " + e.msg);
   }
+  // A second document ("---") would otherwise be dropped without a word.
+  if (documents.size() > 1)
+    throw ConfigError(where(path, documents[1].Mark()) + ": a second YAML document: a config is one mapping");
+  const YAML::Node root = documents.empty() ? YAML::Node() : documents[0];
   LoadedConfig out;
   out.source = path;
   if (!root.IsNull()) {

@@ -52,7 +52,7 @@ size_t edit_distance(std::string_view a, std::string_view b) {
 
 const std::vector<ConfigField>& config_fields() {
   static const std::vector<ConfigField> fields = {
-      {FIELD(run.dir), "run directory: resolved config, metrics.jsonl, checkpoints"},
+      output_path({FIELD(run.dir), "run directory: resolved config, metrics.jsonl, checkpoints"}),
       {FIELD(run.seed), "seed for initialisation, shuffling and dropout"},
       number({FIELD(run.threads), "CPU threads for LibTorch (0: all cores)"}, 0, 1024),
       one_of({FIELD(run.device), "where to train: auto picks cuda when present"}, {"auto", "cpu", "cuda"}),
@@ -203,7 +203,8 @@ const std::vector<ConfigField>& config_fields() {
       number({FIELD(lora.rank), "LoRA adapter rank; 0: no LoRA, every weight trains"}, 0, 4096),
       number({FIELD(lora.alpha), "LoRA scale numerator: adapters are scaled by alpha / rank"}, 0),
       number({FIELD(lora.dropout), "dropout on the adapters' input"}, 0, 0.99),
-      {FIELD(lora.targets), "layers that get adapters: attn.qkv, attn.proj, mlp.fc, mlp.gate, mlp.up, mlp.proj"},
+      one_of({FIELD(lora.targets), "layers that get adapters"},
+             {"attn.qkv", "attn.proj", "mlp.fc", "mlp.gate", "mlp.up", "mlp.proj"}),
 
       one_of({FIELD(dist.backend), "c10d backend of a multi-process run: auto picks nccl on cuda, gloo on cpu"},
              {"auto", "gloo", "nccl"}),

@@ -22,8 +22,44 @@ void require(bool ok, const LoadedConfig& loaded, std::initializer_list<const ch
   if (!ok) throw ConfigError(origin_of(loaded, keys) + ": " + message);
 }
 
+// Whether two paths name one existing file: an output must never be an input.
+bool same_file(const std::string& a, const std::string& b) {
+  std::error_code error;
+  return !a.empty() && !b.empty() && std::filesystem::equivalent(a, b, error);
+}
+
+// What anvil tokenizer train needs that a config check can see: sentencepiece
+// refuses these with a message about its own internals.
+void validate_tokenizer_training(const LoadedConfig& loaded) {
+  const auto& t = loaded.config.tokenizer;
+  require(t.max_sentences == 0 || t.max_sentences > 100, loaded, {"tokenizer.max_sentences"},
+          "tokenizer.max_sentences must be 0 (every line) or more than 100");
+  std::set<std::string> seen = {"<unk>", "<s>", "</s>"};  // the model's own control pieces
+  for (const auto& token : t.special_tokens)
+    require(seen.insert(token).second, loaded, {"tokenizer.special_tokens"},
+            "tokenizer.special_tokens: '" + token + "' is listed twice or is one of the model's own <unk>, <s>, </s>");
+  for (const auto& source : loaded.config.data.sources)
+    require(!same_file(t.path, source.path), loaded, {"tokenizer.path"},
+            "tokenizer.path '" + t.path + "' is one of data.sources: training would overwrite it");
+}
+
+// The keys of fine-tuning templates that must appear, or the examples lose their text.
+void validate_templates(const LoadedConfig& loaded) {
+  const auto& s = loaded.config.sft;
+  auto has = [](const std::string& text, const char* slot) { return text.find(slot) != std::string::npos; };
+  if (s.format == "alpaca") {
+    require(has(s.prompt_template, "{instruction}") && has(s.prompt_template, "{input}"), loaded,
+            {"sft.prompt_template"}, "sft.prompt_template must hold {instruction} and {input}");
+    require(has(s.prompt_template_no_input, "{instruction}"), loaded, {"sft.prompt_template_no_input"},
+            "sft.prompt_template_no_input must hold {instruction}");
+  }
+  if (s.format == "messages")
+    require(has(s.role_template, "{role}"), loaded, {"sft.role_template"}, "sft.role_template must hold {role}");
+}
+
 void validate_data(const LoadedConfig& loaded, ConfigUse use) {
   const RunConfig& c = loaded.config;
+  if (use == ConfigUse::kTokenizerTrain) validate_tokenizer_training(loaded);
   if (use != ConfigUse::kTrain) {
     require(!c.data.sources.empty(), loaded, {"data.sources", "data"},
             "data.sources is required: the corpora to read (a list of {path: FILE_OR_GLOB, ...})");
@@ -56,8 +92,17 @@ void validate_data(const LoadedConfig& loaded, ConfigUse use) {
           "checkpoint.keep_best: val_accuracy needs task.type classify");
   require(c.data.packing == "concat" || !c.data.shards.empty(), loaded, {"data.packing"},
           "data.packing: document_masked needs document boundaries: prepare data.sources into data.shards");
-  require(c.data.shards.empty() || c.data.stride == 0 || c.data.stride <= c.model.block_size, loaded,
-          {"data.stride"}, "data.stride exceeds model.block_size: tokens between windows would never be trained on");
+  require(c.data.stride <= c.model.block_size, loaded, {"data.stride"},
+          "data.stride exceeds model.block_size: tokens between windows would never be trained on");
+  require(!c.run.dir.empty(), loaded, {"run.dir"}, "run.dir is empty: name the run's directory");
+  require(c.lora.rank == 0 || !c.lora.targets.empty(), loaded, {"lora.targets", "lora.rank"},
+          "lora.rank > 0 needs lora.targets: the layers that get adapters");
+  require(c.task.type == "lm" || (c.eval.stride == 0 && c.eval.max_length == 0), loaded,
+          {"eval.stride", "eval.max_length"}, "eval.stride and eval.max_length slide over text: task.type lm only");
+  if (c.task.type == "sft") validate_templates(loaded);
+  for (const std::string* input : {&c.data.train, &c.data.val, &c.tokenizer.path})
+    require(!same_file(c.eval.predictions, *input), loaded, {"eval.predictions"},
+            "eval.predictions '" + c.eval.predictions + "' is one of the run's inputs: writing it would destroy it");
 }
 
 }  // namespace

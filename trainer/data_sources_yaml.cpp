@@ -25,9 +25,11 @@ DataSource read_source(const YAML::Node& entry, size_t index,
     throw ConfigError(where(entry.Mark()) + ": data.sources[" + std::to_string(index) +
                       "] must be a mapping with at least 'path'");
   DataSource s;
+  std::set<std::string> seen;
   for (const auto& item : entry) {
     const std::string key = item.first.Scalar(), at = where(item.first.Mark());
     const YAML::Node& value = item.second;
+    if (!seen.insert(key).second) throw ConfigError(at + ": duplicate key '" + key + "' in a data.sources entry");
     if (!kKeys.count(key))
       throw ConfigError(at + ": unknown key '" + key + "' in data.sources (expected name, path, format, delimiter, "
                         "text_field, split or weight)");

@@ -187,3 +187,64 @@ TEST(Config, PresetFillsTheModelKeysTheConfigLeavesUnset) {
   const auto msg = config_error([&] { load_config(dir.write("d.yaml", "model:\n  preset: gpt5\n")); });
   EXPECT_TRUE(contains(msg, "gpt2-124m")) << msg;
 }
+
+TEST(Config, NonFiniteNumbersSecondDocumentsAndOddKeysAreErrors) {
+  anvil::test_support::TempDir dir;
+  auto msg = config_error([&] { load_config(dir.write("i.yaml", "optim:\n  grad_clip: .inf\n")); });
+  EXPECT_TRUE(contains(msg, "'optim.grad_clip' expects a finite number, got '.inf'")) << msg;
+  const auto two = dir.write("two.yaml", "model:\n  n_layer: 1\n---\ntrain:\n  max_steps: 1\n");
+  msg = config_error([&] { load_config(two); });
+  EXPECT_TRUE(contains(msg, two + ":4")) << msg;
+  EXPECT_TRUE(contains(msg, "a second YAML document")) << msg;
+  msg = config_error([&] { load_config(dir.write("k.yaml", "? [a, b]\n: 1\n")); });
+  EXPECT_TRUE(contains(msg, "a key must be a plain name, got a list")) << msg;
+  EXPECT_TRUE(contains(config_error([&] { load_config(dir.path()); }), "is a directory"));
+  msg = config_error([&] { load_config(dir.write("s.yaml", "data:\n  sources: [{path: a.txt, path: b.txt}]\n")); });
+  EXPECT_TRUE(contains(msg, "duplicate key 'path' in a data.sources entry")) << msg;
+  msg = config_error([&] { load_config(dir.write("l.yaml", "lora:\n  targets: [attn.qkv, mlp.fx]\n")); });
+  EXPECT_TRUE(contains(msg, "'lora.targets' expects items among attn.qkv")) << msg;
+  EXPECT_TRUE(contains(msg, "got 'mlp.fx'")) << msg;
+}
+
+TEST(Config, RunDirExpandsVariables) {
+  anvil::test_support::TempDir dir;
+  setenv("ANVIL_TEST_RUNS", "/tmp/runs", 1);
+  EXPECT_EQ(load_config(dir.write("r.yaml", "run:\n  dir: ${ANVIL_TEST_RUNS}/a\n")).config.run.dir, "/tmp/runs/a");
+}
+
+TEST(Config, ValidationRefusesRunsThatWouldGoWrong) {
+  anvil::test_support::TempDir dir;
+  const auto corpus = dir.write("corpus.txt", "hello");
+  const std::string data = "data:\n  train: " + corpus + "\n";
+  auto check = [&](const std::string& name, const std::string& yaml) {
+    return config_error([&] { validate_config(load_config(dir.write(name, data + yaml))); });
+  };
+  EXPECT_TRUE(contains(check("a.yaml", "  stride: 100\nmodel:\n  block_size: 64\n"), "data.stride exceeds"));
+  EXPECT_TRUE(contains(check("b.yaml", "run:\n  dir: ''\n"), "run.dir is empty"));
+  dir.write("base/model.safetensors", "");
+  EXPECT_TRUE(contains(check("c.yaml", "model:\n  init_from: " + dir.path("base") + "\nlora:\n  rank: 2\n  targets: []\n"),
+                       "needs lora.targets"));
+  EXPECT_TRUE(contains(check("d.yaml", "task:\n  type: sft\ntokenizer:\n  path: " + corpus + "\neval:\n  stride: 8\n"),
+                       "task.type lm only"));
+  EXPECT_TRUE(contains(check("e.yaml", "task:\n  type: sft\ntokenizer:\n  path: " + corpus +
+                                           "\nsft:\n  prompt_template: 'no slots'\n"),
+                       "sft.prompt_template must hold {instruction} and {input}"));
+  const auto msg = check("f.yaml", "eval:\n  predictions: " + corpus + "\n");
+  EXPECT_TRUE(contains(msg, "is one of the run's inputs")) << msg;
+}
+
+TEST(Config, TokenizerTrainingRefusesWhatSentencepieceWould) {
+  anvil::test_support::TempDir dir;
+  const auto corpus = dir.write("corpus.txt", "hello");
+  const std::string base = "data:\n  sources: [{path: " + corpus + "}]\ntokenizer:\n  type: sentencepiece\n";
+  auto check = [&](const std::string& name, const std::string& yaml) {
+    return config_error([&] {
+      validate_config(load_config(dir.write(name, base + yaml)), anvil::trainer::ConfigUse::kTokenizerTrain);
+    });
+  };
+  EXPECT_EQ(check("ok.yaml", "  path: " + dir.path("sp.model") + "\n"), "");
+  EXPECT_TRUE(contains(check("a.yaml", "  path: " + corpus + "\n"), "is one of data.sources"));
+  EXPECT_TRUE(contains(check("b.yaml", "  path: x.model\n  max_sentences: 50\n"), "more than 100"));
+  EXPECT_TRUE(contains(check("c.yaml", "  path: x.model\n  special_tokens: [<pad>, <pad>]\n"), "'<pad>' is listed twice"));
+  EXPECT_TRUE(contains(check("d.yaml", "  path: x.model\n  special_tokens: [<unk>]\n"), "'<unk>' is listed twice"));
+}
