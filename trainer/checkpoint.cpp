@@ -52,6 +52,24 @@ int64_t step_of(const fs::path& dir) {
   }
 }
 
+// The best of `checkpoints` by keep_best ("val_loss": lowest, "val_accuracy":
+// highest), or "" when none recorded it.
+std::string best_checkpoint(const std::vector<std::string>& checkpoints, const std::string& keep_best) {
+  std::string best;
+  // Loss: lower is better; accuracy: higher. Negating accuracy makes both a minimum.
+  const double sign = keep_best == "val_accuracy" ? -1.0 : 1.0;
+  double best_value = std::numeric_limits<double>::infinity();
+  for (const auto& dir : checkpoints) {
+    std::ifstream in(fs::path(dir) / "trainer_state.json");
+    const auto json = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+    if (json.is_object() && json.contains(keep_best) && sign * json[keep_best].get<double>() < best_value) {
+      best_value = sign * json[keep_best].get<double>();
+      best = dir;
+    }
+  }
+  return best;
+}
+
 }  // namespace
 
 std::vector<std::string> complete_checkpoints(const std::string& run_dir) {
@@ -111,25 +129,25 @@ std::string latest_checkpoint(const std::string& run_dir) {
   return all.empty() ? "" : all.back();
 }
 
-void prune_checkpoints(const std::string& run_dir, int64_t keep_last, const std::string& keep_best) {
+void prune_checkpoints(const std::string& run_dir, const std::string& written, int64_t keep_last,
+                       const std::string& keep_best) {
   if (keep_last <= 0) return;
-  const auto all = complete_checkpoints(run_dir);
-  std::string best;
-  // Loss: lower is better; accuracy: higher. Negating accuracy makes both a minimum.
-  const double sign = keep_best == "val_accuracy" ? -1.0 : 1.0;
-  double best_value = std::numeric_limits<double>::infinity();
-  if (!keep_best.empty()) {
-    for (const auto& dir : all) {
-      std::ifstream in(fs::path(dir) / "trainer_state.json");
-      const auto json = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-      if (json.is_object() && json.contains(keep_best) && sign * json[keep_best].get<double>() < best_value) {
-        best_value = sign * json[keep_best].get<double>();
-        best = dir;
-      }
-    }
-  }
+  auto all = complete_checkpoints(run_dir);
+  const int64_t written_step = step_of(written);
+  all.erase(std::remove_if(all.begin(), all.end(), [&](const std::string& dir) { return step_of(dir) > written_step; }),
+            all.end());
+  const std::string best = keep_best.empty() ? "" : best_checkpoint(all, keep_best);
   for (size_t i = 0; i + static_cast<size_t>(keep_last) < all.size(); ++i)
     if (all[i] != best) fs::remove_all(all[i]);
+}
+
+std::string set_aside_checkpoint(const std::string& dir) {
+  const fs::path from = dir;
+  const std::string name = "broken-" + from.filename().string();
+  fs::path to = from.parent_path() / name;
+  for (int n = 2; fs::exists(to); ++n) to = from.parent_path() / (name + "-" + std::to_string(n));
+  fs::rename(from, to);
+  return to.string();
 }
 
 void load_model_weights(const std::string& checkpoint_dir, models::GPT& model,

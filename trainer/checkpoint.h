@@ -47,9 +47,16 @@ std::vector<std::string> complete_checkpoints(const std::string& run_dir);
 std::string latest_checkpoint(const std::string& run_dir);
 // Removes what a run killed mid-write left behind (.tmp-step_* directories).
 void remove_partial_checkpoints(const std::string& run_dir);
-// Deletes all but the newest `keep_last` complete checkpoints (0 keeps all)
-// and, with keep_best "val_loss" or "val_accuracy", the best one by it.
-void prune_checkpoints(const std::string& run_dir, int64_t keep_last, const std::string& keep_best = "");
+// Deletes complete checkpoints older than `written`, the one just saved: all
+// but the newest `keep_last`, `written` counted among them (0 keeps all), and
+// with keep_best "val_loss" or "val_accuracy" the best one by it. `written`
+// and anything newer are never deleted.
+void prune_checkpoints(const std::string& run_dir, const std::string& written, int64_t keep_last,
+                       const std::string& keep_best = "");
+// Renames a checkpoint that failed to load to broken-step_N beside it (with a
+// suffix if that is taken), where it is neither resumed from nor pruned, but
+// kept for a person to inspect. Returns the new path.
+std::string set_aside_checkpoint(const std::string& dir);
 
 // `optional`: tensors the checkpoint may lack (see models::load_module_state).
 void load_model_weights(const std::string& checkpoint_dir, models::GPT& model,

@@ -58,26 +58,50 @@ void print_header(const RunConfig& config, models::GPT& model, const RunData& da
   std::fflush(stdout);
 }
 
-// Loads the newest of `checkpoints` that loads cleanly into model and
-// optimizer; a broken one is reported and the next older one tried.
-TrainingState restore_newest(const std::vector<std::string>& checkpoints, models::GPT& model,
-                             ShardedAdamW& optimizer, const RunConfig& config) {
-  for (auto it = checkpoints.rbegin(); it != checkpoints.rend(); ++it) {
+// The run directory's complete checkpoints while the run picks the one it
+// resumes from: the newest candidate is tried next.
+struct ResumeCandidates {
+  std::vector<std::string> candidates;  // oldest first
+  std::vector<std::string> broken;      // tried and failed to load
+
+  void skip_newest(const std::exception& e) {
+    std::fprintf(stderr, "warning: skipping checkpoint %s: %s\n", candidates.back().c_str(), e.what());
+    broken.push_back(candidates.back());
+    candidates.pop_back();
+  }
+};
+
+// Loads the newest candidate that loads cleanly into model and optimizer; a
+// broken one is reported and the next older one tried.
+TrainingState restore_newest(ResumeCandidates& resume, models::GPT& model, ShardedAdamW& optimizer,
+                             const RunConfig& config) {
+  while (!resume.candidates.empty()) {
+    const std::string dir = resume.candidates.back();
     try {
-      load_checkpoint_weights(*it, model, config);
+      load_checkpoint_weights(dir, model, config);
       TrainingState state;
-      optimizer.load_full_state([&](torch::optim::Optimizer& full) { state = load_training_state(*it, full); });
-      std::printf("resuming from %s (step %lld)\n", it->c_str(), (long long)state.step);
+      optimizer.load_full_state([&](torch::optim::Optimizer& full) { state = load_training_state(dir, full); });
+      std::printf("resuming from %s (step %lld)\n", dir.c_str(), (long long)state.step);
       std::fflush(stdout);
       return state;
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "warning: skipping checkpoint %s: %s\n", it->c_str(), e.what());
+      resume.skip_newest(e);
     }
   }
-  if (!checkpoints.empty())
-    throw std::runtime_error("none of the " + std::to_string(checkpoints.size()) +
+  if (!resume.broken.empty())
+    throw std::runtime_error("none of the " + std::to_string(resume.broken.size()) +
                              " checkpoints in the run directory could be loaded (see the warnings above)");
   return {};
+}
+
+// Moves the checkpoints newer than the one the run resumed from, which failed
+// to load, out of the way: left in place, the first checkpoint this run writes
+// would not be the newest, so keep_last would delete it, and the next resume
+// would try them again.
+void set_aside_broken(const std::vector<std::string>& broken) {
+  for (const auto& dir : broken)
+    std::fprintf(stderr, "warning: moved checkpoint %s, which does not load, to %s\n", dir.c_str(),
+                 set_aside_checkpoint(dir).c_str());
 }
 
 // Creates the run directory (rank 0 also clears what a killed run left) and
@@ -234,8 +258,11 @@ TrainSummary train_on_ranks(const RunConfig& config, Communicator& comm, c10::De
                                   /*restoring=*/!checkpoints.empty());
   const auto params = trainable_parameters(model);
   ShardedAdamW optimizer(params, config.optim, comm, config.dist.shard_optimizer);
-  TrainingState state = restore_newest(checkpoints, model, optimizer, config);
+  ResumeCandidates resume{checkpoints};
+  TrainingState state = restore_newest(resume, model, optimizer, config);
   comm.broadcast(params, 0);  // every rank starts from rank 0's weights, as DDP does
+  // After the broadcast: every rank has finished reading checkpoints.
+  if (comm.is_main()) set_aside_broken(resume.broken);
   std::unique_ptr<GradientSync> sync;
   if (comm.world_size() > 1) sync = std::make_unique<GradientSync>(params, comm, config.dist.bucket_mb);
   data::BatchLoader loader(data.train, data.weights, config.train.batch_size, static_cast<uint64_t>(config.run.seed),
@@ -284,7 +311,7 @@ TrainSummary train_on_ranks(const RunConfig& config, Communicator& comm, c10::De
       if (comm.is_main()) {
         summary.checkpoint = save_checkpoint(
             config.run.dir, {state, checkpoint_state(model, config), full_optimizer, config_yaml, *data.tokenizer});
-        prune_checkpoints(config.run.dir, config.checkpoint.keep_last, config.checkpoint.keep_best);
+        prune_checkpoints(config.run.dir, summary.checkpoint, config.checkpoint.keep_last, config.checkpoint.keep_best);
         std::printf("checkpoint %s\n", summary.checkpoint.c_str());
       }
     }

@@ -77,12 +77,12 @@ TEST(Checkpoint, LatestSkipsIncompleteAndPruneKeepsNewest) {
   Fixture f;
   f.save(dir.path(), 100);
   f.save(dir.path(), 200);
-  f.save(dir.path(), 300);
+  const auto written = f.save(dir.path(), 300);
   // A checkpoint killed mid-write: the directory exists but has no marker.
   fs::create_directories(dir.path("checkpoints/step_00000400"));
   fs::create_directories(dir.path("checkpoints/.tmp-step_00000500"));
   EXPECT_EQ(fs::path(trainer::latest_checkpoint(dir.path())).filename(), "step_00000300");
-  trainer::prune_checkpoints(dir.path(), 2);
+  trainer::prune_checkpoints(dir.path(), written, 2);
   EXPECT_FALSE(fs::exists(dir.path("checkpoints/step_00000100")));
   EXPECT_TRUE(fs::exists(dir.path("checkpoints/step_00000200")));
   EXPECT_TRUE(fs::exists(dir.path("checkpoints/step_00000300")));
@@ -110,11 +110,36 @@ TEST(Checkpoint, KeepBestKeepsTheLowestValidationLossBesidesTheNewest) {
   f.save(dir.path(), 100, 2.0);
   f.save(dir.path(), 200, 1.5);
   f.save(dir.path(), 300, 1.8);
-  f.save(dir.path(), 400);  // no validation at this step
-  trainer::prune_checkpoints(dir.path(), 1, "val_loss");
+  const auto written = f.save(dir.path(), 400);  // no validation at this step
+  trainer::prune_checkpoints(dir.path(), written, 1, "val_loss");
   const auto kept = trainer::complete_checkpoints(dir.path());
   ASSERT_EQ(kept.size(), 2u);
   EXPECT_EQ(fs::path(kept[0]).filename(), "step_00000200");
   EXPECT_EQ(fs::path(kept[1]).filename(), "step_00000400");
   EXPECT_EQ(trainer::load_training_state(kept[0], *f.optimizer).val_loss, 1.5);
+}
+
+// A newer checkpoint than the one just written (one the run could not load)
+// does not count towards keep_last: the one just written always stays.
+TEST(Checkpoint, PruneNeverDeletesTheCheckpointJustWritten) {
+  test_support::TempDir dir;
+  Fixture f;
+  f.save(dir.path(), 100);
+  const auto written = f.save(dir.path(), 200);
+  f.save(dir.path(), 300);
+  trainer::prune_checkpoints(dir.path(), written, 1);
+  const auto kept = trainer::complete_checkpoints(dir.path());
+  ASSERT_EQ(kept.size(), 2u);
+  EXPECT_EQ(kept[0], written);
+  EXPECT_EQ(fs::path(kept[1]).filename(), "step_00000300");
+}
+
+TEST(Checkpoint, SetAsideCheckpointsAreNeitherResumedFromNorOverwritten) {
+  test_support::TempDir dir;
+  Fixture f;
+  f.save(dir.path(), 100);
+  EXPECT_EQ(trainer::set_aside_checkpoint(f.save(dir.path(), 200)), dir.path("checkpoints/broken-step_00000200"));
+  EXPECT_EQ(trainer::set_aside_checkpoint(f.save(dir.path(), 200)), dir.path("checkpoints/broken-step_00000200-2"));
+  EXPECT_EQ(fs::path(trainer::latest_checkpoint(dir.path())).filename(), "step_00000100");
+  EXPECT_TRUE(trainer::is_complete_checkpoint(dir.path("checkpoints/broken-step_00000200")));
 }

@@ -239,3 +239,28 @@ TEST(Train, EarlyStoppingCountsAcrossAResume) {
 
   EXPECT_EQ(trainer::train(resumed_from_step_20(config, dir)).steps, 40);
 }
+
+// A newer checkpoint that does not load is skipped on resume and moved aside
+// to broken-step_N: keep_last then keeps the checkpoints this run writes, and
+// the next resume starts from them, not from the broken one.
+TEST(Train, ResumeMovesNewerUnloadableCheckpointsAsideAndKeepsItsOwn) {
+  test_support::TempDir dir;
+  auto config = short_run(dir);
+  config.model.n_layer = 1;
+  config.model.n_embd = 32;
+  config.train.max_steps = 10;
+  config.checkpoint.every = 5;
+  trainer::train(config);
+  const std::string broken = config.run.dir + "/checkpoints/step_00000010";
+  std::filesystem::resize_file(broken + "/model.safetensors", 100);
+
+  config.train.max_steps = 8;
+  config.checkpoint.every = 2;
+  config.checkpoint.keep_last = 1;
+  const auto summary = trainer::train(config);
+  const auto kept = trainer::complete_checkpoints(config.run.dir);
+  ASSERT_EQ(kept.size(), 1u);
+  EXPECT_EQ(kept[0], summary.checkpoint);
+  EXPECT_EQ(std::filesystem::path(kept[0]).filename(), "step_00000008");
+  EXPECT_TRUE(std::filesystem::exists(config.run.dir + "/checkpoints/broken-step_00000010/model.safetensors"));
+}
