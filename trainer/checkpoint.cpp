@@ -4,9 +4,11 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <limits>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
+#include <optional>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -52,6 +54,41 @@ int64_t step_of(const fs::path& dir) {
   }
 }
 
+// JSON has no NaN or infinity (nlohmann writes them as null, which does not
+// read back as a number): a non-finite value is written as a string.
+nlohmann::json number_json(double value) {
+  if (std::isnan(value)) return "nan";
+  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
+  return value;
+}
+
+// What number_json wrote, or null, which older versions wrote for a
+// non-finite value (read as NaN); nullopt for anything else.
+std::optional<double> number_from_json(const nlohmann::json& json) {
+  if (json.is_number()) return json.get<double>();
+  if (json.is_null() || json == "nan") return std::numeric_limits<double>::quiet_NaN();
+  if (json == "inf") return std::numeric_limits<double>::infinity();
+  if (json == "-inf") return -std::numeric_limits<double>::infinity();
+  return std::nullopt;
+}
+
+double read_number(const nlohmann::json& json, const std::string& key) {
+  const auto value = number_from_json(json);
+  if (!value) throw std::runtime_error("'" + key + "' is " + json.dump() + ", expected a number, \"nan\" or \"inf\"");
+  return *value;
+}
+
+// A checkpoint's finite score by keep_best, if it recorded one. A diverged
+// validation (NaN, inf) is no candidate for the best.
+std::optional<double> recorded_score(const std::string& dir, const std::string& keep_best) {
+  std::ifstream in(fs::path(dir) / "trainer_state.json");
+  const auto json = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (!json.is_object() || !json.contains(keep_best)) return std::nullopt;
+  const auto value = number_from_json(json[keep_best]);
+  if (!value || !std::isfinite(*value)) return std::nullopt;
+  return value;
+}
+
 // The best of `checkpoints` by keep_best ("val_loss": lowest, "val_accuracy":
 // highest), or "" when none recorded it.
 std::string best_checkpoint(const std::vector<std::string>& checkpoints, const std::string& keep_best) {
@@ -60,10 +97,9 @@ std::string best_checkpoint(const std::vector<std::string>& checkpoints, const s
   const double sign = keep_best == "val_accuracy" ? -1.0 : 1.0;
   double best_value = std::numeric_limits<double>::infinity();
   for (const auto& dir : checkpoints) {
-    std::ifstream in(fs::path(dir) / "trainer_state.json");
-    const auto json = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-    if (json.is_object() && json.contains(keep_best) && sign * json[keep_best].get<double>() < best_value) {
-      best_value = sign * json[keep_best].get<double>();
+    const auto score = recorded_score(dir, keep_best);
+    if (score && sign * *score < best_value) {
+      best_value = sign * *score;
       best = dir;
     }
   }
@@ -104,10 +140,10 @@ std::string save_checkpoint(const std::string& run_dir, const CheckpointContents
   nlohmann::json state = {{"step", c.state.step},
                           {"tokens_seen", c.state.tokens_seen},
                           {"loader", loader_json(c.state.cursor)}};
-  if (c.state.val_loss) state["val_loss"] = *c.state.val_loss;
-  if (c.state.val_accuracy) state["val_accuracy"] = *c.state.val_accuracy;
+  if (c.state.val_loss) state["val_loss"] = number_json(*c.state.val_loss);
+  if (c.state.val_accuracy) state["val_accuracy"] = number_json(*c.state.val_accuracy);
   if (c.state.best_score)
-    state["early_stopping"] = {{"best_score", *c.state.best_score},
+    state["early_stopping"] = {{"best_score", number_json(*c.state.best_score)},
                                {"validations_since_best", c.state.validations_since_best}};
   write_file(tmp_dir / "trainer_state.json", state.dump(2) + "\n");
   write_file(tmp_dir / "config.yaml", c.config_yaml);
@@ -179,14 +215,14 @@ TrainingState load_training_state(const std::string& checkpoint_dir, torch::opti
     state.cursor.draws = json.at("loader").at("draws").get<int64_t>();
     for (const auto& source : json.at("loader").at("sources"))
       state.cursor.sources.push_back({source.at("epoch").get<int64_t>(), source.at("position").get<int64_t>()});
-    if (json.contains("val_loss")) state.val_loss = json["val_loss"].get<double>();
-    if (json.contains("val_accuracy")) state.val_accuracy = json["val_accuracy"].get<double>();
+    if (json.contains("val_loss")) state.val_loss = read_number(json["val_loss"], "val_loss");
+    if (json.contains("val_accuracy")) state.val_accuracy = read_number(json["val_accuracy"], "val_accuracy");
     if (json.contains("early_stopping")) {
-      state.best_score = json["early_stopping"].at("best_score").get<double>();
+      state.best_score = read_number(json["early_stopping"].at("best_score"), "early_stopping.best_score");
       state.validations_since_best = json["early_stopping"].at("validations_since_best").get<int64_t>();
     }
     return state;
-  } catch (const nlohmann::json::exception& e) {
+  } catch (const std::exception& e) {  // nlohmann's errors and read_number's
     throw std::runtime_error("'" + path.string() + "' is not a valid training state: " + e.what());
   }
 }

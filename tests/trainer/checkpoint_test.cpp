@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <limits>
 
 #include "data/char_tokenizer.h"
 #include "tests/support/temp_dir.h"
@@ -142,4 +145,39 @@ TEST(Checkpoint, SetAsideCheckpointsAreNeitherResumedFromNorOverwritten) {
   EXPECT_EQ(trainer::set_aside_checkpoint(f.save(dir.path(), 200)), dir.path("checkpoints/broken-step_00000200-2"));
   EXPECT_EQ(fs::path(trainer::latest_checkpoint(dir.path())).filename(), "step_00000100");
   EXPECT_TRUE(trainer::is_complete_checkpoint(dir.path("checkpoints/broken-step_00000200")));
+}
+
+// A diverged run validates to NaN or inf. JSON has no such numbers, so they are
+// written as strings; null, which older versions wrote, reads back as NaN.
+TEST(Checkpoint, NonFiniteValidationLossReadsBack) {
+  test_support::TempDir dir;
+  Fixture f;
+  const auto nan = f.save(dir.path(), 100, std::numeric_limits<double>::quiet_NaN());
+  const auto inf = f.save(dir.path(), 200, std::numeric_limits<double>::infinity());
+  EXPECT_TRUE(std::isnan(*trainer::load_training_state(nan, *f.optimizer).val_loss));
+  EXPECT_EQ(*trainer::load_training_state(inf, *f.optimizer).val_loss, std::numeric_limits<double>::infinity());
+
+  const auto old = f.save(dir.path(), 300);
+  std::ofstream(fs::path(old) / "trainer_state.json")
+      << R"({"step": 300, "tokens_seen": 4800, "loader": {"draws": 97, "sources": []}, "val_loss": null,)"
+      << R"( "early_stopping": {"best_score": null, "validations_since_best": 2}})";
+  const auto state = trainer::load_training_state(old, *f.optimizer);
+  EXPECT_TRUE(std::isnan(*state.val_loss));
+  EXPECT_TRUE(std::isnan(*state.best_score));
+  EXPECT_EQ(state.validations_since_best, 2);
+}
+
+TEST(Checkpoint, KeepBestIgnoresNonFiniteValidationLosses) {
+  test_support::TempDir dir;
+  Fixture f;
+  f.save(dir.path(), 100, 2.0);
+  f.save(dir.path(), 200, -std::numeric_limits<double>::infinity());
+  f.save(dir.path(), 300, 1.5);
+  f.save(dir.path(), 400, std::numeric_limits<double>::quiet_NaN());
+  const auto written = f.save(dir.path(), 500, 1.8);
+  trainer::prune_checkpoints(dir.path(), written, 1, "val_loss");
+  const auto kept = trainer::complete_checkpoints(dir.path());
+  ASSERT_EQ(kept.size(), 2u);
+  EXPECT_EQ(fs::path(kept[0]).filename(), "step_00000300");
+  EXPECT_EQ(kept[1], written);
 }
