@@ -104,6 +104,14 @@ void set_aside_broken(const std::vector<std::string>& broken) {
                  set_aside_checkpoint(dir).c_str());
 }
 
+// The run directory's config and tokenizer, which `anvil train RUN/config.yaml`
+// continues the run with. Written only once the run has resumed: a run that
+// fails to (a changed model section, say) must leave them as they were.
+void write_run_files(const fs::path& run_dir, const std::string& config_yaml, const data::Tokenizer& tokenizer) {
+  std::ofstream(run_dir / "config.yaml") << config_yaml;
+  tokenizer.save((run_dir / data::tokenizer_file_name(tokenizer.type())).string());
+}
+
 // Creates the run directory (rank 0 also clears what a killed run left) and
 // returns, on every rank, the complete checkpoints a resumed run may continue from.
 std::vector<std::string> open_run_directory(const RunConfig& config, Communicator& comm) {
@@ -248,10 +256,6 @@ TrainSummary train_on_ranks(const RunConfig& config, Communicator& comm, c10::De
   RunConfig resolved = config;
   if (!data.labels.empty()) resolved.classify.labels = data.labels;
   const std::string config_yaml = to_yaml(resolved);
-  if (comm.is_main()) {
-    std::ofstream(run_dir / "config.yaml") << config_yaml;
-    data.tokenizer->save((run_dir / data::tokenizer_file_name(data.tokenizer->type())).string());
-  }
 
   torch::manual_seed(static_cast<uint64_t>(config.run.seed));
   models::GPT model = build_model(config, data.tokenizer->vocab_size(), static_cast<int64_t>(data.labels.size()), device,
@@ -262,7 +266,10 @@ TrainSummary train_on_ranks(const RunConfig& config, Communicator& comm, c10::De
   TrainingState state = restore_newest(resume, model, optimizer, config);
   comm.broadcast(params, 0);  // every rank starts from rank 0's weights, as DDP does
   // After the broadcast: every rank has finished reading checkpoints.
-  if (comm.is_main()) set_aside_broken(resume.broken);
+  if (comm.is_main()) {
+    set_aside_broken(resume.broken);
+    write_run_files(run_dir, config_yaml, *data.tokenizer);
+  }
   std::unique_ptr<GradientSync> sync;
   if (comm.world_size() > 1) sync = std::make_unique<GradientSync>(params, comm, config.dist.bucket_mb);
   data::BatchLoader loader(data.train, data.weights, config.train.batch_size, static_cast<uint64_t>(config.run.seed),

@@ -264,3 +264,24 @@ TEST(Train, ResumeMovesNewerUnloadableCheckpointsAsideAndKeepsItsOwn) {
   EXPECT_EQ(std::filesystem::path(kept[0]).filename(), "step_00000008");
   EXPECT_TRUE(std::filesystem::exists(config.run.dir + "/checkpoints/broken-step_00000010/model.safetensors"));
 }
+
+// A resume that fails (here every checkpoint has another width) stops before
+// it rewrites the run directory's config, so the run still resumes from it.
+TEST(Train, FailedResumeLeavesTheRunDirectoryConfigAsItWas) {
+  test_support::TempDir dir;
+  auto config = short_run(dir);
+  config.train.max_steps = 2;
+  config.checkpoint.every = 2;
+  config.schedule.warmup_steps = 1;
+  trainer::train(config);
+  const std::string config_file = config.run.dir + "/config.yaml";
+  const std::string written = data::read_text_file(config_file);
+
+  auto wider = config;
+  wider.model.n_embd = 2 * config.model.n_embd;
+  EXPECT_THROW(trainer::train(wider), std::runtime_error);
+  EXPECT_EQ(data::read_text_file(config_file), written);
+  auto resumed = trainer::load_config(config_file).config;
+  resumed.train.max_steps = 3;
+  EXPECT_EQ(trainer::train(resumed).steps, 3);
+}
