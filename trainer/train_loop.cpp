@@ -69,15 +69,29 @@ struct ResumeCandidates {
     broken.push_back(candidates.back());
     candidates.pop_back();
   }
+  void require_one_left() const {
+    if (candidates.empty() && !broken.empty())
+      throw std::runtime_error("none of the " + std::to_string(broken.size()) +
+                               " checkpoints in the run directory could be loaded (see the warnings above)");
+  }
 };
 
-// Loads the newest candidate that loads cleanly into model and optimizer; a
-// broken one is reported and the next older one tried.
+// A checkpoint's tokenizer must be the one the run's data is encoded with:
+// that of the newest checkpoint whose tokenizer loads.
+void require_run_tokenizer(const std::string& dir, const RunConfig& config, const data::Tokenizer& tokenizer) {
+  if (load_checkpoint_tokenizer(dir, config.tokenizer.type)->fingerprint() != tokenizer.fingerprint())
+    throw std::runtime_error("its tokenizer differs from that of the newer checkpoints the run encodes its data with");
+}
+
+// Loads the newest candidate that loads cleanly (its tokenizer is the run's,
+// and its weights and optimizer state load); a broken one is reported and the
+// next older one tried.
 TrainingState restore_newest(ResumeCandidates& resume, models::GPT& model, ShardedAdamW& optimizer,
-                             const RunConfig& config) {
+                             const RunConfig& config, const data::Tokenizer& tokenizer) {
   while (!resume.candidates.empty()) {
     const std::string dir = resume.candidates.back();
     try {
+      require_run_tokenizer(dir, config, tokenizer);
       load_checkpoint_weights(dir, model, config);
       TrainingState state;
       optimizer.load_full_state([&](torch::optim::Optimizer& full) { state = load_training_state(dir, full); });
@@ -88,9 +102,7 @@ TrainingState restore_newest(ResumeCandidates& resume, models::GPT& model, Shard
       resume.skip_newest(e);
     }
   }
-  if (!resume.broken.empty())
-    throw std::runtime_error("none of the " + std::to_string(resume.broken.size()) +
-                             " checkpoints in the run directory could be loaded (see the warnings above)");
+  resume.require_one_left();
   return {};
 }
 
@@ -127,11 +139,19 @@ std::vector<std::string> open_run_directory(const RunConfig& config, Communicato
   return checkpoints;
 }
 
-// The tokenizer a run encodes with: a resumed run's checkpoint's; a run
+// The tokenizer a run encodes with: a resumed run's newest checkpoint's that
+// loads (checkpoints whose tokenizer does not are skipped as broken); a run
 // fine-tuning from model.init_from that checkpoint's, when it has one; else
 // the config's (null).
-std::unique_ptr<data::Tokenizer> starting_tokenizer(const RunConfig& config, const std::vector<std::string>& checkpoints) {
-  if (!checkpoints.empty()) return load_checkpoint_tokenizer(checkpoints.back(), config.tokenizer.type);
+std::unique_ptr<data::Tokenizer> starting_tokenizer(const RunConfig& config, ResumeCandidates& resume) {
+  while (!resume.candidates.empty()) {
+    try {
+      return load_checkpoint_tokenizer(resume.candidates.back(), config.tokenizer.type);
+    } catch (const std::exception& e) {
+      resume.skip_newest(e);
+    }
+  }
+  resume.require_one_left();
   const auto from = fs::path(config.model.init_from) / data::tokenizer_file_name(config.tokenizer.type);
   if (!config.model.init_from.empty() && fs::exists(from)) return data::load_tokenizer(config.tokenizer.type, from.string());
   return nullptr;
@@ -251,7 +271,8 @@ TrainSummary train_on_ranks(const RunConfig& config, Communicator& comm, c10::De
   const bool cuda_graphs = use_cuda_graphs(config, device, comm.world_size());
   const fs::path run_dir = config.run.dir;
   const auto checkpoints = open_run_directory(config, comm);
-  RunData data = load_run_data(config, starting_tokenizer(config, checkpoints));
+  ResumeCandidates resume{checkpoints};
+  RunData data = load_run_data(config, starting_tokenizer(config, resume));
   // The run directory's config names the label set, so the checkpoints' classes keep their meaning.
   RunConfig resolved = config;
   if (!data.labels.empty()) resolved.classify.labels = data.labels;
@@ -262,8 +283,7 @@ TrainSummary train_on_ranks(const RunConfig& config, Communicator& comm, c10::De
                                   /*restoring=*/!checkpoints.empty());
   const auto params = trainable_parameters(model);
   ShardedAdamW optimizer(params, config.optim, comm, config.dist.shard_optimizer);
-  ResumeCandidates resume{checkpoints};
-  TrainingState state = restore_newest(resume, model, optimizer, config);
+  TrainingState state = restore_newest(resume, model, optimizer, config, *data.tokenizer);
   comm.broadcast(params, 0);  // every rank starts from rank 0's weights, as DDP does
   // After the broadcast: every rank has finished reading checkpoints.
   if (comm.is_main()) {

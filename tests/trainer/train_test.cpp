@@ -285,3 +285,27 @@ TEST(Train, FailedResumeLeavesTheRunDirectoryConfigAsItWas) {
   resumed.train.max_steps = 3;
   EXPECT_EQ(trainer::train(resumed).steps, 3);
 }
+
+// A checkpoint whose tokenizer file is missing or corrupt is broken like one
+// with bad weights: the run resumes from the next older one.
+TEST(Train, ResumeSkipsACheckpointWhoseTokenizerDoesNotLoad) {
+  test_support::TempDir dir;
+  auto config = short_run(dir);
+  config.train.max_steps = 6;
+  config.checkpoint.every = 2;
+  config.schedule.warmup_steps = 1;
+  trainer::train(config);
+  const std::string checkpoints = config.run.dir + "/checkpoints/";
+  std::filesystem::remove(checkpoints + "step_00000006/tokenizer.chars.json");
+  std::ofstream(checkpoints + "step_00000004/tokenizer.chars.json") << "{not json";
+
+  config.train.max_steps = 7;
+  EXPECT_EQ(trainer::train(config).steps, 7);
+  EXPECT_TRUE(std::filesystem::exists(checkpoints + "broken-step_00000006"));
+  EXPECT_TRUE(std::filesystem::exists(checkpoints + "broken-step_00000004"));
+  // Resumed from step 2, the run wrote steps 4, 6 and 7 again.
+  std::vector<std::string> names;
+  for (const auto& path : trainer::complete_checkpoints(config.run.dir))
+    names.push_back(std::filesystem::path(path).filename().string());
+  EXPECT_EQ(names, (std::vector<std::string>{"step_00000002", "step_00000004", "step_00000006", "step_00000007"}));
+}
