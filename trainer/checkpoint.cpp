@@ -160,6 +160,14 @@ std::string save_checkpoint(const std::string& run_dir, const CheckpointContents
 
 bool is_complete_checkpoint(const std::string& dir) { return fs::is_regular_file(fs::path(dir) / kMarker); }
 
+bool is_incomplete_checkpoint(const std::string& dir) {
+  fs::path path = fs::path(dir).lexically_normal();
+  if (!path.has_filename()) path = path.parent_path();  // "ckpt/" names ckpt
+  if (path.filename().string().rfind(".tmp-", 0) == 0) return true;
+  const bool has_state = fs::exists(path / "optimizer.pt") || fs::exists(path / "trainer_state.json");
+  return has_state && !is_complete_checkpoint(dir);
+}
+
 std::string latest_checkpoint(const std::string& run_dir) {
   const auto all = complete_checkpoints(run_dir);
   return all.empty() ? "" : all.back();

@@ -41,6 +41,11 @@ struct CheckpointContents {
 std::string save_checkpoint(const std::string& run_dir, const CheckpointContents& contents);
 
 bool is_complete_checkpoint(const std::string& dir);
+// Whether `dir` is a checkpoint that may be half written, and so must not be
+// read: a .tmp-step_N directory, or one holding optimizer or training state
+// but no COMPLETE marker. A model directory that import-hf or merge-lora wrote
+// (weights and config only) is not a checkpoint and needs no marker.
+bool is_incomplete_checkpoint(const std::string& dir);
 // Complete checkpoints of a run, oldest first.
 std::vector<std::string> complete_checkpoints(const std::string& run_dir);
 // The complete checkpoint with the highest step, or "" when there is none.

@@ -2,6 +2,7 @@
 #include <filesystem>
 #include <set>
 
+#include "trainer/checkpoint.h"
 #include "trainer/config_loader.h"
 #include "trainer/config_table.h"
 
@@ -119,6 +120,9 @@ void validate_config(const LoadedConfig& loaded, ConfigUse use) {
   }
   require(c.model.init_from.empty() || std::filesystem::is_regular_file(c.model.init_from + "/model.safetensors"),
           loaded, {"model.init_from"}, "model.init_from: '" + c.model.init_from + "' holds no model.safetensors");
+  require(c.model.init_from.empty() || !is_incomplete_checkpoint(c.model.init_from), loaded, {"model.init_from"},
+          "model.init_from: '" + c.model.init_from +
+              "' is a checkpoint without its COMPLETE marker, which may be half written: name a complete one");
   require(c.tokenizer.type != "sentencepiece" || !c.tokenizer.path.empty(), loaded, {"tokenizer.type", "tokenizer.path"},
           "tokenizer.type is sentencepiece but tokenizer.path names no .model file");
   require(use == ConfigUse::kTokenizerTrain || c.tokenizer.path.empty() || std::filesystem::exists(c.tokenizer.path),

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <filesystem>
 
 #include "tests/support/temp_dir.h"
 #include "trainer/config_loader.h"
@@ -247,4 +248,28 @@ TEST(Config, TokenizerTrainingRefusesWhatSentencepieceWould) {
   EXPECT_TRUE(contains(check("b.yaml", "  path: x.model\n  max_sentences: 50\n"), "more than 100"));
   EXPECT_TRUE(contains(check("c.yaml", "  path: x.model\n  special_tokens: [<pad>, <pad>]\n"), "'<pad>' is listed twice"));
   EXPECT_TRUE(contains(check("d.yaml", "  path: x.model\n  special_tokens: [<unk>]\n"), "'<unk>' is listed twice"));
+}
+
+// A checkpoint without COMPLETE may be half written; a model directory from
+// import-hf or merge-lora has no training state and needs no marker.
+TEST(Config, InitFromRefusesACheckpointWithoutItsCompleteMarker) {
+  anvil::test_support::TempDir dir;
+  const auto corpus = dir.write("corpus.txt", "hello");
+  const auto config = [&](const std::string& init_from) {
+    return load_config(dir.write("c.yaml", "data:\n  train: " + corpus + "\nmodel:\n  init_from: " + init_from + "\n"));
+  };
+  dir.write("imported/model.safetensors", "");
+  EXPECT_NO_THROW(validate_config(config(dir.path("imported"))));
+
+  dir.write("checkpoints/step_00000010/model.safetensors", "");
+  dir.write("checkpoints/step_00000010/trainer_state.json", "{}");
+  const auto msg = config_error([&] { validate_config(config(dir.path("checkpoints/step_00000010/"))); });
+  EXPECT_TRUE(contains(msg, "c.yaml:4")) << msg;
+  EXPECT_TRUE(contains(msg, "is a checkpoint without its COMPLETE marker")) << msg;
+  dir.write("checkpoints/step_00000010/COMPLETE", "");
+  EXPECT_NO_THROW(validate_config(config(dir.path("checkpoints/step_00000010"))));
+
+  dir.write("checkpoints/.tmp-step_00000020/model.safetensors", "");
+  EXPECT_TRUE(contains(config_error([&] { validate_config(config(dir.path("checkpoints/.tmp-step_00000020"))); }),
+                       "without its COMPLETE marker"));
 }

@@ -1,7 +1,9 @@
 #include <cstdio>
 #include <filesystem>
+#include <stdexcept>
 
 #include "tools/anvil/commands.h"
+#include "trainer/checkpoint.h"
 #include "trainer/config_loader.h"
 #include "trainer/hf_interop.h"
 
@@ -15,6 +17,10 @@ int export_hf_command(const Args& args) {
         "(GPT2LMHeadModel or LlamaForCausalLM) from a checkpoint directory (or import-hf output).\n");
     return args.size() == 2 ? 0 : 2;
   }
+  if (trainer::is_incomplete_checkpoint(args[0]))
+    throw std::runtime_error("'" + args[0] +
+                             "' is a checkpoint without its COMPLETE marker, which may be half written: "
+                             "export a complete one");
   const std::filesystem::path checkpoint = args[0];
   const auto config = trainer::load_config((checkpoint / "config.yaml").string()).config;
   trainer::export_hf(config.model, models::load_safetensors((checkpoint / "model.safetensors").string()), args[1]);
