@@ -271,7 +271,7 @@ TrainSummary train_on_ranks(const RunConfig& config, Communicator& comm, c10::De
   const bool cuda_graphs = use_cuda_graphs(config, device, comm.world_size());
   const fs::path run_dir = config.run.dir;
   const auto checkpoints = open_run_directory(config, comm);
-  ResumeCandidates resume{checkpoints};
+  ResumeCandidates resume{checkpoints, {}};
   RunData data = load_run_data(config, starting_tokenizer(config, resume));
   // The run directory's config names the label set, so the checkpoints' classes keep their meaning.
   RunConfig resolved = config;
