@@ -21,6 +21,7 @@
 #include "trainer/optimizer.h"
 #include "trainer/optimizer_step.h"
 #include "trainer/precision.h"
+#include "trainer/run_lock.h"
 #include "trainer/runtime.h"
 #include "trainer/run_data.h"
 #include "trainer/sharded_adamw.h"
@@ -124,19 +125,29 @@ void write_run_files(const fs::path& run_dir, const std::string& config_yaml, co
   tokenizer.save((run_dir / data::tokenizer_file_name(tokenizer.type())).string());
 }
 
-// Creates the run directory (rank 0 also clears what a killed run left) and
-// returns, on every rank, the complete checkpoints a resumed run may continue from.
-std::vector<std::string> open_run_directory(const RunConfig& config, Communicator& comm) {
+// The run directory as a run holds it: rank 0's lock, and on every rank the
+// complete checkpoints a resumed run may continue from.
+struct RunDirectory {
+  std::unique_ptr<RunDirectoryLock> lock;
+  std::vector<std::string> checkpoints;
+};
+
+// Creates the run directory. Rank 0 locks it, before anything in it is
+// touched, and clears what a killed run left. The other ranks of the run
+// take no lock: they would lock rank 0 out.
+RunDirectory open_run_directory(const RunConfig& config, Communicator& comm) {
+  RunDirectory directory;
   if (comm.is_main()) {
     fs::create_directories(config.run.dir);
+    directory.lock = std::make_unique<RunDirectoryLock>(config.run.dir);
     remove_partial_checkpoints(config.run.dir);
   }
   comm.barrier();
-  const auto checkpoints = complete_checkpoints(config.run.dir);
-  if (config.run.resume == "never" && !checkpoints.empty())
+  directory.checkpoints = complete_checkpoints(config.run.dir);
+  if (config.run.resume == "never" && !directory.checkpoints.empty())
     throw std::runtime_error("run.dir '" + config.run.dir +
                              "' already holds checkpoints and run.resume is never: choose another run.dir");
-  return checkpoints;
+  return directory;
 }
 
 // The tokenizer a run encodes with: a resumed run's newest checkpoint's that
@@ -270,7 +281,8 @@ TrainSummary train_on_ranks(const RunConfig& config, Communicator& comm, c10::De
   log.start = Clock::now();
   const bool cuda_graphs = use_cuda_graphs(config, device, comm.world_size());
   const fs::path run_dir = config.run.dir;
-  const auto checkpoints = open_run_directory(config, comm);
+  const RunDirectory directory = open_run_directory(config, comm);  // locked until the run returns
+  const auto& checkpoints = directory.checkpoints;
   ResumeCandidates resume{checkpoints, {}};
   RunData data = load_run_data(config, starting_tokenizer(config, resume));
   // The run directory's config names the label set, so the checkpoints' classes keep their meaning.

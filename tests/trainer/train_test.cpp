@@ -16,6 +16,7 @@
 #include "trainer/config_loader.h"
 #include "trainer/corpus.h"
 #include "trainer/evaluate.h"
+#include "trainer/run_lock.h"
 #include "trainer/runtime.h"
 #include "trainer/run_data.h"
 #include "trainer/train_loop.h"
@@ -308,4 +309,27 @@ TEST(Train, ResumeSkipsACheckpointWhoseTokenizerDoesNotLoad) {
   for (const auto& path : trainer::complete_checkpoints(config.run.dir))
     names.push_back(std::filesystem::path(path).filename().string());
   EXPECT_EQ(names, (std::vector<std::string>{"step_00000002", "step_00000004", "step_00000006", "step_00000007"}));
+}
+
+// While another process holds the run directory, a second run stops at once,
+// naming it, and leaves the first one's checkpoint in progress alone.
+TEST(Train, SecondRunOnALockedRunDirectoryStopsWithoutTouchingIt) {
+  test_support::TempDir dir;
+  auto config = short_run(dir);
+  config.train.max_steps = 2;
+  config.schedule.warmup_steps = 1;
+  const std::string in_progress = dir.write("run/checkpoints/.tmp-step_00000100/model.safetensors", "");
+  {
+    trainer::RunDirectoryLock first(config.run.dir);
+    try {
+      trainer::train(config);
+      FAIL() << "a second run trained in a locked run directory";
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find("run.dir '" + config.run.dir + "' is in use by another anvil train"),
+                std::string::npos)
+          << e.what();
+    }
+    EXPECT_TRUE(std::filesystem::exists(in_progress));
+  }
+  EXPECT_EQ(trainer::train(config).steps, 2);  // the lock went with its holder
 }
