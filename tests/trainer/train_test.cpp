@@ -276,12 +276,12 @@ TEST(Train, FailedResumeLeavesTheRunDirectoryConfigAsItWas) {
   config.schedule.warmup_steps = 1;
   trainer::train(config);
   const std::string config_file = config.run.dir + "/config.yaml";
-  const std::string written = data::read_text_file(config_file);
+  const std::string written = data::read_whole_file(config_file, false);
 
   auto wider = config;
   wider.model.n_embd = 2 * config.model.n_embd;
   EXPECT_THROW(trainer::train(wider), std::runtime_error);
-  EXPECT_EQ(data::read_text_file(config_file), written);
+  EXPECT_EQ(data::read_whole_file(config_file, false), written);
   auto resumed = trainer::load_config(config_file).config;
   resumed.train.max_steps = 3;
   EXPECT_EQ(trainer::train(resumed).steps, 3);
