@@ -27,9 +27,18 @@ models::TensorMap read_weights(const fs::path& dir) {
   if (fs::exists(dir / "model.safetensors")) return models::load_safetensors((dir / "model.safetensors").string());
   const fs::path index = dir / "model.safetensors.index.json";
   if (!fs::exists(index)) throw std::runtime_error("'" + dir.string() + "' has no model.safetensors");
-  models::TensorMap all;
+  // Named, so that the parsed index outlives the loop over its weight_map.
+  const json parsed = read_json(index);
+  const auto weight_map = parsed.is_object() ? parsed.find("weight_map") : parsed.end();
+  if (weight_map == parsed.end() || !weight_map->is_object())
+    throw std::runtime_error("'" + index.string() + "': expected an object with a 'weight_map' object");
   std::set<std::string> shards;
-  for (const auto& [name, file] : read_json(index).at("weight_map").items()) shards.insert(file.get<std::string>());
+  for (const auto& [name, file] : weight_map->items()) {
+    if (!file.is_string())
+      throw std::runtime_error("'" + index.string() + "': weight_map entry '" + name + "' is not a file name");
+    shards.insert(file.get<std::string>());
+  }
+  models::TensorMap all;
   for (const auto& shard : shards) all.merge(models::load_safetensors((dir / shard).string()));
   return all;
 }

@@ -1,0 +1,60 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "models/gpt.h"
+#include "models/safetensors.h"
+#include "tests/support/error_of.h"
+#include "tests/support/temp_dir.h"
+#include "trainer/hf_interop.h"
+#include "trainer/runtime.h"
+
+namespace fs = std::filesystem;
+using namespace anvil;
+
+namespace {
+
+// A GPT-2 style model of 2 layers, exported to DIR as a Hugging Face model.
+models::TensorMap export_tiny_gpt2(const std::string& dir) {
+  trainer::ModelSection m;
+  m.n_layer = 2;
+  m.n_head = 2;
+  m.n_embd = 16;
+  m.block_size = 8;
+  m.bias = true;
+  torch::manual_seed(0);
+  models::GPT model(trainer::gpt_config(m, 11));
+  const auto state = models::module_state(*model);
+  trainer::export_hf(m, state, dir);
+  return state;
+}
+
+bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+}  // namespace
+
+TEST(HfInterop, ImportsAModelShardedWithAnIndex) {
+  test_support::TempDir dir;
+  const auto original = export_tiny_gpt2(dir.path("hf"));
+  // Split the weights as transformers does: two shards and an index naming each tensor's file.
+  const auto all = models::load_safetensors(dir.path("hf/model.safetensors"));
+  fs::remove(dir.path("hf/model.safetensors"));
+  models::TensorMap first, second;
+  nlohmann::json weight_map = nlohmann::json::object();
+  for (const auto& [name, tensor] : all) {
+    const bool early = first.size() < all.size() / 2;
+    (early ? first : second)[name] = tensor;
+    weight_map[name] = early ? "model-00001-of-00002.safetensors" : "model-00002-of-00002.safetensors";
+  }
+  models::save_safetensors(dir.path("hf/model-00001-of-00002.safetensors"), first);
+  models::save_safetensors(dir.path("hf/model-00002-of-00002.safetensors"), second);
+  dir.write("hf/model.safetensors.index.json", nlohmann::json{{"weight_map", weight_map}}.dump());
+
+  const auto imported = trainer::import_hf(dir.path("hf"));
+  EXPECT_EQ(imported.model.n_layer, 2);
+  ASSERT_EQ(imported.state.size(), original.size());
+  for (const auto& [name, tensor] : original) EXPECT_TRUE(imported.state.at(name).equal(tensor)) << name;
+}
