@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "tools/anvil/commands.h"
+#include "tools/anvil/output_dir.h"
 #include "trainer/checkpoint.h"
 #include "trainer/config_loader.h"
 #include "trainer/hf_interop.h"
@@ -14,7 +15,8 @@ int export_hf_command(const Args& args) {
     std::printf(
         "usage: anvil export-hf CHECKPOINT OUT_DIR\n\n"
         "Writes OUT_DIR/config.json and OUT_DIR/model.safetensors in the Hugging Face layout\n"
-        "(GPT2LMHeadModel or LlamaForCausalLM) from a checkpoint directory (or import-hf output).\n");
+        "(GPT2LMHeadModel or LlamaForCausalLM) from a checkpoint directory (or import-hf output).\n"
+        "OUT_DIR must not exist yet or be empty.\n");
     return args.size() == 2 ? 0 : 2;
   }
   if (trainer::is_incomplete_checkpoint(args[0]))
@@ -22,8 +24,11 @@ int export_hf_command(const Args& args) {
                              "' is a checkpoint without its COMPLETE marker, which may be half written: "
                              "export a complete one");
   const std::filesystem::path checkpoint = args[0];
+  StagedOutputDir out(args[1]);
   const auto config = trainer::load_config((checkpoint / "config.yaml").string()).config;
-  trainer::export_hf(config.model, models::load_safetensors((checkpoint / "model.safetensors").string()), args[1]);
+  trainer::export_hf(config.model, models::load_safetensors((checkpoint / "model.safetensors").string()),
+                     out.path().string());
+  out.commit();
   std::printf("exported %s -> %s\n", args[0].c_str(), args[1].c_str());
   return 0;
 }

@@ -3,6 +3,7 @@
 #include <fstream>
 
 #include "tools/anvil/commands.h"
+#include "tools/anvil/output_dir.h"
 #include "trainer/config_loader.h"
 #include "trainer/hf_interop.h"
 
@@ -14,15 +15,17 @@ int import_hf_command(const Args& args) {
         "usage: anvil import-hf HF_DIR OUT_DIR\n\n"
         "Converts a Hugging Face GPT2LMHeadModel or LlamaForCausalLM (config.json + safetensors)\n"
         "into OUT_DIR/model.safetensors with anvil's names, and OUT_DIR/config.yaml whose model\n"
-        "section describes it. Train from it with model.init_from=OUT_DIR and that model section.\n");
+        "section describes it. Train from it with model.init_from=OUT_DIR and that model section.\n"
+        "OUT_DIR must not exist yet or be empty.\n");
     return args.size() == 2 ? 0 : 2;
   }
+  StagedOutputDir out(args[1]);
   const auto imported = trainer::import_hf(args[0]);
-  std::filesystem::create_directories(args[1]);
   trainer::RunConfig config;
   config.model = imported.model;
-  std::ofstream(std::filesystem::path(args[1]) / "config.yaml") << trainer::to_yaml(config);
-  models::save_safetensors((std::filesystem::path(args[1]) / "model.safetensors").string(), imported.state);
+  std::ofstream(out.path() / "config.yaml") << trainer::to_yaml(config);
+  models::save_safetensors((out.path() / "model.safetensors").string(), imported.state);
+  out.commit();
   std::printf("imported %s model: %lld layers, %lld heads, %lld wide, vocab %lld -> %s\n",
               imported.architecture.c_str(), (long long)imported.model.n_layer, (long long)imported.model.n_head,
               (long long)imported.model.n_embd, (long long)imported.state.at("token_embedding.weight").size(0),

@@ -6,6 +6,7 @@
 #include "tools/anvil/checkpoint_args.h"
 #include "tools/anvil/commands.h"
 #include "tools/anvil/config_args.h"
+#include "tools/anvil/output_dir.h"
 #include "trainer/config_loader.h"
 
 namespace anvil::cli {
@@ -16,24 +17,24 @@ int merge_lora_command(const Args& args) {
         "usage: anvil merge-lora CONFIG OUT_DIR [checkpoint=PATH] [key.path=value ...]\n\n"
         "Folds a LoRA checkpoint's adapters into its base weights (model.init_from) and writes a plain\n"
         "model to OUT_DIR: model.safetensors, config.yaml (lora.rank 0) and the tokenizer. Use it with\n"
-        "model.init_from=OUT_DIR, or export-hf it.");
+        "model.init_from=OUT_DIR, or export-hf it. OUT_DIR must not exist yet or be empty.");
     return wants_help(args) ? 0 : 2;
   }
-  const std::filesystem::path out_dir = args[1];
+  StagedOutputDir out(args[1]);
   Args rest{args[0]};
   rest.insert(rest.end(), args.begin() + 2, args.end());
   auto ckpt = load_checkpoint_args(rest);
   if (ckpt.config.lora.rank == 0) throw std::runtime_error("lora.rank is 0: the checkpoint has no adapters to merge");
   const models::LoraConfig lora{ckpt.config.lora.rank, ckpt.config.lora.alpha, 0.0, ckpt.config.lora.targets};
   const auto merged = models::merge_lora(models::module_state(*ckpt.model), lora.scale());
-  std::filesystem::create_directories(out_dir);
-  models::save_safetensors((out_dir / "model.safetensors").string(), merged);
+  models::save_safetensors((out.path() / "model.safetensors").string(), merged);
   auto config = ckpt.config;
   config.lora.rank = 0;
   config.model.init_from.clear();
-  std::ofstream(out_dir / "config.yaml") << trainer::to_yaml(config);
-  ckpt.tokenizer->save((out_dir / data::tokenizer_file_name(ckpt.tokenizer->type())).string());
-  std::printf("merged %s into %s\n", ckpt.path.c_str(), out_dir.c_str());
+  std::ofstream(out.path() / "config.yaml") << trainer::to_yaml(config);
+  ckpt.tokenizer->save((out.path() / data::tokenizer_file_name(ckpt.tokenizer->type())).string());
+  out.commit();
+  std::printf("merged %s into %s\n", ckpt.path.c_str(), args[1].c_str());
   return 0;
 }
 
