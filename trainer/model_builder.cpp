@@ -3,6 +3,7 @@
 #include "models/lora.h"
 #include "models/safetensors.h"
 #include "trainer/checkpoint.h"
+#include "trainer/checkpoint_config.h"
 #include "trainer/runtime.h"
 
 namespace anvil::trainer {
@@ -56,6 +57,7 @@ models::TensorMap checkpoint_state(models::GPT& model, const RunConfig& config) 
 }
 
 void load_checkpoint_weights(const std::string& checkpoint_dir, models::GPT& model, const RunConfig& config) {
+  check_checkpoint_config(config, checkpoint_dir);
   if (config.lora.rank == 0) return load_model_weights(checkpoint_dir, model);
   // Frozen tensors came from model.init_from; the checkpoint holds the rest.
   load_model_weights(checkpoint_dir, model, [&](const std::string& name) {

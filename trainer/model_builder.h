@@ -29,6 +29,8 @@ std::vector<torch::Tensor> trainable_parameters(models::GPT& model);
 models::TensorMap checkpoint_state(models::GPT& model, const RunConfig& config);
 
 // Loads a checkpoint written by this config's runs into a model from build_model.
+// A config whose model or lora section differs from the checkpoint's saved one
+// is a CheckpointConfigMismatch (trainer/checkpoint_config.h).
 void load_checkpoint_weights(const std::string& checkpoint_dir, models::GPT& model, const RunConfig& config);
 
 }  // namespace anvil::trainer

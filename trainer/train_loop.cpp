@@ -11,6 +11,7 @@
 
 #include "data/batch_loader.h"
 #include "trainer/checkpoint.h"
+#include "trainer/checkpoint_config.h"
 #include "trainer/communicator.h"
 #include "trainer/config_loader.h"
 #include "trainer/device_stats.h"
@@ -99,6 +100,8 @@ TrainingState restore_newest(ResumeCandidates& resume, models::GPT& model, Shard
       std::printf("resuming from %s (step %lld)\n", dir.c_str(), (long long)state.step);
       std::fflush(stdout);
       return state;
+    } catch (const CheckpointConfigMismatch&) {
+      throw;  // the config is wrong, not the checkpoint
     } catch (const std::exception& e) {
       resume.skip_newest(e);
     }

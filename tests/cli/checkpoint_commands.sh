@@ -38,6 +38,15 @@ expect_error "output directory '$work/taken' already exists and is not empty" \
 [ "$(cat "$work/taken/notes.txt")" == keep ] && [ "$(ls "$work/taken")" == notes.txt ] ||
   { echo "a refused command wrote into OUT_DIR"; exit 1; }
 
+# A config whose model differs from the checkpoint's in ways that keep every
+# tensor's shape is refused, naming the key and both values; dropout may differ.
+expect_error "model.n_head is 1 here but 4 in the checkpoint" "$anvil" eval "$work/run/config.yaml" model.n_head=1
+expect_error "model.norm_eps is 0.5 here but 1e-05 in the checkpoint" \
+  "$anvil" generate "$work/run/config.yaml" model.norm_eps=0.5 generate.max_new_tokens=5
+expect_error "lora.alpha is 64 here but 16 in the checkpoint" \
+  "$anvil" merge-lora "$config" "$work/alpha" "${lora[@]}" lora.alpha=64
+"$anvil" eval "$work/run/config.yaml" model.dropout=0.5 > /dev/null
+
 # A new or empty OUT_DIR is written, and no temporary directory is left beside it.
 mkdir "$work/empty"
 "$anvil" export-hf "$checkpoint" "$work/empty" > /dev/null

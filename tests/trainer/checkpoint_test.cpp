@@ -9,6 +9,8 @@
 #include "tests/support/temp_dir.h"
 #include "tests/support/tiny_model.h"
 #include "trainer/checkpoint.h"
+#include "trainer/checkpoint_config.h"
+#include "trainer/config_loader.h"
 #include "trainer/optimizer.h"
 
 namespace fs = std::filesystem;
@@ -180,4 +182,50 @@ TEST(Checkpoint, KeepBestIgnoresNonFiniteValidationLosses) {
   ASSERT_EQ(kept.size(), 2u);
   EXPECT_EQ(fs::path(kept[0]).filename(), "step_00000300");
   EXPECT_EQ(kept[1], written);
+}
+
+namespace {
+
+// A checkpoint directory whose config.yaml says it was trained as `config`.
+std::string checkpoint_trained_as(const test_support::TempDir& dir, const trainer::RunConfig& config) {
+  dir.write("ckpt/config.yaml", trainer::to_yaml(config));
+  return dir.path("ckpt");
+}
+
+std::string mismatch_of(const trainer::RunConfig& config, const std::string& checkpoint) {
+  try {
+    trainer::check_checkpoint_config(config, checkpoint);
+  } catch (const trainer::CheckpointConfigMismatch& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+}  // namespace
+
+TEST(Checkpoint, AConfigThatDescribesAnotherModelIsRefusedNamingEachKey) {
+  test_support::TempDir dir;
+  trainer::RunConfig trained;
+  trained.lora.rank = 4;
+  const auto checkpoint = checkpoint_trained_as(dir, trained);
+  EXPECT_EQ(mismatch_of(trained, checkpoint), "(no error)");
+
+  // Same shapes, another model: each difference is named with both values.
+  auto other = trained;
+  other.model.n_head = 1;
+  other.model.norm_eps = 0.5;
+  other.model.norm = "rmsnorm";
+  other.lora.alpha = 64;
+  const auto error = mismatch_of(other, checkpoint);
+  for (const char* part : {"model.n_head is 1 here but 4 in the checkpoint", "model.norm_eps is 0.5 here but 1e-05",
+                           "model.norm is rmsnorm here but layernorm", "lora.alpha is 64 here but 16", checkpoint.c_str()})
+    EXPECT_NE(error.find(part), std::string::npos) << part << " not in: " << error;
+
+  // What may change after training: regularisation, memory, where the weights came from.
+  auto tuned = trained;
+  tuned.model.dropout = 0.2;
+  tuned.model.activation_checkpointing = 1;
+  tuned.model.init_from = dir.path("elsewhere");
+  tuned.lora.dropout = 0.1;
+  EXPECT_EQ(mismatch_of(tuned, checkpoint), "(no error)");
 }

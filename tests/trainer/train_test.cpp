@@ -13,6 +13,7 @@
 #include "tests/support/metrics.h"
 #include "tests/support/temp_dir.h"
 #include "trainer/checkpoint.h"
+#include "trainer/checkpoint_config.h"
 #include "trainer/config_loader.h"
 #include "trainer/corpus.h"
 #include "trainer/evaluate.h"
@@ -202,6 +203,27 @@ TEST(Train, ResumeNeverRefusesADirectoryWithCheckpoints) {
   trainer::train(config);
   config.run.resume = "never";
   EXPECT_THROW(trainer::train(config), std::runtime_error);
+}
+
+// Another n_head keeps every tensor's shape: the resume must still stop,
+// before the run directory's config is replaced by the wrong one.
+TEST(Train, ResumeWithAnotherModelIsRefusedAndKeepsTheRunConfig) {
+  test_support::TempDir dir;
+  auto config = short_run(dir);
+  config.train.max_steps = 2;
+  config.schedule.warmup_steps = 1;
+  trainer::train(config);
+  const std::string saved = data::read_text_file(config.run.dir + "/config.yaml");
+  config.model.n_head = 4;
+  config.train.max_steps = 4;
+  try {
+    trainer::train(config);
+    FAIL() << "resumed with another n_head";
+  } catch (const trainer::CheckpointConfigMismatch& e) {
+    EXPECT_NE(std::string(e.what()).find("model.n_head is 4 here but 2 in the checkpoint"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(data::read_text_file(config.run.dir + "/config.yaml"), saved);
 }
 
 // A graph needs a GPU: a CPU run with run.cuda_graphs on stops before it

@@ -1,0 +1,25 @@
+#pragma once
+// The model a command builds from its config against the one a checkpoint was
+// trained as (its saved config.yaml). A different n_head, norm or LoRA alpha
+// keeps every tensor's shape, so without this check the weights would load
+// into the wrong model and every number after it would be silently wrong.
+#include <stdexcept>
+#include <string>
+
+#include "trainer/run_config.h"
+
+namespace anvil::trainer {
+
+// A checkpoint that does not fit the config; every older checkpoint of the
+// same run would disagree the same way, so a resume stops instead of trying them.
+struct CheckpointConfigMismatch : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Throws CheckpointConfigMismatch naming each model and lora key whose value
+// in `config` differs from the one in `checkpoint_dir`/config.yaml, with both
+// values. Keys that may change after training are not compared: dropout,
+// activation checkpointing, model.init_from and model.preset (its keys are).
+void check_checkpoint_config(const RunConfig& config, const std::string& checkpoint_dir);
+
+}  // namespace anvil::trainer
