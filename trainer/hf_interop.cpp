@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "models/lora.h"
+
 namespace anvil::trainer {
 namespace fs = std::filesystem;
 namespace {
@@ -153,6 +155,28 @@ bool is_llama_style(const ModelSection& m) {
   return m.norm == "rmsnorm" && m.mlp == "swiglu" && m.position == "rope" && !m.bias;
 }
 
+// A tensor the export needs, naming it when the weights lack it.
+const torch::Tensor& need(const models::TensorMap& s, const std::string& name) {
+  const auto it = s.find(name);
+  if (it == s.end())
+    throw std::runtime_error("the weights have no tensor '" + name + "', which this model section needs");
+  return it->second;
+}
+
+// Hugging Face's causal LM classes hold a base model and an LM head, nothing else.
+void check_exportable(const models::TensorMap& s) {
+  for (const auto& [name, _] : s) {
+    if (models::is_lora_tensor(name))
+      throw std::runtime_error("these are LoRA adapters ('" + name +
+                               "'), not a whole model: merge them into the base first with "
+                               "`anvil merge-lora CONFIG OUT_DIR checkpoint=...`, then export-hf that OUT_DIR");
+    if (name.rfind("score.", 0) == 0)
+      throw std::runtime_error("this is a classifier (task classify: its 'score' head replaces the LM head); "
+                               "export-hf writes causal language models only (GPT2LMHeadModel, LlamaForCausalLM), "
+                               "which would drop the head");
+  }
+}
+
 // GPT-2 always has biases; a bias-free anvil model exports zeros, which compute the same.
 torch::Tensor bias_or_zeros(const models::TensorMap& s, const std::string& name, int64_t size) {
   const auto it = s.find(name);
@@ -161,25 +185,25 @@ torch::Tensor bias_or_zeros(const models::TensorMap& s, const std::string& name,
 
 json export_gpt2(const ModelSection& m, const models::TensorMap& s, int64_t vocab, models::TensorMap& hf) {
   const int64_t C = m.n_embd;
-  hf["transformer.wte.weight"] = s.at("token_embedding.weight");
-  hf["transformer.wpe.weight"] = s.at("position_embedding.weight");
+  hf["transformer.wte.weight"] = need(s, "token_embedding.weight");
+  hf["transformer.wpe.weight"] = need(s, "position_embedding.weight");
   for (int64_t i = 0; i < m.n_layer; ++i) {
     const std::string h = "transformer.h." + std::to_string(i) + ".", a = layer(i);
     for (const auto& [to, from] : {std::pair{"ln_1", "ln_attn"}, {"ln_2", "ln_mlp"}}) {
-      hf[h + to + ".weight"] = s.at(a + from + ".weight");
+      hf[h + to + ".weight"] = need(s, a + from + ".weight");
       hf[h + to + ".bias"] = bias_or_zeros(s, a + from + ".bias", C);
     }
     for (const auto& [to, from] : {std::pair{"attn.c_attn", "attn.qkv"}, {"attn.c_proj", "attn.proj"},
                                    {"mlp.c_fc", "mlp.fc"}, {"mlp.c_proj", "mlp.proj"}}) {
-      const auto& weight = s.at(a + from + ".weight");
+      const auto& weight = need(s, a + from + ".weight");
       hf[h + to + ".weight"] = weight.t().contiguous();
       hf[h + to + ".bias"] = bias_or_zeros(s, a + from + ".bias", weight.size(0));
     }
   }
-  hf["transformer.ln_f.weight"] = s.at("ln_final.weight");
+  hf["transformer.ln_f.weight"] = need(s, "ln_final.weight");
   hf["transformer.ln_f.bias"] = bias_or_zeros(s, "ln_final.bias", C);
-  if (!m.tie_embeddings) hf["lm_head.weight"] = s.at("lm_head.weight");
-  const int64_t hidden = s.at(layer(0) + "mlp.fc.weight").size(0);
+  if (!m.tie_embeddings) hf["lm_head.weight"] = need(s, "lm_head.weight");
+  const int64_t hidden = need(s, layer(0) + "mlp.fc.weight").size(0);
   return {{"architectures", {"GPT2LMHeadModel"}}, {"model_type", "gpt2"}, {"vocab_size", vocab},
           {"n_positions", m.block_size}, {"n_ctx", m.block_size}, {"n_embd", C}, {"n_layer", m.n_layer},
           {"n_head", m.n_head}, {"n_inner", hidden},
@@ -190,24 +214,24 @@ json export_gpt2(const ModelSection& m, const models::TensorMap& s, int64_t voca
 
 json export_llama(const ModelSection& m, const models::TensorMap& s, int64_t vocab, models::TensorMap& hf) {
   const int64_t D = m.n_embd / m.n_head, kv = m.n_kv_head > 0 ? m.n_kv_head : m.n_head;
-  hf["model.embed_tokens.weight"] = s.at("token_embedding.weight");
+  hf["model.embed_tokens.weight"] = need(s, "token_embedding.weight");
   for (int64_t i = 0; i < m.n_layer; ++i) {
     const std::string h = "model.layers." + std::to_string(i) + ".", a = layer(i);
-    const auto qkv = s.at(a + "attn.qkv.weight").split_with_sizes({m.n_head * D, kv * D, kv * D});
-    hf[h + "input_layernorm.weight"] = s.at(a + "ln_attn.weight");
+    const auto qkv = need(s, a + "attn.qkv.weight").split_with_sizes({m.n_head * D, kv * D, kv * D});
+    hf[h + "input_layernorm.weight"] = need(s, a + "ln_attn.weight");
     hf[h + "self_attn.q_proj.weight"] = qkv[0].contiguous();
     hf[h + "self_attn.k_proj.weight"] = qkv[1].contiguous();
     hf[h + "self_attn.v_proj.weight"] = qkv[2].contiguous();
-    hf[h + "self_attn.o_proj.weight"] = s.at(a + "attn.proj.weight");
-    hf[h + "post_attention_layernorm.weight"] = s.at(a + "ln_mlp.weight");
-    hf[h + "mlp.gate_proj.weight"] = s.at(a + "mlp.gate.weight");
-    hf[h + "mlp.up_proj.weight"] = s.at(a + "mlp.up.weight");
-    hf[h + "mlp.down_proj.weight"] = s.at(a + "mlp.proj.weight");
+    hf[h + "self_attn.o_proj.weight"] = need(s, a + "attn.proj.weight");
+    hf[h + "post_attention_layernorm.weight"] = need(s, a + "ln_mlp.weight");
+    hf[h + "mlp.gate_proj.weight"] = need(s, a + "mlp.gate.weight");
+    hf[h + "mlp.up_proj.weight"] = need(s, a + "mlp.up.weight");
+    hf[h + "mlp.down_proj.weight"] = need(s, a + "mlp.proj.weight");
   }
-  hf["model.norm.weight"] = s.at("ln_final.weight");
-  if (!m.tie_embeddings) hf["lm_head.weight"] = s.at("lm_head.weight");
+  hf["model.norm.weight"] = need(s, "ln_final.weight");
+  if (!m.tie_embeddings) hf["lm_head.weight"] = need(s, "lm_head.weight");
   return {{"architectures", {"LlamaForCausalLM"}}, {"model_type", "llama"}, {"vocab_size", vocab},
-          {"hidden_size", m.n_embd}, {"intermediate_size", s.at(layer(0) + "mlp.gate.weight").size(0)},
+          {"hidden_size", m.n_embd}, {"intermediate_size", need(s, layer(0) + "mlp.gate.weight").size(0)},
           {"num_hidden_layers", m.n_layer}, {"num_attention_heads", m.n_head}, {"num_key_value_heads", kv},
           {"head_dim", D}, {"max_position_embeddings", m.block_size}, {"rms_norm_eps", m.norm_eps},
           {"rope_theta", m.rope_theta}, {"hidden_act", "silu"}, {"attention_bias", false}, {"mlp_bias", false},
@@ -230,7 +254,8 @@ ImportedModel import_hf(const std::string& dir) {
 }
 
 void export_hf(const ModelSection& m, const models::TensorMap& state, const std::string& dir) {
-  const int64_t vocab = state.at("token_embedding.weight").size(0);
+  check_exportable(state);
+  const int64_t vocab = need(state, "token_embedding.weight").size(0);
   models::TensorMap hf;
   json config;
   if (is_gpt2_style(m))

@@ -47,6 +47,11 @@ expect_error "lora.alpha is 64 here but 16 in the checkpoint" \
   "$anvil" merge-lora "$config" "$work/alpha" "${lora[@]}" lora.alpha=64
 "$anvil" eval "$work/run/config.yaml" model.dropout=0.5 > /dev/null
 
+# export-hf wants a whole model's checkpoint directory.
+expect_error "'$work/run' is a run directory; export-hf wants a checkpoint directory, such as its newest: '$checkpoint'" \
+  "$anvil" export-hf "$work/run" "$work/from_run"
+expect_error "merge them into the base first with \`anvil merge-lora" "$anvil" export-hf "$lora_checkpoint" "$work/from_lora"
+
 # A new or empty OUT_DIR is written, and no temporary directory is left beside it.
 mkdir "$work/empty"
 "$anvil" export-hf "$checkpoint" "$work/empty" > /dev/null

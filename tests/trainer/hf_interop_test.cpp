@@ -58,3 +58,23 @@ TEST(HfInterop, ImportsAModelShardedWithAnIndex) {
   ASSERT_EQ(imported.state.size(), original.size());
   for (const auto& [name, tensor] : original) EXPECT_TRUE(imported.state.at(name).equal(tensor)) << name;
 }
+
+// Hugging Face's causal LM classes have no place for a classifier's head or
+// for adapters without their base: both are refused, saying what to do.
+TEST(HfInterop, ExportRefusesAClassifierAndLoraAdapters) {
+  test_support::TempDir dir;
+  trainer::ModelSection m;
+  m.n_layer = 1;
+  m.n_head = 2;
+  m.n_embd = 8;
+  auto config = trainer::gpt_config(m, 11);
+  config.num_classes = 2;
+  models::GPT classifier(config);
+  const auto head = test_support::error_of([&] { trainer::export_hf(m, models::module_state(*classifier), dir.path("a")); });
+  EXPECT_TRUE(contains(head, "this is a classifier (task classify: its 'score' head")) << head;
+
+  const models::TensorMap adapters = {{"blocks.0.attn.qkv.lora_a", torch::zeros({2, 8})}};
+  const auto lora = test_support::error_of([&] { trainer::export_hf(m, adapters, dir.path("b")); });
+  EXPECT_TRUE(contains(lora, "merge them into the base first with `anvil merge-lora")) << lora;
+  EXPECT_FALSE(fs::exists(dir.path("a")) || fs::exists(dir.path("b")));
+}

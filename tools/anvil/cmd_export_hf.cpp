@@ -9,6 +9,19 @@
 #include "trainer/hf_interop.h"
 
 namespace anvil::cli {
+namespace {
+
+// A run directory has a config.yaml too; point at the checkpoint its user most likely meant.
+void check_checkpoint_dir(const std::filesystem::path& dir) {
+  if (std::filesystem::is_regular_file(dir / "model.safetensors")) return;
+  const std::string newest = trainer::latest_checkpoint(dir.string());
+  if (!newest.empty())
+    throw std::runtime_error("'" + dir.string() + "' is a run directory; export-hf wants a checkpoint directory, " +
+                             "such as its newest: '" + newest + "'");
+  throw std::runtime_error("'" + dir.string() + "' is not a checkpoint directory: it has no model.safetensors");
+}
+
+}  // namespace
 
 int export_hf_command(const Args& args) {
   if (args.size() != 2 || args[0] == "--help" || args[0] == "-h") {
@@ -24,6 +37,7 @@ int export_hf_command(const Args& args) {
                              "' is a checkpoint without its COMPLETE marker, which may be half written: "
                              "export a complete one");
   const std::filesystem::path checkpoint = args[0];
+  check_checkpoint_dir(checkpoint);
   StagedOutputDir out(args[1]);
   const auto config = trainer::load_config((checkpoint / "config.yaml").string()).config;
   trainer::export_hf(config.model, models::load_safetensors((checkpoint / "model.safetensors").string()),
