@@ -4,6 +4,7 @@
 #include <fstream>
 #include <set>
 #include <stdexcept>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -15,14 +16,19 @@ namespace {
 
 using nlohmann::json;
 
-json read_json(const fs::path& path) {
+// config.json and the shard index are JSON objects; anything else is an error naming the file.
+json read_json_object(const fs::path& path) {
   std::ifstream in(path);
   if (!in) throw std::runtime_error("cannot open '" + path.string() + "'");
+  json parsed;
   try {
-    return json::parse(in);
+    parsed = json::parse(in);
   } catch (const json::exception& e) {
     throw std::runtime_error("'" + path.string() + "' is not JSON: " + e.what());
   }
+  if (!parsed.is_object())
+    throw std::runtime_error("'" + path.string() + "': expected a JSON object, got " + parsed.type_name());
+  return parsed;
 }
 
 models::TensorMap read_weights(const fs::path& dir) {
@@ -30,10 +36,10 @@ models::TensorMap read_weights(const fs::path& dir) {
   const fs::path index = dir / "model.safetensors.index.json";
   if (!fs::exists(index)) throw std::runtime_error("'" + dir.string() + "' has no model.safetensors");
   // Named, so that the parsed index outlives the loop over its weight_map.
-  const json parsed = read_json(index);
-  const auto weight_map = parsed.is_object() ? parsed.find("weight_map") : parsed.end();
+  const json parsed = read_json_object(index);
+  const auto weight_map = parsed.find("weight_map");
   if (weight_map == parsed.end() || !weight_map->is_object())
-    throw std::runtime_error("'" + index.string() + "': expected an object with a 'weight_map' object");
+    throw std::runtime_error("'" + index.string() + "': expected a 'weight_map' object");
   std::set<std::string> shards;
   for (const auto& [name, file] : weight_map->items()) {
     if (!file.is_string())
@@ -45,13 +51,58 @@ models::TensorMap read_weights(const fs::path& dir) {
   return all;
 }
 
-// Takes `name` out of `hf`, naming the file's directory when it is missing.
-torch::Tensor take(models::TensorMap& hf, const std::string& name, const std::string& dir) {
+// The shape a tensor must have; kAny where the config does not fix a dimension (the vocabulary).
+using Shape = std::vector<int64_t>;
+constexpr int64_t kAny = -1;
+
+std::string shape_text(const Shape& shape) {
+  std::string out = "[";
+  for (size_t i = 0; i < shape.size(); ++i) out += (i ? ", " : "") + (shape[i] == kAny ? "*" : std::to_string(shape[i]));
+  return out + "]";
+}
+
+// Takes `name` out of `hf`, checking it has the shape config.json implies.
+torch::Tensor take(models::TensorMap& hf, const std::string& name, const Shape& shape, const std::string& dir) {
   const auto it = hf.find(name);
   if (it == hf.end()) throw std::runtime_error("'" + dir + "': tensor '" + name + "' is missing");
+  const auto sizes = it->second.sizes();
+  bool fits = sizes.size() == shape.size();
+  for (size_t i = 0; fits && i < shape.size(); ++i) fits = shape[i] == kAny || shape[i] == sizes[i];
+  if (!fits)
+    throw std::runtime_error("'" + dir + "': tensor '" + name + "' has shape " + shape_text(sizes.vec()) +
+                             ", but config.json implies " + shape_text(shape));
   auto tensor = it->second.to(torch::kFloat);
   hf.erase(it);
   return tensor;
+}
+
+// Every tensor of the checkpoint must have found its place: one left over
+// means config.json describes less than the weights hold (fewer layers, say).
+void check_all_used(const models::TensorMap& hf, const std::string& dir) {
+  if (hf.empty()) return;
+  throw std::runtime_error("'" + dir + "': " + std::to_string(hf.size()) + " tensor(s) are not part of the model " +
+                           "config.json describes, the first '" + hf.begin()->first +
+                           "' (does config.json match the weights?)");
+}
+
+// config.json's `key`, which must be a positive integer.
+int64_t positive(const json& c, const std::string& key, const std::string& dir) {
+  const auto it = c.find(key);
+  if (it == c.end() || !it->is_number_integer() || it->get<int64_t>() <= 0)
+    throw std::runtime_error("'" + dir + "/config.json': '" + key + "' must be a positive integer, got " +
+                             (it == c.end() ? "nothing" : it->dump()));
+  return it->get<int64_t>();
+}
+
+// Heads must split the width, and key/value heads the query heads.
+void check_heads(const ModelSection& m, const std::string& dir) {
+  if (m.n_embd % m.n_head != 0)
+    throw std::runtime_error("'" + dir + "/config.json': the width " + std::to_string(m.n_embd) +
+                             " is not divisible by the " + std::to_string(m.n_head) + " attention heads");
+  if (m.n_kv_head > 0 && m.n_head % m.n_kv_head != 0)
+    throw std::runtime_error("'" + dir + "/config.json': the " + std::to_string(m.n_head) +
+                             " attention heads are not divisible by the " + std::to_string(m.n_kv_head) +
+                             " key/value heads");
 }
 
 std::string layer(int64_t i) { return "blocks." + std::to_string(i) + "."; }
@@ -59,11 +110,12 @@ std::string layer(int64_t i) { return "blocks." + std::to_string(i) + "."; }
 ImportedModel import_gpt2(const json& c, models::TensorMap hf, const std::string& dir) {
   ImportedModel out{"gpt2", {}, {}};
   auto& m = out.model;
-  m.n_layer = c.at("n_layer");
-  m.n_head = c.at("n_head");
-  m.n_embd = c.at("n_embd");
-  m.block_size = c.at("n_positions");
-  if (c.contains("n_inner") && !c["n_inner"].is_null()) m.ffn_hidden = c["n_inner"];
+  m.n_layer = positive(c, "n_layer", dir);
+  m.n_head = positive(c, "n_head", dir);
+  m.n_embd = positive(c, "n_embd", dir);
+  m.block_size = positive(c, "n_positions", dir);
+  if (c.contains("n_inner") && !c["n_inner"].is_null()) m.ffn_hidden = positive(c, "n_inner", dir);
+  check_heads(m, dir);
   m.norm_eps = c.value("layer_norm_epsilon", 1e-5);
   const std::string act = c.value("activation_function", "gelu_new");
   if (act != "gelu_new" && act != "gelu") throw std::runtime_error("'" + dir + "': unsupported activation " + act);
@@ -74,42 +126,51 @@ ImportedModel import_gpt2(const json& c, models::TensorMap hf, const std::string
   m.norm = "layernorm";
   // GPT2LMHeadModel prefixes "transformer."; a bare GPT2Model does not.
   const std::string p = hf.count("transformer.wte.weight") ? "transformer." : "";
+  const int64_t C = m.n_embd, H = m.ffn_hidden > 0 ? m.ffn_hidden : 4 * C;
   auto& s = out.state;
-  s["token_embedding.weight"] = take(hf, p + "wte.weight", dir);
-  s["position_embedding.weight"] = take(hf, p + "wpe.weight", dir);
+  s["token_embedding.weight"] = take(hf, p + "wte.weight", {kAny, C}, dir);
+  const int64_t vocab = s["token_embedding.weight"].size(0);
+  s["position_embedding.weight"] = take(hf, p + "wpe.weight", {m.block_size, C}, dir);
   for (int64_t i = 0; i < m.n_layer; ++i) {
     const std::string h = p + "h." + std::to_string(i) + ".", a = layer(i);
     for (const auto& [from, to] : {std::pair{"ln_1", "ln_attn"}, {"ln_2", "ln_mlp"}}) {
-      s[a + to + ".weight"] = take(hf, h + from + ".weight", dir);
-      s[a + to + ".bias"] = take(hf, h + from + ".bias", dir);
+      s[a + to + ".weight"] = take(hf, h + from + ".weight", {C}, dir);
+      s[a + to + ".bias"] = take(hf, h + from + ".bias", {C}, dir);
     }
     // GPT-2's Conv1D stores [in, out]; Linear wants [out, in].
-    for (const auto& [from, to] : {std::pair{"attn.c_attn", "attn.qkv"}, {"attn.c_proj", "attn.proj"},
-                                   {"mlp.c_fc", "mlp.fc"}, {"mlp.c_proj", "mlp.proj"}}) {
-      s[a + to + ".weight"] = take(hf, h + from + ".weight", dir).t().contiguous();
-      s[a + to + ".bias"] = take(hf, h + from + ".bias", dir);
+    struct Conv1D {
+      const char* from;
+      const char* to;
+      int64_t in, out;
+    };
+    for (const auto& [from, to, in, width] : {Conv1D{"attn.c_attn", "attn.qkv", C, 3 * C}, {"attn.c_proj", "attn.proj", C, C},
+                                              {"mlp.c_fc", "mlp.fc", C, H}, {"mlp.c_proj", "mlp.proj", H, C}}) {
+      s[a + to + ".weight"] = take(hf, h + from + ".weight", {in, width}, dir).t().contiguous();
+      s[a + to + ".bias"] = take(hf, h + from + ".bias", {width}, dir);
     }
     hf.erase(h + "attn.bias");  // causal-mask buffers of older checkpoints
     hf.erase(h + "attn.masked_bias");
   }
-  s["ln_final.weight"] = take(hf, p + "ln_f.weight", dir);
-  s["ln_final.bias"] = take(hf, p + "ln_f.bias", dir);
+  s["ln_final.weight"] = take(hf, p + "ln_f.weight", {C}, dir);
+  s["ln_final.bias"] = take(hf, p + "ln_f.bias", {C}, dir);
   if (m.tie_embeddings)
     hf.erase("lm_head.weight");
   else
-    s["lm_head.weight"] = take(hf, "lm_head.weight", dir);
+    s["lm_head.weight"] = take(hf, "lm_head.weight", {vocab, C}, dir);
+  check_all_used(hf, dir);
   return out;
 }
 
 ImportedModel import_llama(const json& c, models::TensorMap hf, const std::string& dir) {
   ImportedModel out{"llama", {}, {}};
   auto& m = out.model;
-  m.n_layer = c.at("num_hidden_layers");
-  m.n_head = c.at("num_attention_heads");
-  m.n_kv_head = c.value("num_key_value_heads", m.n_head);
-  m.n_embd = c.at("hidden_size");
-  m.ffn_hidden = c.at("intermediate_size");
-  m.block_size = c.at("max_position_embeddings");
+  m.n_layer = positive(c, "num_hidden_layers", dir);
+  m.n_head = positive(c, "num_attention_heads", dir);
+  m.n_kv_head = c.contains("num_key_value_heads") ? positive(c, "num_key_value_heads", dir) : m.n_head;
+  m.n_embd = positive(c, "hidden_size", dir);
+  m.ffn_hidden = positive(c, "intermediate_size", dir);
+  m.block_size = positive(c, "max_position_embeddings", dir);
+  check_heads(m, dir);
   m.norm_eps = c.value("rms_norm_eps", 1e-6);
   m.rope_theta = c.value("rope_theta", 10000.0);
   m.tie_embeddings = c.value("tie_word_embeddings", false);
@@ -123,26 +184,29 @@ ImportedModel import_llama(const json& c, models::TensorMap hf, const std::strin
     throw std::runtime_error("'" + dir + "': rope_scaling is not supported");
   if (c.contains("head_dim") && !c["head_dim"].is_null() && c["head_dim"].get<int64_t>() != m.n_embd / m.n_head)
     throw std::runtime_error("'" + dir + "': head_dim other than hidden_size / num_attention_heads is not supported");
+  const int64_t C = m.n_embd, F = m.ffn_hidden, D = C / m.n_head, Q = m.n_head * D, KV = m.n_kv_head * D;
   auto& s = out.state;
-  s["token_embedding.weight"] = take(hf, "model.embed_tokens.weight", dir);
+  s["token_embedding.weight"] = take(hf, "model.embed_tokens.weight", {kAny, C}, dir);
+  const int64_t vocab = s["token_embedding.weight"].size(0);
   for (int64_t i = 0; i < m.n_layer; ++i) {
     const std::string h = "model.layers." + std::to_string(i) + ".", a = layer(i);
-    s[a + "ln_attn.weight"] = take(hf, h + "input_layernorm.weight", dir);
-    s[a + "attn.qkv.weight"] = torch::cat({take(hf, h + "self_attn.q_proj.weight", dir),
-                                           take(hf, h + "self_attn.k_proj.weight", dir),
-                                           take(hf, h + "self_attn.v_proj.weight", dir)});
-    s[a + "attn.proj.weight"] = take(hf, h + "self_attn.o_proj.weight", dir);
-    s[a + "ln_mlp.weight"] = take(hf, h + "post_attention_layernorm.weight", dir);
-    s[a + "mlp.gate.weight"] = take(hf, h + "mlp.gate_proj.weight", dir);
-    s[a + "mlp.up.weight"] = take(hf, h + "mlp.up_proj.weight", dir);
-    s[a + "mlp.proj.weight"] = take(hf, h + "mlp.down_proj.weight", dir);
+    s[a + "ln_attn.weight"] = take(hf, h + "input_layernorm.weight", {C}, dir);
+    s[a + "attn.qkv.weight"] = torch::cat({take(hf, h + "self_attn.q_proj.weight", {Q, C}, dir),
+                                           take(hf, h + "self_attn.k_proj.weight", {KV, C}, dir),
+                                           take(hf, h + "self_attn.v_proj.weight", {KV, C}, dir)});
+    s[a + "attn.proj.weight"] = take(hf, h + "self_attn.o_proj.weight", {C, Q}, dir);
+    s[a + "ln_mlp.weight"] = take(hf, h + "post_attention_layernorm.weight", {C}, dir);
+    s[a + "mlp.gate.weight"] = take(hf, h + "mlp.gate_proj.weight", {F, C}, dir);
+    s[a + "mlp.up.weight"] = take(hf, h + "mlp.up_proj.weight", {F, C}, dir);
+    s[a + "mlp.proj.weight"] = take(hf, h + "mlp.down_proj.weight", {C, F}, dir);
     hf.erase(h + "self_attn.rotary_emb.inv_freq");
   }
-  s["ln_final.weight"] = take(hf, "model.norm.weight", dir);
+  s["ln_final.weight"] = take(hf, "model.norm.weight", {C}, dir);
   if (m.tie_embeddings)
     hf.erase("lm_head.weight");
   else
-    s["lm_head.weight"] = take(hf, "lm_head.weight", dir);
+    s["lm_head.weight"] = take(hf, "lm_head.weight", {vocab, C}, dir);
+  check_all_used(hf, dir);
   return out;
 }
 
@@ -241,16 +305,16 @@ json export_llama(const ModelSection& m, const models::TensorMap& s, int64_t voc
 }  // namespace
 
 ImportedModel import_hf(const std::string& dir) {
-  const json config = read_json(fs::path(dir) / "config.json");
-  const std::string type = config.value("model_type", "");
+  const json config = read_json_object(fs::path(dir) / "config.json");
   try {
+    const std::string type = config.value("model_type", "");
+    if (type != "gpt2" && type != "llama")
+      throw std::runtime_error("'" + dir + "/config.json': model_type '" + type + "' is not supported (gpt2, llama)");
     auto weights = read_weights(dir);
-    if (type == "gpt2") return import_gpt2(config, std::move(weights), dir);
-    if (type == "llama") return import_llama(config, std::move(weights), dir);
-  } catch (const json::exception& e) {
+    return type == "gpt2" ? import_gpt2(config, std::move(weights), dir) : import_llama(config, std::move(weights), dir);
+  } catch (const json::exception& e) {  // a value of the wrong type
     throw std::runtime_error("'" + dir + "/config.json': " + e.what());
   }
-  throw std::runtime_error("'" + dir + "/config.json': model_type '" + type + "' is not supported (gpt2, llama)");
 }
 
 void export_hf(const ModelSection& m, const models::TensorMap& state, const std::string& dir) {

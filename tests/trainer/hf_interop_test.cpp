@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 
 #include <nlohmann/json.hpp>
 
@@ -77,4 +78,38 @@ TEST(HfInterop, ExportRefusesAClassifierAndLoraAdapters) {
   const auto lora = test_support::error_of([&] { trainer::export_hf(m, adapters, dir.path("b")); });
   EXPECT_TRUE(contains(lora, "merge them into the base first with `anvil merge-lora")) << lora;
   EXPECT_FALSE(fs::exists(dir.path("a")) || fs::exists(dir.path("b")));
+}
+
+namespace {
+
+// The error import_hf gives for the exported model of export_tiny_gpt2 once
+// `edit` has changed its config.json.
+std::string import_error_after(const std::function<void(nlohmann::json&)>& edit) {
+  test_support::TempDir dir;
+  export_tiny_gpt2(dir.path("hf"));
+  std::ifstream in(dir.path("hf/config.json"));
+  auto config = nlohmann::json::parse(in);
+  edit(config);
+  dir.write("hf/config.json", config.dump());
+  return test_support::error_of([&] { trainer::import_hf(dir.path("hf")); });
+}
+
+}  // namespace
+
+// config.json must describe the weights exactly: no tensor left out, none of another shape.
+TEST(HfInterop, ImportChecksConfigJsonAgainstTheTensors) {
+  const auto fewer_layers = import_error_after([](auto& c) { c["n_layer"] = 1; });
+  EXPECT_TRUE(contains(fewer_layers, "tensor(s) are not part of the model config.json describes")) << fewer_layers;
+  EXPECT_TRUE(contains(fewer_layers, "'transformer.h.1.")) << fewer_layers;
+  const auto wider = import_error_after([](auto& c) { c["n_embd"] = 24; });
+  EXPECT_TRUE(contains(wider, "tensor 'transformer.wte.weight' has shape [11, 16], but config.json implies [*, 24]"))
+      << wider;
+  const auto no_heads = import_error_after([](auto& c) { c["n_head"] = 0; });
+  EXPECT_TRUE(contains(no_heads, "config.json': 'n_head' must be a positive integer, got 0")) << no_heads;
+  const auto negative = import_error_after([](auto& c) { c["n_layer"] = -1; });
+  EXPECT_TRUE(contains(negative, "'n_layer' must be a positive integer, got -1")) << negative;
+  const auto indivisible = import_error_after([](auto& c) { c["n_head"] = 3; });
+  EXPECT_TRUE(contains(indivisible, "the width 16 is not divisible by the 3 attention heads")) << indivisible;
+  const auto array = import_error_after([](auto& c) { c = nlohmann::json::array({c}); });
+  EXPECT_TRUE(contains(array, "config.json': expected a JSON object, got array")) << array;
 }
