@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <stdexcept>
 #include <utility>
 #include <vector>
@@ -29,6 +30,27 @@ c10::ScalarType dtype_of(const std::string& name, const std::string& path) {
 }
 
 std::string shape_text(c10::IntArrayRef shape) { return c10::str(shape); }
+
+// A header's shape: a list of non-negative integers (torch would reject a
+// negative one with a message that names neither file nor tensor).
+std::vector<int64_t> read_shape(const nlohmann::json& shape) {
+  bool valid = shape.is_array();
+  for (size_t i = 0; valid && i < shape.size(); ++i) valid = shape[i].is_number_unsigned();
+  if (!valid) throw std::runtime_error("shape must be a list of non-negative integers, got " + shape.dump());
+  return shape.get<std::vector<int64_t>>();
+}
+
+// Bytes the tensor's data takes, refusing shapes whose size overflows 64 bits.
+uint64_t byte_count(const std::vector<int64_t>& shape, c10::ScalarType dtype) {
+  uint64_t bytes = c10::elementSize(dtype);
+  for (const int64_t dim : shape) {
+    const auto d = static_cast<uint64_t>(dim);
+    if (d != 0 && bytes > std::numeric_limits<uint64_t>::max() / d)
+      throw std::runtime_error("shape " + shape_text(shape) + " is too large for any file");
+    bytes *= d;
+  }
+  return bytes;
+}
 
 }  // namespace
 
@@ -79,6 +101,9 @@ TensorMap load_safetensors(const std::string& path, Metadata* metadata) {
   } catch (const nlohmann::json::exception& e) {
     throw std::runtime_error("'" + path + "': safetensors header is not JSON: " + e.what());
   }
+  if (!header.is_object())
+    throw std::runtime_error("'" + path + "': safetensors header is not a JSON object but " +
+                             std::string(header.type_name()));
   const uint64_t data_start = 8 + length, data_size = file_size - data_start;
   TensorMap tensors;
   for (const auto& [name, entry] : header.items()) {
@@ -88,12 +113,13 @@ TensorMap load_safetensors(const std::string& path, Metadata* metadata) {
     }
     try {
       const auto dtype = dtype_of(entry.at("dtype").get<std::string>(), path);
-      const auto shape = entry.at("shape").get<std::vector<int64_t>>();
+      const auto shape = read_shape(entry.at("shape"));
       const auto offsets = entry.at("data_offsets").get<std::vector<uint64_t>>();
-      auto tensor = torch::empty(shape, torch::TensorOptions().dtype(dtype));
+      // Checked before allocating: a shape the file cannot hold is never allocated.
       if (offsets.size() != 2 || offsets[0] > offsets[1] || offsets[1] > data_size ||
-          offsets[1] - offsets[0] != tensor.nbytes())
+          offsets[1] - offsets[0] != byte_count(shape, dtype))
         throw std::runtime_error("data_offsets do not match shape " + shape_text(shape) + " or the file size");
+      auto tensor = torch::empty(shape, torch::TensorOptions().dtype(dtype));
       in.seekg(static_cast<std::streamoff>(data_start + offsets[0]));
       if (!in.read(static_cast<char*>(tensor.data_ptr()), static_cast<std::streamsize>(tensor.nbytes())))
         throw std::runtime_error("file ends inside the tensor's data");

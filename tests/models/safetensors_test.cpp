@@ -4,6 +4,7 @@
 
 #include "models/gpt.h"
 #include "models/safetensors.h"
+#include "tests/support/error_of.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/tiny_model.h"
 
@@ -53,6 +54,38 @@ TEST(Safetensors, TruncatedOrForeignFilesAreErrors) {
   EXPECT_THROW(load_safetensors(truncated), std::runtime_error);
   EXPECT_THROW(load_safetensors(dir.write("text.safetensors", "hello world, not tensors")), std::runtime_error);
   EXPECT_THROW(load_safetensors(dir.write("tiny.safetensors", "abc")), std::runtime_error);
+}
+
+namespace {
+
+// A safetensors file with `header` as its JSON header and `data_bytes` zero bytes of data.
+std::string file_with_header(const anvil::test_support::TempDir& dir, const std::string& header, size_t data_bytes) {
+  std::string bytes(8, '\0');
+  for (int i = 0; i < 8; ++i) bytes[i] = static_cast<char>((header.size() >> (8 * i)) & 0xFF);
+  return dir.write("bad.safetensors", bytes + header + std::string(data_bytes, '\0'));
+}
+
+}  // namespace
+
+// A header whose shape torch cannot allocate is an error naming the file and
+// the tensor, never torch's bare "negative dimension" or "overflowed".
+TEST(Safetensors, BadShapesInTheHeaderNameFileAndTensor) {
+  anvil::test_support::TempDir dir;
+  const auto error_for = [&](const std::string& shape) {
+    const auto path = file_with_header(
+        dir, "{\"w\":{\"dtype\":\"F32\",\"shape\":" + shape + ",\"data_offsets\":[0,16]}}", 16);
+    return anvil::test_support::error_of([&] { load_safetensors(path); });
+  };
+  const std::string prefix = "'" + dir.path("bad.safetensors") + "': tensor 'w': ";
+  EXPECT_EQ(error_for("[-1, 4]"), prefix + "shape must be a list of non-negative integers, got [-1,4]");
+  EXPECT_EQ(error_for("[2.5]"), prefix + "shape must be a list of non-negative integers, got [2.5]");
+  EXPECT_EQ(error_for("4"), prefix + "shape must be a list of non-negative integers, got 4");
+  EXPECT_EQ(error_for("[4294967296, 4294967296, 4]"), prefix + "shape [4294967296, 4294967296, 4] is too large for any file");
+  EXPECT_EQ(error_for("[1000000, 1000000]"),
+            prefix + "data_offsets do not match shape [1000000, 1000000] or the file size");
+  const auto array = file_with_header(dir, "[1, 2]", 0);
+  EXPECT_EQ(anvil::test_support::error_of([&] { load_safetensors(array); }),
+            "'" + array + "': safetensors header is not a JSON object but array");
 }
 
 TEST(Safetensors, ModuleStateLoadsIntoAFreshModelAndChecksShapes) {
