@@ -29,6 +29,8 @@ class LineIterator final : public sentencepiece::SentenceIterator {
   size_t index_ = 0;
 };
 
+constexpr size_t kMaxLineBytes = 65536;
+
 // sentencepiece trains on sentences, which for us are the non-empty lines of the documents.
 std::vector<std::string> collect_lines(const DocumentStream& corpus) {
   std::vector<std::string> lines;
@@ -82,7 +84,7 @@ std::unordered_map<std::string, std::string> trainer_arguments(const TokenizerTr
       // Warnings and errors only; the INFO log prints every training step.
       {"minloglevel", "1"},
       // Lines up to 64 KiB train (the default skips any over 4 KiB, as many paragraphs are).
-      {"max_sentence_length", "65536"},
+      {"max_sentence_length", std::to_string(kMaxLineBytes)},
   };
   if (!options.special_tokens.empty()) args["user_defined_symbols"] = join_special_tokens(options.special_tokens);
   if (options.max_sentences > 0) {
@@ -111,6 +113,10 @@ TokenizerTrainingReport train_sentencepiece(const DocumentStream& corpus, const 
                                             const std::string& model_path) {
   const auto args = trainer_arguments(options);
   const std::vector<std::string> lines = collect_lines(corpus);
+  if (std::none_of(lines.begin(), lines.end(), [](const std::string& l) { return l.size() <= kMaxLineBytes; }))
+    throw std::runtime_error("no line to train on: sentencepiece learns from lines of at most " +
+                             std::to_string(kMaxLineBytes) + " bytes, and the training documents have " +
+                             (lines.empty() ? "none (are all sources split: val?)" : "only longer ones"));
   LineIterator iterator(lines);
   std::string serialized;
   const auto status = sentencepiece::SentencePieceTrainer::Train(args, &iterator, &serialized);

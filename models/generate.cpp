@@ -9,9 +9,11 @@
 namespace anvil::models {
 
 int64_t sample_token(const torch::Tensor& logits, const SamplingOptions& o, at::Generator& generator) {
-  auto scores = logits.to(torch::kCPU, torch::kFloat);
+  // Doubles, shifted so the largest score is 0: a tiny temperature then
+  // sends the others to -inf, never inf - inf = NaN.
+  auto scores = logits.to(torch::kCPU, torch::kDouble);
   if (o.temperature <= 0.0 || o.top_k == 1) return scores.argmax().item<int64_t>();
-  scores = scores / o.temperature;
+  scores = (scores - scores.max()) / o.temperature;
   if (o.top_k > 0 && o.top_k < scores.size(0)) {
     const auto kth = std::get<0>(scores.topk(o.top_k)).min();
     scores = scores.masked_fill(scores < kth, -std::numeric_limits<float>::infinity());

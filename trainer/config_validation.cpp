@@ -106,11 +106,9 @@ void validate_data(const LoadedConfig& loaded, ConfigUse use) {
             "eval.predictions '" + c.eval.predictions + "' is one of the run's inputs: writing it would destroy it");
 }
 
-}  // namespace
-
-void validate_config(const LoadedConfig& loaded, ConfigUse use) {
+// That the files the config reads exist and are what they should be.
+void validate_files(const LoadedConfig& loaded, ConfigUse use) {
   const RunConfig& c = loaded.config;
-  validate_data(loaded, use);
   RunConfig copy = c;
   for (const auto& field : config_fields()) {
     if (!field.is_path || field.is_output) continue;
@@ -125,9 +123,16 @@ void validate_config(const LoadedConfig& loaded, ConfigUse use) {
               "' is a checkpoint without its COMPLETE marker, which may be half written: name a complete one");
   require(c.tokenizer.type != "sentencepiece" || !c.tokenizer.path.empty(), loaded, {"tokenizer.type", "tokenizer.path"},
           "tokenizer.type is sentencepiece but tokenizer.path names no .model file");
+  require(!std::filesystem::is_directory(c.tokenizer.path), loaded, {"tokenizer.path"},
+          "tokenizer.path: '" + c.tokenizer.path + "' is a directory: name the tokenizer file");
   require(use == ConfigUse::kTokenizerTrain || c.tokenizer.path.empty() || std::filesystem::exists(c.tokenizer.path),
           loaded, {"tokenizer.path"},
           "tokenizer.path: '" + c.tokenizer.path + "' does not exist (anvil tokenizer train CONFIG writes it)");
+}
+
+// Relations between keys that hold whatever the files are.
+void validate_relations(const LoadedConfig& loaded) {
+  const RunConfig& c = loaded.config;
   require(c.model.n_embd % c.model.n_head == 0, loaded, {"model.n_head", "model.n_embd"},
           "model.n_embd (" + std::to_string(c.model.n_embd) + ") must be divisible by model.n_head (" +
               std::to_string(c.model.n_head) + ")");
@@ -150,6 +155,16 @@ void validate_config(const LoadedConfig& loaded, ConfigUse use) {
   require(c.schedule.type == "constant" || c.schedule.warmup_steps <= decay_steps, loaded, {"schedule.warmup_steps", "schedule.decay_steps", "train.max_steps"},
           "schedule.warmup_steps (" + std::to_string(c.schedule.warmup_steps) + ") exceeds the decay length (" +
               std::to_string(decay_steps) + ")");
+}
+
+}  // namespace
+
+void validate_config(const LoadedConfig& loaded, ConfigUse use) {
+  if (use != ConfigUse::kPlan) {
+    validate_data(loaded, use);
+    validate_files(loaded, use);
+  }
+  validate_relations(loaded);
 }
 
 }  // namespace anvil::trainer

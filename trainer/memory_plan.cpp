@@ -87,7 +87,7 @@ MemoryPlan plan_memory(const PlanInputs& in) {
   if (in.bf16) p.weight_copies = 2.0 * matrices;
 
   const double a = in.bf16 ? 2 : 4, C = c.n_embd, V = c.embedding_rows();
-  const double tokens = static_cast<double>(in.micro_batch * c.block_size);
+  const double tokens = static_cast<double>(in.micro_batch) * static_cast<double>(c.block_size);
   const double block = block_bytes_per_token(c, a, in);
   // Checkpointed blocks keep only their input; one block's activations live again while it recomputes.
   const int64_t every = c.activation_checkpointing;

@@ -15,6 +15,7 @@
 #include "trainer/communicator.h"
 #include "trainer/config_loader.h"
 #include "trainer/device_stats.h"
+#include "trainer/early_stopping.h"
 #include "trainer/gradient_sync.h"
 #include "trainer/lr_schedule.h"
 #include "trainer/metrics_log.h"
@@ -171,18 +172,6 @@ std::unique_ptr<data::Tokenizer> starting_tokenizer(const RunConfig& config, Res
   return nullptr;
 }
 
-// Counts validations since the score last improved, in the training state
-// (checkpointed). `score`: higher is better. True when patience has run out.
-bool patience_ran_out(TrainingState& state, double score, int64_t patience) {
-  if (!state.best_score || score > *state.best_score) {
-    state.best_score = score;
-    state.validations_since_best = 0;
-  } else {
-    ++state.validations_since_best;
-  }
-  return patience > 0 && state.validations_since_best >= patience;
-}
-
 // Every `every` steps (0: never) and at the last step.
 bool due(int64_t step, int64_t every, bool last) { return last || (every > 0 && step % every == 0); }
 
@@ -264,19 +253,21 @@ bool validate_step(models::GPT& model, const RunData& data, const RunConfig& con
   summary.final_val_accuracy = val.accuracy.value_or(0.0);
   state.val_loss = val.loss;
   state.val_accuracy = val.accuracy;
-  return comm.any(patience_ran_out(state, val.accuracy ? *val.accuracy : -val.loss, config.train.early_stop_patience));
+  return comm.any(patience_ran_out(state.best_score, state.validations_since_best,
+                                   val.accuracy ? *val.accuracy : -val.loss, config.train.early_stop_patience));
 }
 
 // The closing line, with the best validation too: a small corpus overfits, and
-// a run is judged by its best checkpoint.
+// a run is judged by its best checkpoint. The final validation is the last
+// step's, which a run that had nothing to do restored from its checkpoint.
 void print_done(const TrainSummary& summary, const TrainingState& state) {
-  char best[64] = "";
+  std::printf("done: %lld steps in %s", (long long)summary.steps, format_duration(summary.seconds).c_str());
+  if (state.val_loss) std::printf(", final val loss %.4f", *state.val_loss);
   if (state.best_score && state.val_accuracy)
-    std::snprintf(best, sizeof best, ", best val accuracy %.4f", *state.best_score);
+    std::printf(", best val accuracy %.4f", *state.best_score);
   else if (state.best_score)
-    std::snprintf(best, sizeof best, " (best %.4f)", -*state.best_score);
-  std::printf("done: %lld steps in %s, final val loss %.4f%s\n", (long long)summary.steps,
-              format_duration(summary.seconds).c_str(), summary.final_val_loss, best);
+    std::printf(" (best %.4f)", -*state.best_score);
+  std::printf("\n");
 }
 
 TrainSummary train_on_ranks(const RunConfig& config, Communicator& comm, c10::Device device) {

@@ -137,3 +137,24 @@ TEST(TokenizerTraining, SpecialTokenWithCommaIsRejected) {
     EXPECT_THAT(e.what(), HasSubstr("'<a,b>'"));
   }
 }
+
+TEST(TokenizerTraining, NoLineToTrainOnIsNamed) {
+  TempDir dir;
+  const auto options = small_options("bpe");
+  const DocumentStream nothing = [](const std::function<void(std::string_view)>&) {};
+  EXPECT_THROW(
+      try { train_sentencepiece(nothing, options, dir.path("m.model")); } catch (const std::runtime_error& e) {
+        EXPECT_THAT(e.what(), HasSubstr("no line to train on"));
+        EXPECT_THAT(e.what(), HasSubstr("none (are all sources split: val?)"));
+        throw;
+      },
+      std::runtime_error);
+  EXPECT_THROW(
+      try {
+        train_sentencepiece(one_document(std::string(70000, 'a') + "\n"), options, dir.path("m.model"));
+      } catch (const std::runtime_error& e) {
+        EXPECT_THAT(e.what(), HasSubstr("only longer ones"));
+        throw;
+      },
+      std::runtime_error);
+}

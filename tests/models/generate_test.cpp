@@ -88,6 +88,9 @@ TEST(Sampling, TopKAndTopPKeepOnlyTheLikeliestTokens) {
   SamplingOptions greedy;
   greedy.temperature = 0;
   EXPECT_EQ(sample_token(logits, greedy, generator), 1);
+  SamplingOptions tiny;  // 1/temperature overflows: the likeliest token, not a NaN error
+  tiny.temperature = 1e-300;
+  EXPECT_EQ(sample_token(logits, tiny, generator), 1);
 }
 
 TEST(Generate, NeverSamplesTheVocabularysPaddingRows) {

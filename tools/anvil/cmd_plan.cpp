@@ -46,10 +46,10 @@ PlanArgs parse(const Args& args) {
     if (args[i] == "--memory-gib") p.memory_gib = v;
     else if (v != static_cast<int64_t>(v)) throw std::runtime_error(args[i] + ": expected a whole number, got '" + args[i + 1] + "'");
     else if (args[i] == "--vocab") p.vocab = static_cast<int64_t>(v);
+    else if (v > 65536) throw std::runtime_error("--nproc: expected at most 65536 ranks, got '" + args[i + 1] + "'");
     else p.nproc = static_cast<int>(v);
     ++i;
   }
-  if (p.config_args.empty()) throw std::runtime_error("anvil plan needs a CONFIG (see anvil plan --help)");
   return p;
 }
 
@@ -80,7 +80,7 @@ int plan_command(const Args& args) {
     return 0;
   }
   const auto p = parse(args);
-  const auto config = trainer::load_config(p.config_args[0], Args(p.config_args.begin() + 1, p.config_args.end())).config;
+  const auto config = load_config_args(p.config_args, trainer::ConfigUse::kPlan).config;
   const bool cuda = config.run.device != "cpu";
   trainer::PlanInputs in;
   in.model = trainer::gpt_config(config.model, vocab_size(p, config));
