@@ -14,7 +14,9 @@ ShuffledBatchSampler::ShuffledBatchSampler(int64_t num_items, int64_t batch_size
     throw std::invalid_argument("only " + std::to_string(num_items) + " sequences for a batch of " +
                                 std::to_string(batch_size));
   if (cursor.position < 0 || cursor.position > num_items || cursor.epoch < 0)
-    throw std::invalid_argument("sampler cursor does not fit this data");
+    throw std::invalid_argument("the saved data position (epoch " + std::to_string(cursor.epoch) + ", item " +
+                                std::to_string(cursor.position) + ") lies past this data's " +
+                                std::to_string(num_items) + " items: the data changed since it was saved");
   shuffle_for_epoch();
 }
 

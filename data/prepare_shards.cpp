@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
@@ -34,27 +36,33 @@ bool is_shard_name(const std::string& name) {
 }
 
 // Encodes documents on `threads` threads; document i's tokens land in out[i].
+// An error names the document: `first` is the source's number for documents[0].
 std::vector<std::vector<int32_t>> encode_parallel(const std::vector<std::string>& documents, const Tokenizer& tokenizer,
-                                                  int64_t threads, int32_t eos) {
+                                                  int64_t threads, int32_t eos, const CorpusSource& source,
+                                                  uint64_t first) {
   std::vector<std::vector<int32_t>> out(documents.size());
   std::atomic<size_t> next{0};
-  std::exception_ptr error;
-  std::atomic<bool> failed{false};
+  std::mutex error_mutex;
+  std::optional<std::pair<size_t, std::string>> error;  // the first failing document and why
   auto work = [&] {
-    try {
-      for (size_t i = next++; i < documents.size() && !failed; i = next++) {
+    for (size_t i = next++; i < documents.size(); i = next++) {
+      try {
         out[i] = tokenizer.encode(documents[i]);
         if (eos >= 0) out[i].push_back(eos);
+      } catch (const std::exception& e) {
+        const std::lock_guard<std::mutex> lock(error_mutex);
+        if (!error || i < error->first) error.emplace(i, e.what());
+        next = documents.size();  // the others stop too
       }
-    } catch (...) {
-      if (!failed.exchange(true)) error = std::current_exception();
     }
   };
   std::vector<std::thread> pool;
   for (int64_t t = 1; t < threads; ++t) pool.emplace_back(work);
   work();
   for (auto& t : pool) t.join();
-  if (error) std::rethrow_exception(error);
+  if (error)
+    throw std::runtime_error("source '" + source.name + "' ('" + source.documents.path + "'), document " +
+                             std::to_string(first + error->first + 1) + ": " + error->second);
   return out;
 }
 
@@ -103,7 +111,7 @@ SourceReport write_source(const CorpusSource& source, const Tokenizer& tokenizer
   std::vector<std::string> chunk;
   size_t chunk_bytes = 0;
   auto flush = [&] {
-    const auto encoded = encode_parallel(chunk, tokenizer, threads, tokenizer.eos_id());
+    const auto encoded = encode_parallel(chunk, tokenizer, threads, tokenizer.eos_id(), source, ordinal);
     for (size_t i = 0; i < chunk.size(); ++i, ++ordinal) {
       const bool to_val = source.split == "val" ||
                           (source.split == "auto" && holdout_draw(options.seed, source_hash, ordinal) < options.val_fraction);

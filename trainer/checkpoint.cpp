@@ -198,12 +198,10 @@ void load_model_weights(const std::string& checkpoint_dir, models::GPT& model,
                         const std::function<bool(const std::string&)>& optional) {
   if (!is_complete_checkpoint(checkpoint_dir))
     throw std::runtime_error("'" + checkpoint_dir + "' is not a complete checkpoint (no " + kMarker + " marker)");
+  // The model sections already agree (check_checkpoint_config): an error here
+  // is the file's own.
   const std::string path = (fs::path(checkpoint_dir) / "model.safetensors").string();
-  try {
-    models::load_module_state(*model, models::load_safetensors(path), path, optional);
-  } catch (const std::runtime_error& e) {
-    throw std::runtime_error(std::string(e.what()) + " (does the config's model section match the checkpoint's?)");
-  }
+  models::load_module_state(*model, models::load_safetensors(path), path, optional);
 }
 
 TrainingState load_training_state(const std::string& checkpoint_dir, torch::optim::Optimizer& optimizer) {

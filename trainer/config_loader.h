@@ -31,7 +31,7 @@ enum class ConfigUse {
   kTrain,           // train, eval, generate, validate: data.train or data.shards
   kPrepare,         // anvil prepare: data.sources, data.shards and an existing tokenizer
   kTokenizerTrain,  // anvil tokenizer train: data.sources and where to write tokenizer.path
-  kPlan,            // anvil plan: the relations between keys only; the files may not exist yet
+  kNoData,          // anvil plan, generate: no data is read, so the relations between keys only
 };
 
 // Checks what single keys cannot: relations between keys and that files exist.

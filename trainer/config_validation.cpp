@@ -160,7 +160,7 @@ void validate_relations(const LoadedConfig& loaded) {
 }  // namespace
 
 void validate_config(const LoadedConfig& loaded, ConfigUse use) {
-  if (use != ConfigUse::kPlan) {
+  if (use != ConfigUse::kNoData) {
     validate_data(loaded, use);
     validate_files(loaded, use);
   }

@@ -128,6 +128,7 @@ TEST(PrepareShards, FailureKeepsWhatWasPreparedBefore) {
     FAIL() << "expected an error";
   } catch (const std::exception& e) {
     EXPECT_THAT(e.what(), HasSubstr("'Z'"));
+    EXPECT_THAT(e.what(), HasSubstr("source 'docs' ('" + path + "'), document 201: "));
   }
   EXPECT_EQ(bytes_of(shard_files(options.out_dir, "docs", "train").at(0)), before);
   for (const auto& entry : std::filesystem::directory_iterator(options.out_dir))

@@ -277,10 +277,10 @@ TEST(Config, InitFromRefusesACheckpointWithoutItsCompleteMarker) {
 TEST(Config, PlanChecksRelationsButNotFilesThatMayNotExistYet) {
   anvil::test_support::TempDir dir;
   const auto path = dir.write("p.yaml", "tokenizer:\n  type: sentencepiece\n  path: not/yet.model\nmodel:\n  n_head: 3\n");
-  const auto msg = config_error([&] { validate_config(load_config(path), anvil::trainer::ConfigUse::kPlan); });
+  const auto msg = config_error([&] { validate_config(load_config(path), anvil::trainer::ConfigUse::kNoData); });
   EXPECT_TRUE(contains(msg, "divisible by model.n_head (3)")) << msg;
   EXPECT_EQ(config_error([&] {
-              validate_config(load_config(path, {"model.n_head=4"}), anvil::trainer::ConfigUse::kPlan);
+              validate_config(load_config(path, {"model.n_head=4"}), anvil::trainer::ConfigUse::kNoData);
             }),
             "");
 }

@@ -9,7 +9,7 @@
 
 namespace anvil::cli {
 
-LoadedCheckpoint load_checkpoint_args(const Args& args) {
+LoadedCheckpoint load_checkpoint_args(const Args& args, trainer::ConfigUse use) {
   LoadedCheckpoint out;
   Args config_args;
   for (const auto& a : args) {
@@ -18,7 +18,7 @@ LoadedCheckpoint load_checkpoint_args(const Args& args) {
     else
       config_args.push_back(a);
   }
-  out.config = load_config_args(config_args).config;
+  out.config = load_config_args(config_args, use).config;
   if (out.path.empty()) out.path = trainer::latest_checkpoint(out.config.run.dir);
   if (out.path.empty())
     throw std::runtime_error("no complete checkpoint in '" + out.config.run.dir +

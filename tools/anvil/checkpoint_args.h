@@ -7,7 +7,7 @@
 #include "data/tokenizer.h"
 #include "models/gpt.h"
 #include "tools/anvil/commands.h"
-#include "trainer/run_config.h"
+#include "trainer/config_loader.h"
 
 namespace anvil::cli {
 
@@ -18,8 +18,10 @@ struct LoadedCheckpoint {
   models::GPT model{nullptr};
 };
 
-// args: CONFIG, then any mix of checkpoint=PATH and key.path=value overrides.
-// Without checkpoint=PATH, the newest complete checkpoint in run.dir is used.
-LoadedCheckpoint load_checkpoint_args(const Args& args);
+// args: CONFIG, then any mix of checkpoint=PATH and key.path=value overrides,
+// validated for `use` (kNoData: a command that reads no data, so the config's
+// data files need not exist). Without checkpoint=PATH, the newest complete
+// checkpoint in run.dir is used.
+LoadedCheckpoint load_checkpoint_args(const Args& args, trainer::ConfigUse use = trainer::ConfigUse::kTrain);
 
 }  // namespace anvil::cli

@@ -17,7 +17,7 @@ int generate_command(const Args& args) {
         "it is put in the template the model was tuned on, and only the answer is printed.");
     return 0;
   }
-  auto ckpt = load_checkpoint_args(args);
+  auto ckpt = load_checkpoint_args(args, trainer::ConfigUse::kNoData);
   const auto& g = ckpt.config.generate;
   models::SamplingOptions options;
   options.max_new_tokens = g.max_new_tokens;

@@ -23,7 +23,7 @@ int merge_lora_command(const Args& args) {
   StagedOutputDir out(args[1]);
   Args rest{args[0]};
   rest.insert(rest.end(), args.begin() + 2, args.end());
-  auto ckpt = load_checkpoint_args(rest);
+  auto ckpt = load_checkpoint_args(rest, trainer::ConfigUse::kNoData);
   if (ckpt.config.lora.rank == 0) throw std::runtime_error("lora.rank is 0: the checkpoint has no adapters to merge");
   const models::LoraConfig lora{ckpt.config.lora.rank, ckpt.config.lora.alpha, 0.0, ckpt.config.lora.targets};
   const auto merged = models::merge_lora(models::module_state(*ckpt.model), lora.scale());

@@ -80,7 +80,7 @@ int plan_command(const Args& args) {
     return 0;
   }
   const auto p = parse(args);
-  const auto config = load_config_args(p.config_args, trainer::ConfigUse::kPlan).config;
+  const auto config = load_config_args(p.config_args, trainer::ConfigUse::kNoData).config;
   const bool cuda = config.run.device != "cpu";
   trainer::PlanInputs in;
   in.model = trainer::gpt_config(config.model, vocab_size(p, config));

@@ -21,14 +21,23 @@ int prepare_command(const Args& args) {
               static_cast<long long>(tokenizer->vocab_size()));
   std::fflush(stdout);
   const auto report = data::prepare_shards(trainer::corpus_sources(config), *tokenizer, trainer::prepare_options(config));
-  int64_t tokens = 0, bytes = 0;
-  for (const auto& s : report.sources) {
+  int64_t tokens = 0, bytes = 0, val_documents = 0;
+  for (size_t i = 0; i < report.sources.size(); ++i) {
+    const auto& s = report.sources[i];
     std::printf("  %-16s train %9lld docs %11lld tokens | val %8lld docs %10lld tokens\n", s.name.c_str(),
                 (long long)s.train.documents, (long long)s.train.tokens, (long long)s.val.documents,
                 (long long)s.val.tokens);
+    if (s.train.documents == 0 && config.data.sources[i].split == "auto")
+      std::fprintf(stderr, "warning: source '%s' has no training documents: its %lld went to validation "
+                   "(a source of one document, say: split it with a delimiter, or set its split)\n",
+                   s.name.c_str(), (long long)s.val.documents);
     tokens += s.train.tokens + s.val.tokens;
     bytes += s.train.text_bytes + s.val.text_bytes;
+    val_documents += s.val.documents;
   }
+  if (val_documents == 0)
+    std::fprintf(stderr, "warning: no validation documents, which anvil train needs: raise data.val_fraction, "
+                 "split the sources into more documents (a delimiter), or add a source with split: val\n");
   const double per_second = static_cast<double>(tokens) / report.seconds;
   std::printf("done: %lld tokens from %.1f MB of text in %.2f s on %lld threads | %.0fk tokens/s (%.0fk per thread)\n",
               (long long)tokens, static_cast<double>(bytes) / 1e6, report.seconds, (long long)report.threads,
