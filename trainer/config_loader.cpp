@@ -148,6 +148,7 @@ void read_mapping(const YAML::Node& map, const std::string& prefix, const std::s
 
 void apply_override(const std::string& text, LoadedConfig& out) {
   const std::string at = "override '" + text + "'";
+  if (text.rfind("--", 0) == 0) throw ConfigError(at + ": a flag after CONFIG; flags go before it");
   const size_t eq = text.find('=');
   if (eq == std::string::npos || eq == 0) throw ConfigError(at + ": expected key.path=value");
   const std::string key = text.substr(0, eq);

@@ -7,6 +7,7 @@
 #include <torch/cuda.h>
 
 #include "models/kernels/cuda_kernels.h"
+#include "trainer/config_loader.h"
 #include "trainer/cuda_graph_step.h"
 
 namespace anvil::trainer {
@@ -56,6 +57,13 @@ bool use_cuda_graphs(const RunConfig& config, c10::Device device, int world_size
   const auto conflict = cuda_graphs_conflict(config, device, world_size);
   if (setting == "on" && !conflict.empty()) throw std::runtime_error("run.cuda_graphs is on, but " + conflict);
   return conflict.empty() && (setting == "on" || config.task.type == "lm");
+}
+
+void require_even_batch_split(const RunConfig& config, int world_size) {
+  if (config.train.batch_size % world_size != 0)
+    throw ConfigError("train.batch_size " + std::to_string(config.train.batch_size) +
+                      " (sequences per micro-batch over all ranks) does not split evenly over " +
+                      std::to_string(world_size) + " ranks");
 }
 
 models::GPTConfig gpt_config(const ModelSection& m, int64_t vocab_size) {

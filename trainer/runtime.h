@@ -24,6 +24,10 @@ bool use_fused_kernels(const std::string& setting, c10::Device device);
 // language-model steps (whose packed batches keep one shape) where it can.
 bool use_cuda_graphs(const RunConfig& config, c10::Device device, int world_size);
 
+// train.batch_size counts sequences over all ranks: each takes an equal share,
+// or the run is refused (a ConfigError naming the key).
+void require_even_batch_split(const RunConfig& config, int world_size);
+
 models::GPTConfig gpt_config(const ModelSection& model, int64_t vocab_size);
 
 }  // namespace anvil::trainer

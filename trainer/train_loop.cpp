@@ -366,10 +366,7 @@ TrainSummary train(const RunConfig& config) {
   allow_tf32(config.run.tf32);
   const LaunchEnv launch = launch_env_from_environment();
   const auto device = select_device(config.run.device, launch.local_rank);
-  if (config.train.batch_size % launch.world_size != 0)
-    throw std::runtime_error("train.batch_size " + std::to_string(config.train.batch_size) +
-                             " (sequences per micro-batch over all ranks) does not split evenly over " +
-                             std::to_string(launch.world_size) + " ranks");
+  require_even_batch_split(config, launch.world_size);
   if (!launch.distributed()) {
     Communicator single;
     return train_on_ranks(config, single, device);

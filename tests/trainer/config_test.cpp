@@ -207,6 +207,12 @@ TEST(Config, NonFiniteNumbersSecondDocumentsAndOddKeysAreErrors) {
   EXPECT_TRUE(contains(msg, "got 'mlp.fx'")) << msg;
 }
 
+TEST(Config, AFlagAmongTheOverridesIsNamedAsOne) {
+  anvil::test_support::TempDir dir;
+  const auto msg = config_error([&] { load_config(dir.write("c.yaml", ""), {"--nproc", "2"}); });
+  EXPECT_TRUE(contains(msg, "override '--nproc': a flag after CONFIG; flags go before it")) << msg;
+}
+
 TEST(Config, RunDirExpandsVariables) {
   anvil::test_support::TempDir dir;
   setenv("ANVIL_TEST_RUNS", "/tmp/runs", 1);

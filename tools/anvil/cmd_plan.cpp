@@ -89,10 +89,7 @@ int plan_command(const Args& args) {
   const auto& fused = config.run.fused_kernels;
   in.model.fused_ops = fused == "on" || (fused == "auto" && cuda);
   if (config.task.type == "classify") in.model.num_classes = std::max<int64_t>(2, config.classify.labels.size());
-  if (config.train.batch_size % p.nproc != 0)
-    throw std::runtime_error("train.batch_size " + std::to_string(config.train.batch_size) +
-                             " (sequences per micro-batch over all ranks) does not split evenly over " +
-                             std::to_string(p.nproc) + " ranks");
+  trainer::require_even_batch_split(config, p.nproc);
   in.micro_batch = config.train.batch_size / p.nproc;
   in.grad_accum = config.train.grad_accum;
   in.cuda = cuda;

@@ -4,6 +4,7 @@
 #include "tools/anvil/commands.h"
 #include "tools/anvil/config_args.h"
 #include "tools/anvil/local_launch.h"
+#include "trainer/runtime.h"
 #include "trainer/train_loop.h"
 
 namespace anvil::cli {
@@ -39,7 +40,8 @@ int train_command(const Args& given) {
   }
   if (const int nproc = take_nproc(args); nproc > 1) {
     if (std::getenv("RANK")) throw std::runtime_error("--nproc inside a launched rank (RANK is set): use one or the other");
-    load_config_args(args);  // a bad config fails here once, not in every rank
+    // A bad config fails here once, not in every rank.
+    trainer::require_even_batch_split(load_config_args(args).config, nproc);
     return run_local_ranks(nproc, args);
   }
   trainer::train(load_config_args(args).config);
