@@ -19,8 +19,9 @@ Shards open_shards(const std::vector<std::string>& files, const data::Tokenizer&
     if (h.tokenizer_fingerprint != tokenizer.fingerprint() ||
         h.vocab_size != static_cast<uint64_t>(tokenizer.vocab_size()))
       throw std::runtime_error("token shard '" + file + "' was made with another tokenizer (vocabulary " +
-                               std::to_string(h.vocab_size) + ") than this run's (vocabulary " +
-                               std::to_string(tokenizer.vocab_size()) +
+                               std::to_string(h.vocab_size) + ", fingerprint " + std::to_string(h.tokenizer_fingerprint) +
+                               ") than this run's (vocabulary " + std::to_string(tokenizer.vocab_size()) +
+                               ", fingerprint " + std::to_string(tokenizer.fingerprint()) +
                                "): run anvil prepare again with this run's tokenizer.path");
     shards.push_back(std::move(shard));
   }

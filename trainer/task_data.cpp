@@ -50,7 +50,8 @@ const std::string& string_field(const nlohmann::json& record, const std::string&
   const auto it = record.find(field);
   if (it == record.end())
     throw error_at(path, line, "no field '" + field + "' (fields: " + data::field_names(record) + ")");
-  if (!it->is_string()) throw error_at(path, line, "field '" + field + "' is not a string");
+  if (!it->is_string())
+    throw error_at(path, line, "field '" + field + "' is not a string but " + std::string(it->type_name()));
   return it->get_ref<const std::string&>();
 }
 
@@ -67,8 +68,11 @@ std::vector<TextPart> sft_parts(const nlohmann::json& record, const SftSection& 
     return {{string_field(record, s.prompt_field, path, line), false},
             {string_field(record, s.completion_field, path, line), true}};
   const auto messages = record.find(s.messages_field);
-  if (messages == record.end() || !messages->is_array())
-    throw error_at(path, line, "no list field '" + s.messages_field + "' (fields: " + data::field_names(record) + ")");
+  if (messages == record.end())
+    throw error_at(path, line, "no field '" + s.messages_field + "' (fields: " + data::field_names(record) + ")");
+  if (!messages->is_array())
+    throw error_at(path, line, "field '" + s.messages_field + "' is not a list of messages but " +
+                                   std::string(messages->type_name()));
   std::vector<TextPart> parts;
   for (const auto& m : *messages) {
     if (!m.is_object()) throw error_at(path, line, "a message is not an object with role and content");

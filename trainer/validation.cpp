@@ -25,7 +25,7 @@ Validation validate(models::GPT& model, const RunData& data, const RunConfig& co
     const EvalResult r = evaluate(model, *data.val, batch, config.eval.batches, device);
     v.loss = r.loss;
     v.values = {{"val_loss", r.loss}, {"val_ppl", r.perplexity}};
-    std::snprintf(line, sizeof line, "val loss %.4f | val ppl %.3f", r.loss, r.perplexity);
+    std::snprintf(line, sizeof line, "val loss %.4f | val ppl %.6g", r.loss, r.perplexity);
     if (data.val_bytes_per_token > 0) {
       const double bpb = r.bits_per_byte(data.val_bytes_per_token);
       v.values["val_bpb"] = bpb;

@@ -124,6 +124,11 @@ TEST(Finetune, SftBadInputsNameFileAndLine) {
   config.data.train = dir.write("roles.jsonl", "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}, "
                                                "{\"role\": \"assisstant\", \"content\": \"yo\"}]}\n");
   EXPECT_TRUE(contains(error_of(config), "roles.jsonl:1: message role 'assisstant': expected system, user, assistant"));
+  config.data.train = dir.write("text.jsonl", "{\"messages\": \"hello\"}\n");
+  EXPECT_TRUE(contains(error_of(config), "text.jsonl:1: field 'messages' is not a list of messages but string"));
+  config.sft.format = "alpaca";
+  config.data.train = dir.write("null.jsonl", "{\"instruction\": \"a\", \"input\": null, \"output\": \"b\"}\n");
+  EXPECT_TRUE(contains(error_of(config), "null.jsonl:1: field 'input' is not a string but null"));
 }
 
 namespace {

@@ -94,7 +94,7 @@ int eval_command(const Args& args) {
                             .dump()
                             .c_str());
   else
-    std::printf("%s: val loss %.4f | val ppl %.3f | val bpb %.4f | %lld tokens\n", ckpt.path.c_str(), result.loss,
+    std::printf("%s: val loss %.4f | val ppl %.6g | val bpb %.4f | %lld tokens\n", ckpt.path.c_str(), result.loss,
                 result.perplexity, bpb, static_cast<long long>(result.tokens));
   return 0;
 }
