@@ -1,5 +1,6 @@
 #include <cstdio>
 #include <fstream>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -84,18 +85,20 @@ int eval_command(const Args& args) {
       config.eval.stride > 0
           ? trainer::evaluate_sliding(ckpt.model, data.val_tokens, window, config.eval.stride, device)
           : trainer::evaluate(ckpt.model, *data.val, batch, config.eval.batches, device);
-  const double bpb = data.val_bytes_per_token > 0 ? result.bits_per_byte(data.val_bytes_per_token) : 0.0;
-  if (json)
-    std::printf("%s\n", nlohmann::json({{"checkpoint", ckpt.path},
-                                        {"val_loss", result.loss},
-                                        {"val_ppl", result.perplexity},
-                                        {"val_bpb", bpb},
-                                        {"tokens", result.tokens}})
-                            .dump()
-                            .c_str());
-  else
-    std::printf("%s: val loss %.4f | val ppl %.6g | val bpb %.4f | %lld tokens\n", ckpt.path.c_str(), result.loss,
-                result.perplexity, bpb, static_cast<long long>(result.tokens));
+  // Bits per byte where the text's bytes are known (language modelling): an
+  // sft response's loss has no byte count to spread over.
+  std::optional<double> bpb;
+  if (data.val_bytes_per_token > 0) bpb = result.bits_per_byte(data.val_bytes_per_token);
+  if (json) {
+    nlohmann::json out = {{"checkpoint", ckpt.path}, {"val_loss", result.loss}, {"val_ppl", result.perplexity},
+                          {"tokens", result.tokens}};
+    if (bpb) out["val_bpb"] = *bpb;
+    std::printf("%s\n", out.dump().c_str());
+  } else {
+    std::printf("%s: val loss %.4f | val ppl %.6g", ckpt.path.c_str(), result.loss, result.perplexity);
+    if (bpb) std::printf(" | val bpb %.4f", *bpb);
+    std::printf(" | %lld tokens\n", static_cast<long long>(result.tokens));
+  }
   return 0;
 }
 
