@@ -16,10 +16,20 @@ struct CheckpointConfigMismatch : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+enum class CheckpointUse {
+  kSameModel,  // resume, eval, generate, merge-lora: the checkpoint is this model
+  kStartFrom,  // model.init_from: a fine-tune starts from it, may change its block
+               // size, and adds its own LoRA adapters
+};
+
 // Throws CheckpointConfigMismatch naming each model and lora key whose value
 // in `config` differs from the one in `checkpoint_dir`/config.yaml, with both
-// values. Keys that may change after training are not compared: dropout,
-// activation checkpointing, model.init_from and model.preset (its keys are).
-void check_checkpoint_config(const RunConfig& config, const std::string& checkpoint_dir);
+// values. Values are compared as the model uses them (n_kv_head 0 is n_head,
+// ffn_hidden 0 its default width, rope_theta matters with rope alone, LoRA
+// settings with a rank alone, targets in any order). Keys that may change
+// after training are not compared: dropout, activation checkpointing,
+// model.init_from and model.preset (its keys are).
+void check_checkpoint_config(const RunConfig& config, const std::string& checkpoint_dir,
+                             CheckpointUse use = CheckpointUse::kSameModel);
 
 }  // namespace anvil::trainer

@@ -216,9 +216,11 @@ LoadedConfig load_config(const std::string& path, const std::vector<std::string>
   } catch (const YAML::ParserException& e) {
     throw ConfigError(where(path, e.mark) + ": invalid YAML: " + e.msg);
   }
-  // A second document ("---") would otherwise be dropped without a word.
-  if (documents.size() > 1)
-    throw ConfigError(where(path, documents[1].Mark()) + ": a second YAML document: a config is one mapping");
+  // A second document ("---") would otherwise be dropped without a word; a
+  // bare "---" at the end is no document.
+  for (size_t i = 1; i < documents.size(); ++i)
+    if (!documents[i].IsNull())
+      throw ConfigError(where(path, documents[i].Mark()) + ": a second YAML document: a config is one mapping");
   const YAML::Node root = documents.empty() ? YAML::Node() : documents[0];
   LoadedConfig out;
   out.source = path;

@@ -109,16 +109,20 @@ void validate_data(const LoadedConfig& loaded, ConfigUse use) {
 // That the files the config reads exist and are what they should be.
 void validate_files(const LoadedConfig& loaded, ConfigUse use) {
   const RunConfig& c = loaded.config;
+  // A run that resumes holds every weight in its own checkpoints; only LoRA
+  // still reads its frozen base, so a fine-tune outlives a pruned base.
+  const bool reads_init_from =
+      !c.model.init_from.empty() && (c.lora.rank > 0 || complete_checkpoints(c.run.dir).empty());
   RunConfig copy = c;
   for (const auto& field : config_fields()) {
-    if (!field.is_path || field.is_output) continue;
+    if (!field.is_path || field.is_output || (field.key == "model.init_from" && !reads_init_from)) continue;
     const std::string& value = *std::get<std::string*>(field.ref(copy));
     require(value.empty() || std::filesystem::exists(value), loaded, {field.key.c_str()},
             field.key + ": '" + value + "' does not exist");
   }
-  require(c.model.init_from.empty() || std::filesystem::is_regular_file(c.model.init_from + "/model.safetensors"),
+  require(!reads_init_from || std::filesystem::is_regular_file(c.model.init_from + "/model.safetensors"),
           loaded, {"model.init_from"}, "model.init_from: '" + c.model.init_from + "' holds no model.safetensors");
-  require(c.model.init_from.empty() || !is_incomplete_checkpoint(c.model.init_from), loaded, {"model.init_from"},
+  require(!reads_init_from || !is_incomplete_checkpoint(c.model.init_from), loaded, {"model.init_from"},
           "model.init_from: '" + c.model.init_from +
               "' is a checkpoint without its COMPLETE marker, which may be half written: name a complete one");
   require(c.tokenizer.type != "sentencepiece" || !c.tokenizer.path.empty(), loaded, {"tokenizer.type", "tokenizer.path"},
@@ -136,6 +140,16 @@ void validate_relations(const LoadedConfig& loaded) {
   require(c.model.n_embd % c.model.n_head == 0, loaded, {"model.n_head", "model.n_embd"},
           "model.n_embd (" + std::to_string(c.model.n_embd) + ") must be divisible by model.n_head (" +
               std::to_string(c.model.n_head) + ")");
+  const auto& targets = c.lora.targets;
+  require(std::set<std::string>(targets.begin(), targets.end()).size() == targets.size(), loaded, {"lora.targets"},
+          "lora.targets lists a layer twice");
+  for (const auto& target : targets) {
+    const bool swiglu = c.model.mlp == "swiglu";
+    require(c.lora.rank == 0 || (swiglu ? target != "mlp.fc" : target != "mlp.gate" && target != "mlp.up"), loaded,
+            {"lora.targets", "model.mlp"},
+            "lora.targets: '" + target + "' is not a layer of a " + c.model.mlp + " MLP (" +
+                (swiglu ? "mlp.gate, mlp.up and mlp.proj" : "mlp.fc and mlp.proj") + ")");
+  }
   const int64_t kv_heads = c.model.n_kv_head > 0 ? c.model.n_kv_head : c.model.n_head;
   require(c.model.n_head % kv_heads == 0, loaded, {"model.n_kv_head", "model.n_head"},
           "model.n_head (" + std::to_string(c.model.n_head) + ") must be divisible by model.n_kv_head (" +

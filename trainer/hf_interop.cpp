@@ -105,6 +105,11 @@ void check_heads(const ModelSection& m, const std::string& dir) {
                              " key/value heads");
 }
 
+// The embedding's rows: config.json's vocab_size, where it gives one.
+int64_t vocab_rows(const json& c, const std::string& dir) {
+  return c.contains("vocab_size") ? positive(c, "vocab_size", dir) : kAny;
+}
+
 std::string layer(int64_t i) { return "blocks." + std::to_string(i) + "."; }
 
 ImportedModel import_gpt2(const json& c, models::TensorMap hf, const std::string& dir) {
@@ -128,7 +133,7 @@ ImportedModel import_gpt2(const json& c, models::TensorMap hf, const std::string
   const std::string p = hf.count("transformer.wte.weight") ? "transformer." : "";
   const int64_t C = m.n_embd, H = m.ffn_hidden > 0 ? m.ffn_hidden : 4 * C;
   auto& s = out.state;
-  s["token_embedding.weight"] = take(hf, p + "wte.weight", {kAny, C}, dir);
+  s["token_embedding.weight"] = take(hf, p + "wte.weight", {vocab_rows(c, dir), C}, dir);
   const int64_t vocab = s["token_embedding.weight"].size(0);
   s["position_embedding.weight"] = take(hf, p + "wpe.weight", {m.block_size, C}, dir);
   for (int64_t i = 0; i < m.n_layer; ++i) {
@@ -186,7 +191,7 @@ ImportedModel import_llama(const json& c, models::TensorMap hf, const std::strin
     throw std::runtime_error("'" + dir + "': head_dim other than hidden_size / num_attention_heads is not supported");
   const int64_t C = m.n_embd, F = m.ffn_hidden, D = C / m.n_head, Q = m.n_head * D, KV = m.n_kv_head * D;
   auto& s = out.state;
-  s["token_embedding.weight"] = take(hf, "model.embed_tokens.weight", {kAny, C}, dir);
+  s["token_embedding.weight"] = take(hf, "model.embed_tokens.weight", {vocab_rows(c, dir), C}, dir);
   const int64_t vocab = s["token_embedding.weight"].size(0);
   for (int64_t i = 0; i < m.n_layer; ++i) {
     const std::string h = "model.layers." + std::to_string(i) + ".", a = layer(i);

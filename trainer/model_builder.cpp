@@ -27,6 +27,7 @@ models::GPT build_model(const RunConfig& config, int64_t vocab_size, int64_t num
   gpt.pooling = config.classify.pooling == "mean" ? models::Pooling::kMean : models::Pooling::kLast;
   models::GPT model(gpt);
   if (!config.model.init_from.empty() && (!restoring || config.lora.rank > 0)) {
+    check_checkpoint_config(config, config.model.init_from, CheckpointUse::kStartFrom);
     const std::string weights = config.model.init_from + "/model.safetensors";
     models::load_module_state(*model, models::load_safetensors(weights), weights, fresh_or_unused);
   }

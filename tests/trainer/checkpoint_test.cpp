@@ -194,9 +194,10 @@ std::string checkpoint_trained_as(const test_support::TempDir& dir, const traine
   return dir.path("ckpt");
 }
 
-std::string mismatch_of(const trainer::RunConfig& config, const std::string& checkpoint) {
+std::string mismatch_of(const trainer::RunConfig& config, const std::string& checkpoint,
+                        trainer::CheckpointUse use = trainer::CheckpointUse::kSameModel) {
   try {
-    trainer::check_checkpoint_config(config, checkpoint);
+    trainer::check_checkpoint_config(config, checkpoint, use);
   } catch (const trainer::CheckpointConfigMismatch& e) {
     return e.what();
   }
@@ -230,4 +231,46 @@ TEST(Checkpoint, AConfigThatDescribesAnotherModelIsRefusedNamingEachKey) {
   tuned.model.init_from = dir.path("elsewhere");
   tuned.lora.dropout = 0.1;
   EXPECT_EQ(mismatch_of(tuned, checkpoint), "(no error)");
+}
+
+TEST(Checkpoint, EqualModelsWrittenDifferentlyAreTheSameModel) {
+  test_support::TempDir dir;
+  trainer::RunConfig trained;  // 4 heads, width 128, learned positions, gelu, no LoRA
+  const auto checkpoint = checkpoint_trained_as(dir, trained);
+  auto spelled_out = trained;
+  spelled_out.model.n_kv_head = 4;     // 0 means n_head
+  spelled_out.model.ffn_hidden = 512;  // 0 means 4 · n_embd for gelu
+  spelled_out.model.rope_theta = 500000;  // without rope it does nothing
+  spelled_out.lora.alpha = 64;            // nor LoRA's settings without a rank
+  spelled_out.lora.targets = {"mlp.fc"};
+  EXPECT_EQ(mismatch_of(spelled_out, checkpoint), "(no error)");
+  spelled_out.model.ffn_hidden = 256;
+  EXPECT_NE(mismatch_of(spelled_out, checkpoint).find("model.ffn_hidden is 256 here but 512"), std::string::npos);
+
+  trained.lora.rank = 2;
+  trained.lora.targets = {"attn.qkv", "mlp.fc"};
+  auto reordered = trained;
+  reordered.lora.targets = {"mlp.fc", "attn.qkv"};
+  EXPECT_EQ(mismatch_of(reordered, checkpoint_trained_as(dir, trained)), "(no error)");
+}
+
+TEST(Checkpoint, AFineTuneMayChangeTheBlockAndAddLoraButNotTheModel) {
+  test_support::TempDir dir;
+  trainer::RunConfig base;
+  const auto checkpoint = checkpoint_trained_as(dir, base);
+  const auto start = trainer::CheckpointUse::kStartFrom;
+  auto tune = base;
+  tune.model.block_size = 2 * base.model.block_size;
+  tune.lora.rank = 8;
+  EXPECT_EQ(mismatch_of(tune, checkpoint, start), "(no error)");
+  EXPECT_NE(mismatch_of(tune, checkpoint).find("model.block_size"), std::string::npos);  // a resume may not
+  tune.model.norm_eps = 0.1;
+  EXPECT_NE(mismatch_of(tune, checkpoint, start).find("model.norm_eps is 0.1 here but 1e-05"), std::string::npos);
+
+  auto classifier = base;  // uses neither LM head, so tying does not matter
+  classifier.task.type = "classify";
+  classifier.model.tie_embeddings = !base.model.tie_embeddings;
+  EXPECT_EQ(mismatch_of(classifier, checkpoint, start), "(no error)");
+  classifier.task.type = "lm";
+  EXPECT_NE(mismatch_of(classifier, checkpoint, start).find("model.tie_embeddings"), std::string::npos);
 }

@@ -193,6 +193,7 @@ TEST(Config, NonFiniteNumbersSecondDocumentsAndOddKeysAreErrors) {
   anvil::test_support::TempDir dir;
   auto msg = config_error([&] { load_config(dir.write("i.yaml", "optim:\n  grad_clip: .inf\n")); });
   EXPECT_TRUE(contains(msg, "'optim.grad_clip' expects a finite number, got '.inf'")) << msg;
+  EXPECT_EQ(load_config(dir.write("end.yaml", "model:\n  n_layer: 1\n---\n")).config.model.n_layer, 1);
   const auto two = dir.write("two.yaml", "model:\n  n_layer: 1\n---\ntrain:\n  max_steps: 1\n");
   msg = config_error([&] { load_config(two); });
   EXPECT_TRUE(contains(msg, two + ":4")) << msg;
@@ -238,6 +239,10 @@ TEST(Config, ValidationRefusesRunsThatWouldGoWrong) {
                        "sft.prompt_template must hold {instruction} and {input}"));
   const auto msg = check("f.yaml", "eval:\n  predictions: " + corpus + "\n");
   EXPECT_TRUE(contains(msg, "is one of the run's inputs")) << msg;
+  const std::string lora = "model:\n  init_from: " + dir.path("base") + "\nlora:\n  rank: 2\n";
+  EXPECT_TRUE(contains(check("g.yaml", lora + "  targets: [attn.qkv, attn.qkv]\n"), "lists a layer twice"));
+  EXPECT_TRUE(contains(check("h.yaml", lora + "  targets: [mlp.gate]\n"),
+                       "'mlp.gate' is not a layer of a gelu MLP (mlp.fc and mlp.proj)"));
 }
 
 TEST(Config, TokenizerTrainingRefusesWhatSentencepieceWould) {
@@ -289,4 +294,18 @@ TEST(Config, PlanChecksRelationsButNotFilesThatMayNotExistYet) {
               validate_config(load_config(path, {"model.n_head=4"}), anvil::trainer::ConfigUse::kNoData);
             }),
             "");
+}
+
+// A full fine-tune's checkpoints hold every weight: once it has one, its base
+// may be gone (pruned, moved) and the run still resumes and evaluates.
+TEST(Config, InitFromIsNeededOnlyWhileItIsRead) {
+  anvil::test_support::TempDir dir;
+  const auto corpus = dir.write("corpus.txt", "hello");
+  const auto path = dir.write("c.yaml", "run:\n  dir: " + dir.path("run") + "\ndata:\n  train: " + corpus +
+                                            "\nmodel:\n  init_from: " + dir.path("gone") + "\n");
+  EXPECT_TRUE(contains(config_error([&] { validate_config(load_config(path)); }), "does not exist"));
+  dir.write("run/checkpoints/step_00000010/COMPLETE", "");
+  EXPECT_EQ(config_error([&] { validate_config(load_config(path)); }), "");
+  // LoRA still reads its frozen base on every resume.
+  EXPECT_TRUE(contains(config_error([&] { validate_config(load_config(path, {"lora.rank=2"})); }), "does not exist"));
 }

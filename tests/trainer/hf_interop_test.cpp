@@ -102,8 +102,11 @@ TEST(HfInterop, ImportChecksConfigJsonAgainstTheTensors) {
   EXPECT_TRUE(contains(fewer_layers, "tensor(s) are not part of the model config.json describes")) << fewer_layers;
   EXPECT_TRUE(contains(fewer_layers, "'transformer.h.1.")) << fewer_layers;
   const auto wider = import_error_after([](auto& c) { c["n_embd"] = 24; });
-  EXPECT_TRUE(contains(wider, "tensor 'transformer.wte.weight' has shape [11, 16], but config.json implies [*, 24]"))
+  EXPECT_TRUE(contains(wider, "tensor 'transformer.wte.weight' has shape [11, 16], but config.json implies [11, 24]"))
       << wider;
+  const auto vocab = import_error_after([](auto& c) { c["vocab_size"] = 10; });
+  EXPECT_TRUE(contains(vocab, "tensor 'transformer.wte.weight' has shape [11, 16], but config.json implies [10, 16]"))
+      << vocab;
   const auto no_heads = import_error_after([](auto& c) { c["n_head"] = 0; });
   EXPECT_TRUE(contains(no_heads, "config.json': 'n_head' must be a positive integer, got 0")) << no_heads;
   const auto negative = import_error_after([](auto& c) { c["n_layer"] = -1; });

@@ -1,9 +1,11 @@
 #include <cstdlib>
+#include <filesystem>
 #include <stdexcept>
 
 #include "tools/anvil/commands.h"
 #include "tools/anvil/config_args.h"
 #include "tools/anvil/local_launch.h"
+#include "trainer/run_lock.h"
 #include "trainer/runtime.h"
 #include "trainer/train_loop.h"
 
@@ -24,7 +26,7 @@ int take_nproc(Args& args) {
   char* end = nullptr;
   const long n = std::strtol(value.c_str(), &end, 10);
   if (value.empty() || *end != '\0' || n < 1 || n > 1024)
-    throw std::runtime_error("--nproc: expected a number of processes between 1 and 1024");
+    throw trainer::ConfigError("--nproc: expected a number of processes between 1 and 1024");
   return static_cast<int>(n);
 }
 
@@ -40,8 +42,11 @@ int train_command(const Args& given) {
   }
   if (const int nproc = take_nproc(args); nproc > 1) {
     if (std::getenv("RANK")) throw std::runtime_error("--nproc inside a launched rank (RANK is set): use one or the other");
-    // A bad config fails here once, not in every rank.
-    trainer::require_even_batch_split(load_config_args(args).config, nproc);
+    // A bad config, or a run directory another run holds, fails here once,
+    // not in every rank.
+    const auto config = load_config_args(args).config;
+    trainer::require_even_batch_split(config, nproc);
+    if (std::filesystem::is_directory(config.run.dir)) trainer::RunDirectoryLock{config.run.dir};
     return run_local_ranks(nproc, args);
   }
   trainer::train(load_config_args(args).config);
