@@ -93,7 +93,7 @@ std::optional<double> recorded_score(const std::string& dir, const std::string& 
 // highest), or "" when none recorded it.
 std::string best_checkpoint(const std::vector<std::string>& checkpoints, const std::string& keep_best) {
   std::string best;
-  // Loss: lower is better; accuracy: higher. Negating accuracy makes both a minimum.
+  // Negating accuracy makes both a minimum.
   const double sign = keep_best == "val_accuracy" ? -1.0 : 1.0;
   double best_value = std::numeric_limits<double>::infinity();
   for (const auto& dir : checkpoints) {
