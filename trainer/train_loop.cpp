@@ -3,7 +3,6 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <optional>
 
@@ -11,7 +10,6 @@
 
 #include "data/batch_loader.h"
 #include "trainer/checkpoint.h"
-#include "trainer/checkpoint_config.h"
 #include "trainer/communicator.h"
 #include "trainer/config_loader.h"
 #include "trainer/device_stats.h"
@@ -23,9 +21,9 @@
 #include "trainer/optimizer.h"
 #include "trainer/optimizer_step.h"
 #include "trainer/precision.h"
-#include "trainer/run_lock.h"
 #include "trainer/runtime.h"
 #include "trainer/run_data.h"
+#include "trainer/run_resume.h"
 #include "trainer/sharded_adamw.h"
 #include "trainer/validation.h"
 
@@ -59,117 +57,6 @@ void print_header(const RunConfig& config, models::GPT& model, const RunData& da
                 comm.world_size(), (long long)(config.train.batch_size / comm.world_size()), sync->bucket_count(),
                 config.dist.shard_optimizer ? ", optimizer state sharded (ZeRO-1)" : "");
   std::fflush(stdout);
-}
-
-// The run directory's complete checkpoints while the run picks the one it
-// resumes from: the newest candidate is tried next.
-struct ResumeCandidates {
-  std::vector<std::string> candidates;  // oldest first
-  std::vector<std::string> broken;      // tried and failed to load
-
-  void skip_newest(const std::exception& e) {
-    std::fprintf(stderr, "warning: skipping checkpoint %s: %s\n", candidates.back().c_str(), e.what());
-    broken.push_back(candidates.back());
-    candidates.pop_back();
-  }
-  void require_one_left() const {
-    if (candidates.empty() && !broken.empty())
-      throw std::runtime_error("none of the " + std::to_string(broken.size()) +
-                               " checkpoints in the run directory could be loaded (see the warnings above)");
-  }
-};
-
-// A checkpoint's tokenizer must be the one the run's data is encoded with:
-// that of the newest checkpoint whose tokenizer loads.
-void require_run_tokenizer(const std::string& dir, const RunConfig& config, const data::Tokenizer& tokenizer) {
-  if (load_checkpoint_tokenizer(dir, config.tokenizer.type)->fingerprint() != tokenizer.fingerprint())
-    throw std::runtime_error("its tokenizer differs from that of the newer checkpoints the run encodes its data with");
-}
-
-// Loads the newest candidate that loads cleanly (its tokenizer is the run's,
-// and its weights and optimizer state load); a broken one is reported and the
-// next older one tried.
-TrainingState restore_newest(ResumeCandidates& resume, models::GPT& model, ShardedAdamW& optimizer,
-                             const RunConfig& config, const data::Tokenizer& tokenizer) {
-  while (!resume.candidates.empty()) {
-    const std::string dir = resume.candidates.back();
-    try {
-      require_run_tokenizer(dir, config, tokenizer);
-      load_checkpoint_weights(dir, model, config);
-      TrainingState state;
-      optimizer.load_full_state([&](torch::optim::Optimizer& full) { state = load_training_state(dir, full); });
-      std::printf("resuming from %s (step %lld)\n", dir.c_str(), (long long)state.step);
-      std::fflush(stdout);
-      return state;
-    } catch (const CheckpointConfigMismatch&) {
-      throw;  // the config is wrong, not the checkpoint
-    } catch (const std::exception& e) {
-      resume.skip_newest(e);
-    }
-  }
-  resume.require_one_left();
-  return {};
-}
-
-// Moves the checkpoints newer than the one the run resumed from, which failed
-// to load, out of the way: left in place, the first checkpoint this run writes
-// would not be the newest, so keep_last would delete it, and the next resume
-// would try them again.
-void set_aside_broken(const std::vector<std::string>& broken) {
-  for (const auto& dir : broken)
-    std::fprintf(stderr, "warning: moved checkpoint %s, which does not load, to %s\n", dir.c_str(),
-                 set_aside_checkpoint(dir).c_str());
-}
-
-// The run directory's config and tokenizer, which `anvil train RUN/config.yaml`
-// continues the run with. Written only once the run has resumed: a run that
-// fails to (a changed model section, say) must leave them as they were.
-void write_run_files(const fs::path& run_dir, const std::string& config_yaml, const data::Tokenizer& tokenizer) {
-  std::ofstream(run_dir / "config.yaml") << config_yaml;
-  tokenizer.save((run_dir / data::tokenizer_file_name(tokenizer.type())).string());
-}
-
-// The run directory as a run holds it: rank 0's lock, and on every rank the
-// complete checkpoints a resumed run may continue from.
-struct RunDirectory {
-  std::unique_ptr<RunDirectoryLock> lock;
-  std::vector<std::string> checkpoints;
-};
-
-// Creates the run directory. Rank 0 locks it, before anything in it is
-// touched, and clears what a killed run left. The other ranks of the run
-// take no lock: they would lock rank 0 out.
-RunDirectory open_run_directory(const RunConfig& config, Communicator& comm) {
-  RunDirectory directory;
-  if (comm.is_main()) {
-    fs::create_directories(config.run.dir);
-    directory.lock = std::make_unique<RunDirectoryLock>(config.run.dir);
-    remove_partial_checkpoints(config.run.dir);
-  }
-  comm.barrier();
-  directory.checkpoints = complete_checkpoints(config.run.dir);
-  if (config.run.resume == "never" && !directory.checkpoints.empty())
-    throw std::runtime_error("run.dir '" + config.run.dir +
-                             "' already holds checkpoints and run.resume is never: choose another run.dir");
-  return directory;
-}
-
-// The tokenizer a run encodes with: a resumed run's newest checkpoint's that
-// loads (checkpoints whose tokenizer does not are skipped as broken); a run
-// fine-tuning from model.init_from that checkpoint's, when it has one; else
-// the config's (null).
-std::unique_ptr<data::Tokenizer> starting_tokenizer(const RunConfig& config, ResumeCandidates& resume) {
-  while (!resume.candidates.empty()) {
-    try {
-      return load_checkpoint_tokenizer(resume.candidates.back(), config.tokenizer.type);
-    } catch (const std::exception& e) {
-      resume.skip_newest(e);
-    }
-  }
-  resume.require_one_left();
-  const auto from = fs::path(config.model.init_from) / data::tokenizer_file_name(config.tokenizer.type);
-  if (!config.model.init_from.empty() && fs::exists(from)) return data::load_tokenizer(config.tokenizer.type, from.string());
-  return nullptr;
 }
 
 // Every `every` steps (0: never) and at the last step.
