@@ -208,7 +208,9 @@ void write_manifest(const PrepareReport& report, const Tokenizer& tokenizer, con
                                    {"seed", options.seed},
                                    {"val_fraction", options.val_fraction},
                                    {"sources", sources}};
-  std::ofstream(path) << manifest.dump(2) << '\n';
+  const fs::path temporary = path.string() + ".tmp";
+  std::ofstream(temporary) << manifest.dump(2) << '\n';
+  fs::rename(temporary, path);  // whole or not at all
 }
 
 }  // namespace
@@ -227,13 +229,17 @@ PrepareReport prepare_shards(const std::vector<CorpusSource>& sources, const Tok
   PrepareReport report;
   report.threads = options.threads > 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
   fs::create_directories(options.out_dir);
-  for (const auto& source : sources) report.sources.push_back(prepare_source(source, tokenizer, options, report.threads));
-  write_manifest(report, tokenizer, options);
+  // The manifest follows each source swapped in, so a prepare that fails (or
+  // is killed) part way leaves one that lists what is on disk.
+  for (const auto& source : sources) {
+    report.sources.push_back(prepare_source(source, tokenizer, options, report.threads));
+    write_manifest(report, tokenizer, options);
+  }
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return report;
 }
 
-std::vector<std::string> shard_files(const std::string& dir, const std::string& source, const std::string& split) {
+PreparedSplit shard_files(const std::string& dir, const std::string& source, const std::string& split) {
   const auto manifest = read_manifest(dir);
   const auto& sources = manifest["sources"];
   const auto entry = std::find_if(sources.begin(), sources.end(), [&](const nlohmann::json& s) {
@@ -243,22 +249,23 @@ std::vector<std::string> shard_files(const std::string& dir, const std::string& 
     throw std::runtime_error("'" + (fs::path(dir) / kManifest).string() + "' lists no source '" + source +
                              "': run anvil prepare with it");
   int64_t shards = 0;
+  PreparedSplit out;
   try {
     shards = entry->at(split).at("shards").get<int64_t>();
+    out.tokens = entry->at(split).at("tokens").get<int64_t>();
   } catch (const nlohmann::json::exception& e) {
     throw std::runtime_error("'" + (fs::path(dir) / kManifest).string() + "' is damaged (" + e.what() +
                              "): run anvil prepare again");
   }
-  std::vector<std::string> files;
   for (int64_t i = 0; i < shards; ++i) {
     const fs::path file = fs::path(dir) / source / shard_name(split, i);
     if (!fs::exists(file))
       throw std::runtime_error("token shard '" + file.string() + "' is missing: " + kManifest + " lists " +
                                std::to_string(shards) + " " + split + " shards of source '" + source +
                                "'; run anvil prepare again");
-    files.push_back(file.string());
+    out.files.push_back(file.string());
   }
-  return files;
+  return out;
 }
 
 }  // namespace anvil::data

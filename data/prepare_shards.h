@@ -57,9 +57,15 @@ double holdout_draw(uint64_t seed, uint64_t stream, uint64_t index);
 PrepareReport prepare_shards(const std::vector<CorpusSource>& sources, const Tokenizer& tokenizer,
                              const PrepareOptions& options);
 
+// One source's split as the manifest lists it: its shard files, in order
+// (none when the source has no documents in that split), and their tokens.
+struct PreparedSplit {
+  std::vector<std::string> files;
+  int64_t tokens = 0;
+};
+
 // The shards of one source and split ("train" or "val") under a prepared
-// directory, in order (none when the source has no documents in that split),
-// as its manifest lists them: a missing file, source or manifest is an error.
-std::vector<std::string> shard_files(const std::string& dir, const std::string& source, const std::string& split);
+// directory: a missing file, source or manifest is an error.
+PreparedSplit shard_files(const std::string& dir, const std::string& source, const std::string& split);
 
 }  // namespace anvil::data

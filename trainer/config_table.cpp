@@ -157,7 +157,8 @@ const std::vector<ConfigField>& config_fields() {
                                                 "val loss (classify: accuracy); 0: never"}, 0),
 
       number({FIELD(eval.every), "steps between validation runs (0: only at the end)"}, 0),
-      number({FIELD(eval.batches), "validation batches per run (0: the whole validation set)"}, 0),
+      number({FIELD(eval.batches), "validation batches per run, of blocks spread evenly over the validation set "
+                                     "(0: the whole set)"}, 0),
       number({FIELD(eval.batch_size), "sequences per validation batch (0: train.batch_size)"}, 0),
       number({FIELD(eval.stride), "anvil eval: slide a window this many tokens at a time (0: tiled blocks)"}, 0),
       number({FIELD(eval.max_length), "anvil eval: sliding window length (0: model.block_size)"}, 0),

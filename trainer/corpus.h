@@ -14,7 +14,8 @@ data::PrepareOptions prepare_options(const RunConfig& config);
 data::TokenizerTrainingOptions tokenizer_training_options(const RunConfig& config);
 
 // Every document of the sources a tokenizer learns from: all but those with
-// split: val, so held-out text never shapes the vocabulary.
+// split: val. (Documents of split: auto sources that prepare later holds out
+// are among them: the split is drawn per document at prepare time.)
 data::DocumentStream tokenizer_corpus(const RunConfig& config);
 
 }  // namespace anvil::trainer

@@ -10,6 +10,19 @@
 #include "trainer/loss.h"
 
 namespace anvil::trainer {
+namespace {
+
+// The blocks validation scores: all of them, or with max_batches an evenly
+// spaced subset, so a partial validation covers every source and all of each
+// (not only the first), and scores the same blocks every time.
+std::vector<int64_t> scored_blocks(int64_t size, int64_t batch_size, int64_t max_batches) {
+  const int64_t count = max_batches > 0 ? std::min(size, max_batches * batch_size) : size;
+  std::vector<int64_t> ids(static_cast<size_t>(count));
+  for (int64_t i = 0; i < count; ++i) ids[static_cast<size_t>(i)] = i * size / count;
+  return ids;
+}
+
+}  // namespace
 
 EvalResult evaluate(models::GPT& model, const data::BlockDataset& blocks, int64_t batch_size, int64_t max_batches,
                     c10::Device device) {
@@ -17,14 +30,14 @@ EvalResult evaluate(models::GPT& model, const data::BlockDataset& blocks, int64_
   model->eval();
   torch::NoGradGuard no_grad;
   auto loss_sum = torch::zeros({}, torch::TensorOptions().dtype(torch::kDouble).device(device));
-  int64_t tokens = 0, batches = 0;
-  for (int64_t first = 0; first < blocks.size() && (max_batches == 0 || batches < max_batches); ++batches) {
-    const int64_t count = std::min(batch_size, blocks.size() - first);
-    const auto batch = blocks.range(first, count);
+  int64_t tokens = 0;
+  const auto ids = scored_blocks(blocks.size(), batch_size, max_batches);
+  for (size_t first = 0; first < ids.size(); first += static_cast<size_t>(batch_size)) {
+    const size_t last = std::min(ids.size(), first + static_cast<size_t>(batch_size));
+    const auto batch = blocks.gather({ids.begin() + first, ids.begin() + last});
     // The chunked head, as in training: never the whole [tokens, vocab] logits.
     loss_sum += summed_batch_loss(model, batch, device, {}).to(torch::kDouble);
     tokens += count_loss_tokens(batch.targets);  // on the host: no wait for the device
-    first += count;
   }
   model->train(was_training);
   EvalResult result;

@@ -10,10 +10,12 @@ namespace {
 
 using Shards = std::vector<std::shared_ptr<const data::TokenShard>>;
 
-// Maps the shards of one split and checks each against the run's tokenizer.
-Shards open_shards(const std::vector<std::string>& files, const data::Tokenizer& tokenizer) {
+// Maps the shards of one split and checks each against the run's tokenizer,
+// and all of them against the manifest (shards of an interrupted prepare).
+Shards open_shards(const data::PreparedSplit& split, const data::Tokenizer& tokenizer, const std::string& what) {
   Shards shards;
-  for (const auto& file : files) {
+  int64_t tokens = 0;
+  for (const auto& file : split.files) {
     auto shard = std::make_shared<const data::TokenShard>(file);
     const auto& h = shard->header();
     if (h.tokenizer_fingerprint != tokenizer.fingerprint() ||
@@ -23,8 +25,12 @@ Shards open_shards(const std::vector<std::string>& files, const data::Tokenizer&
                                ") than this run's (vocabulary " + std::to_string(tokenizer.vocab_size()) +
                                ", fingerprint " + std::to_string(tokenizer.fingerprint()) +
                                "): run anvil prepare again with this run's tokenizer.path");
+    tokens += shard->size();
     shards.push_back(std::move(shard));
   }
+  if (tokens != split.tokens)
+    throw std::runtime_error(what + " hold " + std::to_string(tokens) + " tokens where manifest.json lists " +
+                             std::to_string(split.tokens) + ": a prepare did not finish; run anvil prepare again");
   return shards;
 }
 
@@ -49,15 +55,17 @@ RunData load_shard_data(const RunConfig& config, std::unique_ptr<data::Tokenizer
   std::ostringstream description;
   for (const auto& source : config.data.sources) {
     const std::string folder = config.data.shards + "/" + source.name;
-    for (auto& shard : open_shards(data::shard_files(config.data.shards, source.name, "val"), *tokenizer))
+    const auto val = data::shard_files(config.data.shards, source.name, "val");
+    for (auto& shard : open_shards(val, *tokenizer, "the val shards of '" + folder + "'"))
       val_shards.push_back(std::move(shard));
-    const auto train_files = data::shard_files(config.data.shards, source.name, "train");
-    if (train_files.empty()) {
+    const auto train = data::shard_files(config.data.shards, source.name, "train");
+    if (train.files.empty()) {
       if (source.split != "val")
         throw std::runtime_error("no training shards in '" + folder + "': run anvil prepare first");
       continue;  // a validation-only source
     }
-    auto blocks = make_blocks(open_shards(train_files, *tokenizer), config, config.data.stride, "'" + folder + "'");
+    auto blocks = make_blocks(open_shards(train, *tokenizer, "the train shards of '" + folder + "'"), config,
+                              config.data.stride, "'" + folder + "'");
     description << (out.train.empty() ? "" : " + ") << source.name << " (" << blocks->size() << " blocks, weight "
                 << source.weight << ")";
     out.train.push_back(std::move(blocks));

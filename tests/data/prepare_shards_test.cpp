@@ -73,8 +73,8 @@ TEST(PrepareShards, SplitsWholeDocumentsDeterministicallyAndLosesNone) {
   EXPECT_TRUE(std::filesystem::exists(options.out_dir + "/manifest.json"));
 
   // Every document is in exactly one split, whole, in its original order.
-  const auto train = decoded_documents(shard_files(options.out_dir, "docs", "train"), tokenizer);
-  const auto val = decoded_documents(shard_files(options.out_dir, "docs", "val"), tokenizer);
+  const auto train = decoded_documents(shard_files(options.out_dir, "docs", "train").files, tokenizer);
+  const auto val = decoded_documents(shard_files(options.out_dir, "docs", "val").files, tokenizer);
   EXPECT_EQ(static_cast<int64_t>(train.size()), s.train.documents);
   std::vector<std::string> all(train);
   all.insert(all.end(), val.begin(), val.end());
@@ -86,12 +86,12 @@ TEST(PrepareShards, SplitsWholeDocumentsDeterministicallyAndLosesNone) {
   EXPECT_EQ(all, expected);
 
   // The same seed gives the same bytes; another seed another split.
-  const std::string first = bytes_of(shard_files(options.out_dir, "docs", "val").at(0));
+  const std::string first = bytes_of(shard_files(options.out_dir, "docs", "val").files.at(0));
   prepare_shards({lines_of("docs", dir.path("docs.txt"))}, tokenizer, options);
-  EXPECT_EQ(bytes_of(shard_files(options.out_dir, "docs", "val").at(0)), first);
+  EXPECT_EQ(bytes_of(shard_files(options.out_dir, "docs", "val").files.at(0)), first);
   options.seed = 5;
   prepare_shards({lines_of("docs", dir.path("docs.txt"))}, tokenizer, options);
-  EXPECT_NE(bytes_of(shard_files(options.out_dir, "docs", "val").at(0)), first);
+  EXPECT_NE(bytes_of(shard_files(options.out_dir, "docs", "val").files.at(0)), first);
 }
 
 TEST(PrepareShards, FixedSplitsAndParallelEncodingMatchSerial) {
@@ -103,12 +103,12 @@ TEST(PrepareShards, FixedSplitsAndParallelEncodingMatchSerial) {
   options.threads = 1;
   const auto path = dir.write("docs.txt", text);
   prepare_shards({lines_of("held", path, "val")}, tokenizer, options);
-  EXPECT_TRUE(shard_files(options.out_dir, "held", "train").empty());
-  const std::string serial = bytes_of(shard_files(options.out_dir, "held", "val").at(0));
+  EXPECT_TRUE(shard_files(options.out_dir, "held", "train").files.empty());
+  const std::string serial = bytes_of(shard_files(options.out_dir, "held", "val").files.at(0));
   options.out_dir = dir.path("parallel");
   options.threads = 4;
   prepare_shards({lines_of("held", path, "val")}, tokenizer, options);
-  EXPECT_EQ(bytes_of(shard_files(options.out_dir, "held", "val").at(0)), serial);
+  EXPECT_EQ(bytes_of(shard_files(options.out_dir, "held", "val").files.at(0)), serial);
 }
 
 TEST(PrepareShards, FailureKeepsWhatWasPreparedBefore) {
@@ -119,7 +119,7 @@ TEST(PrepareShards, FailureKeepsWhatWasPreparedBefore) {
   options.out_dir = dir.path("out");
   const auto path = dir.write("docs.txt", text);
   prepare_shards({lines_of("docs", path)}, tokenizer, options);
-  const std::string before = bytes_of(shard_files(options.out_dir, "docs", "train").at(0));
+  const std::string before = bytes_of(shard_files(options.out_dir, "docs", "train").files.at(0));
 
   // A character the vocabulary lacks makes encoding fail halfway.
   dir.write("docs.txt", text + "hello Z\n");
@@ -130,7 +130,7 @@ TEST(PrepareShards, FailureKeepsWhatWasPreparedBefore) {
     EXPECT_THAT(e.what(), HasSubstr("'Z'"));
     EXPECT_THAT(e.what(), HasSubstr("source 'docs' ('" + path + "'), document 201: "));
   }
-  EXPECT_EQ(bytes_of(shard_files(options.out_dir, "docs", "train").at(0)), before);
+  EXPECT_EQ(bytes_of(shard_files(options.out_dir, "docs", "train").files.at(0)), before);
   for (const auto& entry : std::filesystem::directory_iterator(options.out_dir))
     EXPECT_EQ(entry.path().filename().string().rfind(".tmp", 0), std::string::npos) << entry.path();
 }
@@ -162,9 +162,9 @@ TEST(PrepareShards, ShardsAreListedFromTheManifest) {
   prepare_shards({lines_of("first", path)}, tokenizer, options);
   // A second prepare into the same folder keeps the first source listed.
   prepare_shards({lines_of("second", path)}, tokenizer, options);
-  const auto files = shard_files(options.out_dir, "first", "train");
+  const auto files = shard_files(options.out_dir, "first", "train").files;
   ASSERT_GT(files.size(), 1u);
-  EXPECT_FALSE(shard_files(options.out_dir, "second", "train").empty());
+  EXPECT_FALSE(shard_files(options.out_dir, "second", "train").files.empty());
 
   std::filesystem::remove(files.at(1));
   EXPECT_THAT(error_of([&] { shard_files(options.out_dir, "first", "train"); }),
@@ -174,4 +174,26 @@ TEST(PrepareShards, ShardsAreListedFromTheManifest) {
   EXPECT_THAT(error_of([&] { shard_files(options.out_dir, "first", "train"); }), HasSubstr("manifest.json' is damaged"));
   std::filesystem::remove(dir.path("out/manifest.json"));
   EXPECT_THAT(error_of([&] { shard_files(options.out_dir, "first", "train"); }), HasSubstr("has no manifest.json"));
+}
+
+// The manifest follows each source as it is swapped in: when a later source
+// fails, it lists the shards the earlier ones now have on disk.
+TEST(PrepareShards, AFailedSourceLeavesAManifestOfWhatIsOnDisk) {
+  TempDir dir;
+  const auto text = corpus();
+  const auto tokenizer = CharTokenizer::from_text(text);
+  PrepareOptions options;
+  options.out_dir = dir.path("out");
+  const auto path = dir.write("docs.txt", text);
+  prepare_shards({lines_of("docs", path)}, tokenizer, options);
+  EXPECT_EQ(shard_files(options.out_dir, "docs", "train").files.size(), 1u);
+  options.shard_tokens = 2000;  // now several shards
+  const auto bad = dir.write("bad.txt", "hello Z\n");
+  EXPECT_THAT(error_of([&] { prepare_shards({lines_of("docs", path), lines_of("bad", bad)}, tokenizer, options); }),
+              HasSubstr("'Z'"));
+  const auto split = shard_files(options.out_dir, "docs", "train");
+  EXPECT_GT(split.files.size(), 1u);
+  int64_t tokens = 0;
+  for (const auto& file : split.files) tokens += TokenShard(file).size();
+  EXPECT_EQ(tokens, split.tokens);
 }

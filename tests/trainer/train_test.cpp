@@ -193,6 +193,21 @@ TEST(Train, ShardRunLearnsAndRefusesShardsOfAnotherTokenizer) {
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("was made with another tokenizer"), std::string::npos) << e.what();
   }
+
+  // A manifest that disagrees with the shards on disk: a prepare cut short.
+  config.tokenizer.path = dir.path("chars.json");
+  const std::string manifest_path = config.data.shards + "/manifest.json";
+  auto manifest = nlohmann::json::parse(std::ifstream(manifest_path));
+  manifest["sources"][0]["train"]["tokens"] = 5;
+  std::ofstream(manifest_path) << manifest.dump();
+  try {
+    trainer::load_run_data(config);
+    FAIL() << "expected an error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("the train shards of '" + config.data.shards + "/first' hold "),
+              std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("tokens where manifest.json lists 5"), std::string::npos) << e.what();
+  }
 }
 
 TEST(Train, ResumeNeverRefusesADirectoryWithCheckpoints) {
