@@ -86,7 +86,12 @@ std::unordered_map<std::string, std::string> trainer_arguments(const TokenizerTr
       // Lines up to 64 KiB train (the default skips any over 4 KiB, as many paragraphs are).
       {"max_sentence_length", std::to_string(kMaxLineBytes)},
   };
-  if (!options.special_tokens.empty()) args["user_defined_symbols"] = join_special_tokens(options.special_tokens);
+  // Training sees lines, so "\n" never becomes a piece; without byte
+  // fallback every newline would encode as <unk>.
+  auto symbols = options.special_tokens;
+  if (!options.byte_fallback && std::find(symbols.begin(), symbols.end(), "\n") == symbols.end())
+    symbols.push_back("\n");
+  if (!symbols.empty()) args["user_defined_symbols"] = join_special_tokens(symbols);
   if (options.max_sentences > 0) {
     args["input_sentence_size"] = std::to_string(options.max_sentences);
     args["shuffle_input_sentence"] = "true";

@@ -97,6 +97,20 @@ TEST(TokenizerTraining, UnigramTrains) {
   EXPECT_EQ(tokenizer.decode(tokenizer.encode("To be, or not  to be:\nthat is")), "To be, or not  to be:\nthat is");
 }
 
+// Without byte fallback a character outside the pieces becomes <unk>; a
+// newline, which training on lines never sees, must not be one of them.
+TEST(TokenizerTraining, NewlinesSurviveWithoutByteFallback) {
+  TempDir dir;
+  auto options = small_options("bpe");
+  options.byte_fallback = false;
+  options.vocab_size = 200;
+  const auto model_path = dir.path("plain.model");
+  train_sentencepiece(one_document(shakespeare_slice()), options, model_path);
+  const SentencePieceTokenizer tokenizer(model_path);
+  const std::string text = "First Citizen:\nBefore we proceed\n\nany further";
+  EXPECT_EQ(tokenizer.decode(tokenizer.encode(text)), text);
+}
+
 TEST(TokenizerTraining, MaxSentencesSamplesTheCorpusReproducibly) {
   TempDir dir;
   auto options = small_options("bpe");
