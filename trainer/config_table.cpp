@@ -142,7 +142,8 @@ const std::vector<ConfigField>& config_fields() {
 
       one_of({FIELD(schedule.type), "learning-rate shape after warmup"}, {"cosine", "linear", "constant", "wsd"}),
       number({FIELD(schedule.warmup_steps), "linear warmup steps from 0 to optim.lr"}, 0),
-      number({FIELD(schedule.min_lr), "learning rate at the end of the decay"}, 0, 10),
+      number({FIELD(schedule.min_lr), "learning rate the decay reaches at decay_steps (steps count from 0, so a run of max_steps "
+                                         "ends one step short of it)"}, 0, 10),
       number({FIELD(schedule.decay_steps), "step at which the decay reaches min_lr (0: train.max_steps)"}, 0),
       number({FIELD(schedule.decay_fraction), "wsd: share of the steps spent in the final decay"}, 0, 1),
 
@@ -198,7 +199,8 @@ const std::vector<ConfigField>& config_fields() {
       {FIELD(classify.labels), "the label set, in class order (empty: the training labels, sorted)"},
       one_of({FIELD(classify.pooling), "what the head reads: the last token's state or the mean of all states"},
              {"last", "mean"}),
-      one_of({FIELD(classify.class_weights), "balanced: weight each class's loss by 1 / its training frequency"},
+      one_of({FIELD(classify.class_weights), "balanced: weight each example's loss by 1 / its class's training frequency (the weights average 1 "
+                 "over the classes; the loss stays a sum over examples divided by their number)"},
              {"none", "balanced"}),
 
       number({FIELD(lora.rank), "LoRA adapter rank; 0: no LoRA, every weight trains"}, 0, 4096),
