@@ -54,12 +54,19 @@ std::string bytes_of(const std::string& path) {
 
 }  // namespace
 
-TEST(PrepareShards, SplitsWholeDocumentsDeterministicallyAndLosesNone) {
+// 200 one-line documents, their character vocabulary, and options that write
+// under out/.
+class PrepareShards : public ::testing::Test {
+ protected:
+  PrepareShards() { options.out_dir = dir.path("out"); }
+
   TempDir dir;
-  const auto text = corpus();
-  const auto tokenizer = CharTokenizer::from_text(text);
+  const std::string text = corpus();
+  const CharTokenizer tokenizer = CharTokenizer::from_text(text);
   PrepareOptions options;
-  options.out_dir = dir.path("out");
+};
+
+TEST_F(PrepareShards, SplitsWholeDocumentsDeterministicallyAndLosesNone) {
   options.val_fraction = 0.2;
   options.seed = 4;
   options.threads = 2;
@@ -94,11 +101,7 @@ TEST(PrepareShards, SplitsWholeDocumentsDeterministicallyAndLosesNone) {
   EXPECT_NE(bytes_of(shard_files(options.out_dir, "docs", "val").files.at(0)), first);
 }
 
-TEST(PrepareShards, FixedSplitsAndParallelEncodingMatchSerial) {
-  TempDir dir;
-  const auto text = corpus();
-  const auto tokenizer = CharTokenizer::from_text(text);
-  PrepareOptions options;
+TEST_F(PrepareShards, FixedSplitsAndParallelEncodingMatchSerial) {
   options.out_dir = dir.path("serial");
   options.threads = 1;
   const auto path = dir.write("docs.txt", text);
@@ -111,12 +114,7 @@ TEST(PrepareShards, FixedSplitsAndParallelEncodingMatchSerial) {
   EXPECT_EQ(bytes_of(shard_files(options.out_dir, "held", "val").files.at(0)), serial);
 }
 
-TEST(PrepareShards, FailureKeepsWhatWasPreparedBefore) {
-  TempDir dir;
-  const auto text = corpus();
-  const auto tokenizer = CharTokenizer::from_text(text);
-  PrepareOptions options;
-  options.out_dir = dir.path("out");
+TEST_F(PrepareShards, FailureKeepsWhatWasPreparedBefore) {
   const auto path = dir.write("docs.txt", text);
   prepare_shards({lines_of("docs", path)}, tokenizer, options);
   const std::string before = bytes_of(shard_files(options.out_dir, "docs", "train").files.at(0));
@@ -135,12 +133,7 @@ TEST(PrepareShards, FailureKeepsWhatWasPreparedBefore) {
     EXPECT_EQ(entry.path().filename().string().rfind(".tmp", 0), std::string::npos) << entry.path();
 }
 
-TEST(PrepareShards, NeverReplacesAFolderOfOtherFiles) {
-  TempDir dir;
-  const auto text = corpus();
-  const auto tokenizer = CharTokenizer::from_text(text);
-  PrepareOptions options;
-  options.out_dir = dir.path("out");
+TEST_F(PrepareShards, NeverReplacesAFolderOfOtherFiles) {
   // A source named after the folder that holds the corpus itself.
   const auto path = dir.write("out/docs/docs.txt", text);
   dir.write("out/docs/notes.md", "mine");
@@ -151,12 +144,7 @@ TEST(PrepareShards, NeverReplacesAFolderOfOtherFiles) {
   EXPECT_TRUE(std::filesystem::exists(dir.path("out/docs/notes.md")));
 }
 
-TEST(PrepareShards, ShardsAreListedFromTheManifest) {
-  TempDir dir;
-  const auto text = corpus();
-  const auto tokenizer = CharTokenizer::from_text(text);
-  PrepareOptions options;
-  options.out_dir = dir.path("out");
+TEST_F(PrepareShards, ShardsAreListedFromTheManifest) {
   options.shard_tokens = 2000;
   const auto path = dir.write("docs.txt", text);
   prepare_shards({lines_of("first", path)}, tokenizer, options);
@@ -178,12 +166,7 @@ TEST(PrepareShards, ShardsAreListedFromTheManifest) {
 
 // The manifest follows each source as it is swapped in: when a later source
 // fails, it lists the shards the earlier ones now have on disk.
-TEST(PrepareShards, AFailedSourceLeavesAManifestOfWhatIsOnDisk) {
-  TempDir dir;
-  const auto text = corpus();
-  const auto tokenizer = CharTokenizer::from_text(text);
-  PrepareOptions options;
-  options.out_dir = dir.path("out");
+TEST_F(PrepareShards, AFailedSourceLeavesAManifestOfWhatIsOnDisk) {
   const auto path = dir.write("docs.txt", text);
   prepare_shards({lines_of("docs", path)}, tokenizer, options);
   EXPECT_EQ(shard_files(options.out_dir, "docs", "train").files.size(), 1u);
