@@ -23,10 +23,10 @@ namespace {
 constexpr const char* kMarker = "COMPLETE";
 
 // The loader's cursor: draws made, and each source's epoch and position.
-nlohmann::json loader_json(const data::MixtureCursor& cursor) {
+nlohmann::json loader_json(const data::MixtureCursor& cursor, const std::vector<int64_t>& source_sizes) {
   nlohmann::json sources = nlohmann::json::array();
   for (const auto& s : cursor.sources) sources.push_back({{"epoch", s.epoch}, {"position", s.position}});
-  return {{"draws", cursor.draws}, {"sources", sources}};
+  return {{"draws", cursor.draws}, {"sources", sources}, {"source_sizes", source_sizes}};
 }
 
 void write_file(const fs::path& path, const std::string& text) {
@@ -139,7 +139,7 @@ std::string save_checkpoint(const std::string& run_dir, const CheckpointContents
   torch::save(c.optimizer, (tmp_dir / "optimizer.pt").string());
   nlohmann::json state = {{"step", c.state.step},
                           {"tokens_seen", c.state.tokens_seen},
-                          {"loader", loader_json(c.state.cursor)}};
+                          {"loader", loader_json(c.state.cursor, c.state.source_sizes)}};
   if (c.state.val_loss) state["val_loss"] = number_json(*c.state.val_loss);
   if (c.state.val_accuracy) state["val_accuracy"] = number_json(*c.state.val_accuracy);
   if (c.state.best_score)
@@ -219,6 +219,8 @@ TrainingState load_training_state(const std::string& checkpoint_dir, torch::opti
     state.step = json.at("step").get<int64_t>();
     state.tokens_seen = json.at("tokens_seen").get<int64_t>();
     state.cursor.draws = json.at("loader").at("draws").get<int64_t>();
+    // Absent from the checkpoints of older versions.
+    state.source_sizes = json.at("loader").value("source_sizes", std::vector<int64_t>{});
     for (const auto& source : json.at("loader").at("sources"))
       state.cursor.sources.push_back({source.at("epoch").get<int64_t>(), source.at("position").get<int64_t>()});
     if (json.contains("val_loss")) state.val_loss = read_number(json["val_loss"], "val_loss");

@@ -21,6 +21,9 @@ struct TrainingState {
   int64_t step = 0;  // optimizer steps completed
   int64_t tokens_seen = 0;
   data::MixtureCursor cursor;  // where the training batches continue
+  // Blocks (or examples) per training source when the cursor was saved: a
+  // resume onto other data carries the cursor over to other batches.
+  std::vector<int64_t> source_sizes;
   std::optional<double> val_loss;  // measured at this step, if validation ran
   std::optional<double> val_accuracy;  // classification runs
   // Early stopping: the best validation score so far (higher is better) and

@@ -82,6 +82,22 @@ TrainingState restore_newest(ResumeCandidates& resume, models::GPT& model, Shard
   return {};
 }
 
+void record_source_sizes(TrainingState& state, const RunData& data, bool warn) {
+  std::vector<int64_t> sizes;
+  for (const auto& source : data.train) sizes.push_back(source->size());
+  auto list = [](const std::vector<int64_t>& v) {
+    std::string out;
+    for (const int64_t n : v) out += (out.empty() ? "" : ", ") + std::to_string(n);
+    return "[" + out + "]";
+  };
+  if (warn && !state.source_sizes.empty() && state.source_sizes != sizes)
+    std::fprintf(stderr,
+                 "warning: the training data changed since the checkpoint (blocks per source %s, now %s): the "
+                 "resumed batches differ from those of an uninterrupted run\n",
+                 list(state.source_sizes).c_str(), list(sizes).c_str());
+  state.source_sizes = std::move(sizes);
+}
+
 void set_aside_broken(const std::vector<std::string>& broken) {
   for (const auto& dir : broken)
     std::fprintf(stderr, "warning: moved checkpoint %s, which does not load, to %s\n", dir.c_str(),

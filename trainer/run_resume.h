@@ -12,6 +12,7 @@
 #include "trainer/checkpoint.h"
 #include "trainer/communicator.h"
 #include "trainer/run_config.h"
+#include "trainer/run_data.h"
 #include "trainer/run_lock.h"
 #include "trainer/sharded_adamw.h"
 
@@ -53,6 +54,12 @@ std::unique_ptr<data::Tokenizer> starting_tokenizer(const RunConfig& config, Res
 // A fresh run (no candidates) gets the initial state.
 TrainingState restore_newest(ResumeCandidates& resume, models::GPT& model, ShardedAdamW& optimizer,
                              const RunConfig& config, const data::Tokenizer& tokenizer);
+
+// Records the training sources' sizes in the state, and says so (`warn`)
+// when a resumed run's differ from those its checkpoint was saved with: the
+// data changed, so the loader's position now points into other batches than
+// an uninterrupted run would have seen.
+void record_source_sizes(TrainingState& state, const RunData& data, bool warn);
 
 // Moves the checkpoints newer than the one the run resumed from, which failed
 // to load, out of the way: left in place, the first checkpoint this run writes

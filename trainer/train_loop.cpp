@@ -177,6 +177,7 @@ TrainSummary train_on_ranks(const RunConfig& config, Communicator& comm, c10::De
   const auto params = trainable_parameters(model);
   ShardedAdamW optimizer(params, config.optim, comm, config.dist.shard_optimizer);
   TrainingState state = restore_newest(resume, model, optimizer, config, *data.tokenizer);
+  record_source_sizes(state, data, comm.is_main());
   comm.broadcast(params, 0);  // every rank starts from rank 0's weights, as DDP does
   // After the broadcast: every rank has finished reading checkpoints.
   if (comm.is_main()) {

@@ -210,6 +210,26 @@ TEST(Train, ShardRunLearnsAndRefusesShardsOfAnotherTokenizer) {
   }
 }
 
+// The loader's position means other batches in other data: a resume says so.
+TEST(Train, ResumeOntoChangedDataSaysSo) {
+  test_support::TempDir dir;
+  auto config = short_run(dir);
+  config.train.max_steps = 2;
+  config.schedule.warmup_steps = 1;
+  trainer::train(config);
+  config.train.max_steps = 3;
+  testing::internal::CaptureStderr();
+  trainer::train(config);
+  EXPECT_EQ(testing::internal::GetCapturedStderr().find("training data changed"), std::string::npos);
+  dir.write("shakespeare.txt", data::read_whole_file(config.data.train, false).substr(0, 40000));
+  config.train.max_steps = 4;
+  testing::internal::CaptureStderr();
+  trainer::train(config);
+  const std::string said = testing::internal::GetCapturedStderr();
+  EXPECT_NE(said.find("warning: the training data changed since the checkpoint (blocks per source ["), std::string::npos)
+      << said;
+}
+
 TEST(Train, ResumeNeverRefusesADirectoryWithCheckpoints) {
   test_support::TempDir dir;
   auto config = short_run(dir);
