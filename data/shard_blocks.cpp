@@ -32,6 +32,15 @@ int64_t ShardBlocks::tokens() const {
   return n;
 }
 
+int64_t ShardBlocks::unused_tokens() const {
+  int64_t n = 0;
+  for (size_t s = 0; s < shards_.size(); ++s) {
+    const int64_t blocks = first_block_[s + 1] - first_block_[s];
+    n += shards_[s]->size() - (blocks > 0 ? (blocks - 1) * stride_ + block_size_ + 1 : 0);
+  }
+  return n;
+}
+
 int64_t ShardBlocks::text_bytes() const {
   int64_t n = 0;
   for (const auto& shard : shards_) n += static_cast<int64_t>(shard->header().text_bytes);

@@ -32,6 +32,9 @@ class ShardBlocks final : public BlockDataset {
   Batch gather(const std::vector<int64_t>& block_ids) const override;
 
   int64_t tokens() const;
+  // Tokens no block reaches: the tail of each shard shorter than a step
+  // (blocks never span shards), and all of a shard shorter than a block.
+  int64_t unused_tokens() const;
   int64_t text_bytes() const;
   // Every token of every shard in order, for sliding-window evaluation.
   torch::Tensor stream() const;

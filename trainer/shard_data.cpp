@@ -67,7 +67,13 @@ RunData load_shard_data(const RunConfig& config, std::unique_ptr<data::Tokenizer
     auto blocks = make_blocks(open_shards(train, *tokenizer, "the train shards of '" + folder + "'"), config,
                               config.data.stride, "'" + folder + "'");
     description << (out.train.empty() ? "" : " + ") << source.name << " (" << blocks->size() << " blocks, weight "
-                << source.weight << ")";
+                << source.weight;
+    // Blocks never span shards: shards barely longer than a block leave much unread.
+    const double unused = static_cast<double>(blocks->unused_tokens()) / static_cast<double>(blocks->tokens());
+    if (unused > 0.01)
+      description << ", " << static_cast<int>(100 * unused) << "% of its tokens in shard tails no block reaches: "
+                  << "raise data.shard_tokens";
+    description << ")";
     out.train.push_back(std::move(blocks));
     out.weights.push_back(source.weight);
   }

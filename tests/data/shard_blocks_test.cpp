@@ -37,6 +37,7 @@ TEST(ShardBlocks, ConcatTilesEachShardWithShiftedTargets) {
   EXPECT_EQ(row(batch.targets, 2), (std::vector<int64_t>{5, 6, 7, 8}));  // predicts across documents
   EXPECT_FALSE(batch.segments.defined());
   EXPECT_EQ(blocks.tokens(), 16);
+  EXPECT_EQ(blocks.unused_tokens(), 2);  // the last token of each shard
   EXPECT_EQ(row(blocks.stream().unsqueeze(0), 0).back(), 25);
 }
 
