@@ -7,8 +7,8 @@
 
 #include "models/gpt.h"
 #include "models/safetensors.h"
-#include "trainer/config_loader.h"
-#include "trainer/runtime.h"
+#include "recipes/config_loader.h"
+#include "recipes/runtime.h"
 
 int main(int argc, char** argv) {
   if (argc < 5) {
@@ -16,10 +16,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string dir = argv[1];
-  const auto config = anvil::trainer::load_config(dir + "/config.yaml").config;
+  const auto config = anvil::recipes::load_config(dir + "/config.yaml").config;
   const auto state = anvil::models::load_safetensors(dir + "/model.safetensors");
   const int64_t vocab = state.at("token_embedding.weight").size(0);
-  anvil::models::GPT model(anvil::trainer::gpt_config(config.model, vocab));
+  anvil::models::GPT model(anvil::recipes::gpt_config(config.model, vocab));
   anvil::models::load_module_state(*model, state, dir);
   model->eval();
   std::vector<int64_t> ids;

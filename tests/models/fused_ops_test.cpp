@@ -1,5 +1,5 @@
 // The fused ops' CPU path against the unfused LibTorch ops they replace.
-// tests/trainer/cuda_paths_test.cpp runs the same comparisons on the CUDA kernels.
+// tests/training/cuda_paths_test.cpp runs the same comparisons on the CUDA kernels.
 #include <gtest/gtest.h>
 
 #include <torch/nn/functional/loss.h>

@@ -6,11 +6,11 @@
 
 #include "tests/support/metrics.h"
 #include "tests/support/temp_dir.h"
-#include "trainer/train_loop.h"
+#include "recipes/train_loop.h"
 
 namespace anvil::test_support {
 
-inline void expect_accumulation_matches_one_large_batch(const TempDir& dir, trainer::RunConfig config,
+inline void expect_accumulation_matches_one_large_batch(const TempDir& dir, recipes::RunConfig config,
                                                         double grad_norm_tolerance) {
   config.train.max_steps = 1;
   config.train.batch_size = 2;
@@ -21,8 +21,8 @@ inline void expect_accumulation_matches_one_large_batch(const TempDir& dir, trai
   large.train.batch_size = 8;
   large.train.grad_accum = 1;
   large.run.dir = dir.path("large");
-  trainer::train(config);
-  trainer::train(large);
+  recipes::train(config);
+  recipes::train(large);
   const auto a = read_metrics(config.run.dir).front();
   const auto b = read_metrics(large.run.dir).front();
   EXPECT_NEAR(a.at("loss").get<double>(), b.at("loss").get<double>(), 1e-6);

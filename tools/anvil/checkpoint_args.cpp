@@ -3,13 +3,13 @@
 #include <stdexcept>
 
 #include "tools/anvil/config_args.h"
-#include "trainer/checkpoint.h"
-#include "trainer/model_builder.h"
-#include "trainer/runtime.h"
+#include "training/checkpoint.h"
+#include "recipes/model_builder.h"
+#include "recipes/runtime.h"
 
 namespace anvil::cli {
 
-LoadedCheckpoint load_checkpoint_args(const Args& args, trainer::ConfigUse use) {
+LoadedCheckpoint load_checkpoint_args(const Args& args, recipes::ConfigUse use) {
   LoadedCheckpoint out;
   Args config_args;
   for (const auto& a : args) {
@@ -19,23 +19,23 @@ LoadedCheckpoint load_checkpoint_args(const Args& args, trainer::ConfigUse use) 
       config_args.push_back(a);
   }
   out.config = load_config_args(config_args, use).config;
-  if (out.path.empty()) out.path = trainer::latest_checkpoint(out.config.run.dir);
+  if (out.path.empty()) out.path = training::latest_checkpoint(out.config.run.dir);
   if (out.path.empty())
     throw std::runtime_error("no complete checkpoint in '" + out.config.run.dir +
                              "/checkpoints'; name one with checkpoint=PATH");
-  if (!trainer::is_complete_checkpoint(out.path))
+  if (!training::is_complete_checkpoint(out.path))
     throw std::runtime_error("'" + out.path + "' is not a complete checkpoint directory");
 
-  trainer::configure_threads(out.config.run.threads);
+  recipes::configure_threads(out.config.run.threads);
   // A classifier's classes are those its run resolved and saved.
   if (out.config.task.type == "classify")
-    out.config.classify.labels = trainer::load_config(out.path + "/config.yaml").config.classify.labels;
-  out.tokenizer = trainer::load_checkpoint_tokenizer(out.path, out.config.tokenizer.type);
+    out.config.classify.labels = recipes::load_config(out.path + "/config.yaml").config.classify.labels;
+  out.tokenizer = training::load_checkpoint_tokenizer(out.path, out.config.tokenizer.type);
   const auto classes =
       out.config.task.type == "classify" ? static_cast<int64_t>(out.config.classify.labels.size()) : int64_t{0};
-  out.model = trainer::build_model(out.config, out.tokenizer->vocab_size(), classes,
-                                   trainer::select_device(out.config.run.device), /*restoring=*/true);
-  trainer::load_checkpoint_weights(out.path, out.model, out.config);
+  out.model = recipes::build_model(out.config, out.tokenizer->vocab_size(), classes,
+                                   recipes::select_device(out.config.run.device), /*restoring=*/true);
+  recipes::load_checkpoint_weights(out.path, out.model, out.config);
   return out;
 }
 

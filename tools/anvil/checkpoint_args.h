@@ -7,12 +7,12 @@
 #include "data/tokenizer.h"
 #include "models/gpt.h"
 #include "tools/anvil/commands.h"
-#include "trainer/config_loader.h"
+#include "recipes/config_loader.h"
 
 namespace anvil::cli {
 
 struct LoadedCheckpoint {
-  trainer::RunConfig config;
+  recipes::RunConfig config;
   std::string path;
   std::unique_ptr<data::Tokenizer> tokenizer;
   models::GPT model{nullptr};
@@ -22,6 +22,6 @@ struct LoadedCheckpoint {
 // validated for `use` (kNoData: a command that reads no data, so the config's
 // data files need not exist). Without checkpoint=PATH, the newest complete
 // checkpoint in run.dir is used.
-LoadedCheckpoint load_checkpoint_args(const Args& args, trainer::ConfigUse use = trainer::ConfigUse::kTrain);
+LoadedCheckpoint load_checkpoint_args(const Args& args, recipes::ConfigUse use = recipes::ConfigUse::kTrain);
 
 }  // namespace anvil::cli

@@ -8,17 +8,17 @@
 #include "tools/anvil/commands.h"
 #include "tools/anvil/config_args.h"
 #include "data/example_dataset.h"
-#include "trainer/classification_metrics.h"
-#include "trainer/evaluate.h"
-#include "trainer/precision.h"
-#include "trainer/run_data.h"
+#include "training/classification_metrics.h"
+#include "training/evaluate.h"
+#include "training/precision.h"
+#include "recipes/run_data.h"
 
 namespace anvil::cli {
 namespace {
 
 // One line per validation example: its text, true and predicted label.
 void write_predictions(const std::string& path, const data::BlockDataset& val, const data::Tokenizer& tokenizer,
-                       const trainer::ClassificationReport& report, const std::vector<std::string>& labels) {
+                       const training::ClassificationReport& report, const std::vector<std::string>& labels) {
   const auto& examples = dynamic_cast<const data::ExampleDataset&>(val).examples();
   std::ofstream out(path);
   out << "text\tlabel\tprediction\n";
@@ -32,10 +32,10 @@ void write_predictions(const std::string& path, const data::BlockDataset& val, c
   if (!out) throw std::runtime_error("cannot write predictions to '" + path + "'");
 }
 
-int eval_classifier(LoadedCheckpoint& ckpt, const trainer::RunData& data, int64_t batch, c10::Device device,
+int eval_classifier(LoadedCheckpoint& ckpt, const recipes::RunData& data, int64_t batch, c10::Device device,
                     bool json) {
   const auto& config = ckpt.config;
-  const auto report = trainer::evaluate_classification(ckpt.model, *data.val, batch, device);
+  const auto report = training::evaluate_classification(ckpt.model, *data.val, batch, device);
   if (!config.eval.predictions.empty())
     write_predictions(config.eval.predictions, *data.val, *data.tokenizer, report, config.classify.labels);
   if (json) {
@@ -51,7 +51,7 @@ int eval_classifier(LoadedCheckpoint& ckpt, const trainer::RunData& data, int64_
   }
   std::printf("%s: val loss %.4f | val accuracy %.4f | val macro-F1 %.4f | %zu examples\n%s", ckpt.path.c_str(),
               report.loss, report.accuracy, report.macro_f1, report.truth.size(),
-              trainer::format_classification_report(report, config.classify.labels).c_str());
+              training::format_classification_report(report, config.classify.labels).c_str());
   return 0;
 }
 
@@ -75,16 +75,16 @@ int eval_command(const Args& args) {
   }
   auto ckpt = load_checkpoint_args(rest);
   const auto& config = ckpt.config;
-  const auto data = trainer::load_run_data(config, std::move(ckpt.tokenizer));
+  const auto data = recipes::load_run_data(config, std::move(ckpt.tokenizer));
   const int64_t batch = config.eval.batch_size > 0 ? config.eval.batch_size : config.train.batch_size;
   const auto device = ckpt.model->parameters().front().device();
-  trainer::AutocastScope autocast(device, trainer::resolve_precision(config.run.precision, device));
+  training::AutocastScope autocast(device, training::resolve_precision(config.run.precision, device));
   if (config.task.type == "classify") return eval_classifier(ckpt, data, batch, device, json);
   const int64_t window = config.eval.max_length > 0 ? config.eval.max_length : config.model.block_size;
   const auto result =
       config.eval.stride > 0
-          ? trainer::evaluate_sliding(ckpt.model, data.val_tokens, window, config.eval.stride, device)
-          : trainer::evaluate(ckpt.model, *data.val, batch, config.eval.batches, device);
+          ? training::evaluate_sliding(ckpt.model, data.val_tokens, window, config.eval.stride, device)
+          : training::evaluate(ckpt.model, *data.val, batch, config.eval.batches, device);
   // Bits per byte where the text's bytes are known (language modelling): an
   // sft response's loss has no byte count to spread over.
   std::optional<double> bpb;

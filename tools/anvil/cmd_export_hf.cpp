@@ -4,9 +4,9 @@
 
 #include "tools/anvil/commands.h"
 #include "tools/anvil/output_dir.h"
-#include "trainer/checkpoint.h"
-#include "trainer/config_loader.h"
-#include "trainer/hf_interop.h"
+#include "training/checkpoint.h"
+#include "recipes/config_loader.h"
+#include "recipes/hf_interop.h"
 
 namespace anvil::cli {
 namespace {
@@ -14,7 +14,7 @@ namespace {
 // A run directory has a config.yaml too; point at the checkpoint its user most likely meant.
 void check_checkpoint_dir(const std::filesystem::path& dir) {
   if (std::filesystem::is_regular_file(dir / "model.safetensors")) return;
-  const std::string newest = trainer::latest_checkpoint(dir.string());
+  const std::string newest = training::latest_checkpoint(dir.string());
   if (!newest.empty())
     throw std::runtime_error("'" + dir.string() + "' is a run directory; export-hf wants a checkpoint directory, " +
                              "such as its newest: '" + newest + "'");
@@ -32,15 +32,15 @@ int export_hf_command(const Args& args) {
         "OUT_DIR must not exist yet or be empty.\n");
     return args.size() == 2 ? 0 : 2;
   }
-  if (trainer::is_incomplete_checkpoint(args[0]))
+  if (training::is_incomplete_checkpoint(args[0]))
     throw std::runtime_error("'" + args[0] +
                              "' is a checkpoint without its COMPLETE marker, which may be half written: "
                              "export a complete one");
   const std::filesystem::path checkpoint = args[0];
   check_checkpoint_dir(checkpoint);
   StagedOutputDir out(args[1]);
-  const auto config = trainer::load_config((checkpoint / "config.yaml").string()).config;
-  trainer::export_hf(config.model, models::load_safetensors((checkpoint / "model.safetensors").string()),
+  const auto config = recipes::load_config((checkpoint / "config.yaml").string()).config;
+  recipes::export_hf(config.model, models::load_safetensors((checkpoint / "model.safetensors").string()),
                      out.path().string());
   out.commit();
   std::printf("exported %s -> %s\n", args[0].c_str(), args[1].c_str());

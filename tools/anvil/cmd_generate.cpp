@@ -4,7 +4,7 @@
 #include "tools/anvil/checkpoint_args.h"
 #include "tools/anvil/commands.h"
 #include "tools/anvil/config_args.h"
-#include "trainer/run_data.h"
+#include "recipes/run_data.h"
 
 namespace anvil::cli {
 
@@ -17,7 +17,7 @@ int generate_command(const Args& args) {
         "it is put in the template the model was tuned on, and only the answer is printed.");
     return 0;
   }
-  auto ckpt = load_checkpoint_args(args, trainer::ConfigUse::kNoData);
+  auto ckpt = load_checkpoint_args(args, recipes::ConfigUse::kNoData);
   const auto& g = ckpt.config.generate;
   models::SamplingOptions options;
   options.max_new_tokens = g.max_new_tokens;
@@ -28,7 +28,7 @@ int generate_command(const Args& args) {
   options.use_cache = g.use_cache;
   const bool answer = ckpt.config.task.type == "sft";
   if (answer) options.stop_token = ckpt.tokenizer->eos_id();
-  const auto prompt_ids = ckpt.tokenizer->encode(answer ? trainer::sft_prompt(ckpt.config, g.prompt) : g.prompt);
+  const auto prompt_ids = ckpt.tokenizer->encode(answer ? recipes::sft_prompt(ckpt.config, g.prompt) : g.prompt);
   auto tokens = models::generate(ckpt.model, {prompt_ids.begin(), prompt_ids.end()}, options);
   if (answer) {
     tokens.erase(tokens.begin(), tokens.begin() + static_cast<std::ptrdiff_t>(prompt_ids.size()));

@@ -4,8 +4,8 @@
 
 #include "tools/anvil/commands.h"
 #include "tools/anvil/output_dir.h"
-#include "trainer/config_loader.h"
-#include "trainer/hf_interop.h"
+#include "recipes/config_loader.h"
+#include "recipes/hf_interop.h"
 
 namespace anvil::cli {
 
@@ -20,10 +20,10 @@ int import_hf_command(const Args& args) {
     return args.size() == 2 ? 0 : 2;
   }
   StagedOutputDir out(args[1]);
-  const auto imported = trainer::import_hf(args[0]);
-  trainer::RunConfig config;
+  const auto imported = recipes::import_hf(args[0]);
+  recipes::RunConfig config;
   config.model = imported.model;
-  std::ofstream(out.path() / "config.yaml") << trainer::to_yaml(config);
+  std::ofstream(out.path() / "config.yaml") << recipes::to_yaml(config);
   models::save_safetensors((out.path() / "model.safetensors").string(), imported.state);
   out.commit();
   std::printf("imported %s model: %lld layers, %lld heads, %lld wide, vocab %lld -> %s\n",

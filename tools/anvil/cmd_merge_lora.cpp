@@ -7,7 +7,7 @@
 #include "tools/anvil/commands.h"
 #include "tools/anvil/config_args.h"
 #include "tools/anvil/output_dir.h"
-#include "trainer/config_loader.h"
+#include "recipes/config_loader.h"
 
 namespace anvil::cli {
 
@@ -23,7 +23,7 @@ int merge_lora_command(const Args& args) {
   StagedOutputDir out(args[1]);
   Args rest{args[0]};
   rest.insert(rest.end(), args.begin() + 2, args.end());
-  auto ckpt = load_checkpoint_args(rest, trainer::ConfigUse::kNoData);
+  auto ckpt = load_checkpoint_args(rest, recipes::ConfigUse::kNoData);
   if (ckpt.config.lora.rank == 0) throw std::runtime_error("lora.rank is 0: the checkpoint has no adapters to merge");
   const models::LoraConfig lora{ckpt.config.lora.rank, ckpt.config.lora.alpha, 0.0, ckpt.config.lora.targets};
   const auto merged = models::merge_lora(models::module_state(*ckpt.model), lora.scale());
@@ -31,7 +31,7 @@ int merge_lora_command(const Args& args) {
   auto config = ckpt.config;
   config.lora.rank = 0;
   config.model.init_from.clear();
-  std::ofstream(out.path() / "config.yaml") << trainer::to_yaml(config);
+  std::ofstream(out.path() / "config.yaml") << recipes::to_yaml(config);
   ckpt.tokenizer->save((out.path() / data::tokenizer_file_name(ckpt.tokenizer->type())).string());
   out.commit();
   std::printf("merged %s into %s\n", ckpt.path.c_str(), args[1].c_str());

@@ -6,9 +6,9 @@
 #include "data/tokenizer.h"
 #include "tools/anvil/commands.h"
 #include "tools/anvil/config_args.h"
-#include "trainer/memory_plan.h"
-#include "trainer/precision.h"
-#include "trainer/runtime.h"
+#include "training/memory_plan.h"
+#include "training/precision.h"
+#include "recipes/runtime.h"
 
 namespace anvil::cli {
 namespace {
@@ -54,7 +54,7 @@ PlanArgs parse(const Args& args) {
 }
 
 // The vocabulary: --vocab, else the sentencepiece model's size.
-int64_t vocab_size(const PlanArgs& p, const trainer::RunConfig& config) {
+int64_t vocab_size(const PlanArgs& p, const recipes::RunConfig& config) {
   if (p.vocab > 0) return p.vocab;
   const auto& t = config.tokenizer;
   if (t.type == "sentencepiece" && std::filesystem::exists(t.path))
@@ -80,28 +80,28 @@ int plan_command(const Args& args) {
     return 0;
   }
   const auto p = parse(args);
-  const auto config = load_config_args(p.config_args, trainer::ConfigUse::kNoData).config;
+  const auto config = load_config_args(p.config_args, recipes::ConfigUse::kNoData).config;
   const bool cuda = config.run.device != "cpu";
-  trainer::PlanInputs in;
-  in.model = trainer::gpt_config(config.model, vocab_size(p, config));
+  training::PlanInputs in;
+  in.model = recipes::gpt_config(config.model, vocab_size(p, config));
   // As run.fused_kernels decides on a CUDA build; a CPU-only build planning a
   // CUDA run assumes the kernels such a build has.
   const auto& fused = config.run.fused_kernels;
   in.model.fused_ops = fused == "on" || (fused == "auto" && cuda);
   if (config.task.type == "classify") in.model.num_classes = std::max<int64_t>(2, config.classify.labels.size());
-  trainer::require_even_batch_split(config, p.nproc);
+  recipes::require_even_batch_split(config, p.nproc);
   in.micro_batch = config.train.batch_size / p.nproc;
   in.grad_accum = config.train.grad_accum;
   in.cuda = cuda;
-  in.bf16 = trainer::resolve_precision(config.run.precision, cuda ? c10::Device(c10::kCUDA, 0) : c10::kCPU) ==
-            trainer::Precision::kBf16;
+  in.bf16 = training::resolve_precision(config.run.precision, cuda ? c10::Device(c10::kCUDA, 0) : c10::kCPU) ==
+            training::Precision::kBf16;
   in.chunked_loss = config.train.chunked_loss;
   in.document_masks = config.data.packing == "document_masked";
   if (config.lora.rank > 0)
-    in.lora_parameters = trainer::count_lora_parameters(in.model, config.lora.rank, config.lora.targets);
+    in.lora_parameters = training::count_lora_parameters(in.model, config.lora.rank, config.lora.targets);
   in.world_size = p.nproc;
   in.shard_optimizer = config.dist.shard_optimizer;
-  const auto plan = trainer::plan_memory(in);
+  const auto plan = training::plan_memory(in);
 
   std::printf("anvil plan %s: %.1fM parameters (%.1fM trained), per rank %lld x %lld tokens, %s on %s%s\n",
               p.config_args[0].c_str(), plan.parameters / 1e6, plan.trainable / 1e6, (long long)in.micro_batch,

@@ -3,7 +3,7 @@
 #include "data/prepare_shards.h"
 #include "tools/anvil/commands.h"
 #include "tools/anvil/config_args.h"
-#include "trainer/corpus.h"
+#include "recipes/corpus.h"
 
 namespace anvil::cli {
 
@@ -15,12 +15,12 @@ int prepare_command(const Args& args) {
         "(run.threads; 0: all cores), holding out data.val_fraction of each source's documents.");
     return 0;
   }
-  const auto config = load_config_args(args, trainer::ConfigUse::kPrepare).config;
+  const auto config = load_config_args(args, recipes::ConfigUse::kPrepare).config;
   const auto tokenizer = data::load_tokenizer(config.tokenizer.type, config.tokenizer.path);
   std::printf("anvil prepare -> %s (vocabulary %lld)\n", config.data.shards.c_str(),
               static_cast<long long>(tokenizer->vocab_size()));
   std::fflush(stdout);
-  const auto report = data::prepare_shards(trainer::corpus_sources(config), *tokenizer, trainer::prepare_options(config));
+  const auto report = data::prepare_shards(recipes::corpus_sources(config), *tokenizer, recipes::prepare_options(config));
   int64_t tokens = 0, bytes = 0, val_documents = 0;
   for (size_t i = 0; i < report.sources.size(); ++i) {
     const auto& s = report.sources[i];

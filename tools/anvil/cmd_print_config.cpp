@@ -11,9 +11,9 @@ int print_config_command(const Args& args) {
                           "Prints every key, defaults included, after overrides: the config a run would use.");
     return 0;
   }
-  if (args.empty()) throw trainer::ConfigError("missing CONFIG: the path of a YAML config file");
-  const auto loaded = trainer::load_config(args[0], {args.begin() + 1, args.end()});
-  std::fputs(trainer::to_yaml(loaded.config).c_str(), stdout);
+  if (args.empty()) throw recipes::ConfigError("missing CONFIG: the path of a YAML config file");
+  const auto loaded = recipes::load_config(args[0], {args.begin() + 1, args.end()});
+  std::fputs(recipes::to_yaml(loaded.config).c_str(), stdout);
   return 0;
 }
 

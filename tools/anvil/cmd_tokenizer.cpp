@@ -2,7 +2,7 @@
 
 #include "tools/anvil/commands.h"
 #include "tools/anvil/config_args.h"
-#include "trainer/corpus.h"
+#include "recipes/corpus.h"
 
 namespace anvil::cli {
 
@@ -15,12 +15,12 @@ int tokenizer_command(const Args& args) {
         "to tokenizer.path.");
     return wants_help(args) ? 0 : 2;
   }
-  const auto config = load_config_args({args.begin() + 1, args.end()}, trainer::ConfigUse::kTokenizerTrain).config;
+  const auto config = load_config_args({args.begin() + 1, args.end()}, recipes::ConfigUse::kTokenizerTrain).config;
   std::printf("anvil tokenizer train -> %s (%s, vocabulary %lld)\n", config.tokenizer.path.c_str(),
               config.tokenizer.model_type.c_str(), static_cast<long long>(config.tokenizer.vocab_size));
   std::fflush(stdout);
-  const auto report = data::train_sentencepiece(trainer::tokenizer_corpus(config),
-                                                trainer::tokenizer_training_options(config), config.tokenizer.path);
+  const auto report = data::train_sentencepiece(recipes::tokenizer_corpus(config),
+                                                recipes::tokenizer_training_options(config), config.tokenizer.path);
   std::printf("done: %lld pieces from %lld lines\n", static_cast<long long>(report.vocab_size),
               static_cast<long long>(report.sentences));
   return 0;

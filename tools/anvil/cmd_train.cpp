@@ -5,9 +5,9 @@
 #include "tools/anvil/commands.h"
 #include "tools/anvil/config_args.h"
 #include "tools/anvil/local_launch.h"
-#include "trainer/run_lock.h"
-#include "trainer/runtime.h"
-#include "trainer/train_loop.h"
+#include "training/run_lock.h"
+#include "recipes/runtime.h"
+#include "recipes/train_loop.h"
 
 namespace anvil::cli {
 namespace {
@@ -26,7 +26,7 @@ int take_nproc(Args& args) {
   char* end = nullptr;
   const long n = std::strtol(value.c_str(), &end, 10);
   if (value.empty() || *end != '\0' || n < 1 || n > 1024)
-    throw trainer::ConfigError("--nproc: expected a number of processes between 1 and 1024");
+    throw recipes::ConfigError("--nproc: expected a number of processes between 1 and 1024");
   return static_cast<int>(n);
 }
 
@@ -45,11 +45,11 @@ int train_command(const Args& given) {
     // A bad config, or a run directory another run holds, fails here once,
     // not in every rank.
     const auto config = load_config_args(args).config;
-    trainer::require_even_batch_split(config, nproc);
-    if (std::filesystem::is_directory(config.run.dir)) trainer::RunDirectoryLock{config.run.dir};
+    recipes::require_even_batch_split(config, nproc);
+    if (std::filesystem::is_directory(config.run.dir)) training::RunDirectoryLock{config.run.dir};
     return run_local_ranks(nproc, args);
   }
-  trainer::train(load_config_args(args).config);
+  recipes::train(load_config_args(args).config);
   return 0;
 }
 

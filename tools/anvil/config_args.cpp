@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <sstream>
 
-#include "trainer/config_table.h"
+#include "recipes/config_table.h"
 
 namespace anvil::cli {
 
@@ -13,17 +13,17 @@ bool wants_help(const Args& args) {
   return false;
 }
 
-trainer::LoadedConfig load_config_args(const Args& args, trainer::ConfigUse use) {
-  if (args.empty()) throw trainer::ConfigError("missing CONFIG: the path of a YAML config file");
-  auto loaded = trainer::load_config(args[0], {args.begin() + 1, args.end()});
-  trainer::validate_config(loaded, use);
+recipes::LoadedConfig load_config_args(const Args& args, recipes::ConfigUse use) {
+  if (args.empty()) throw recipes::ConfigError("missing CONFIG: the path of a YAML config file");
+  auto loaded = recipes::load_config(args[0], {args.begin() + 1, args.end()});
+  recipes::validate_config(loaded, use);
   return loaded;
 }
 
 void print_usage_with_keys(const std::string& usage) {
   std::printf("%s\n\nConfig keys (YAML sections, or key.path=value on the command line):\n", usage.c_str());
   // The defaults are those of to_yaml: read them back line by line.
-  std::istringstream defaults(trainer::to_yaml(trainer::RunConfig{}));
+  std::istringstream defaults(recipes::to_yaml(recipes::RunConfig{}));
   std::string line, section;
   std::map<std::string, std::string> default_of;
   while (std::getline(defaults, line)) {
@@ -35,7 +35,7 @@ void print_usage_with_keys(const std::string& usage) {
     const auto colon = line.find(':');
     default_of[section + "." + line.substr(2, colon - 2)] = line.substr(colon + 2);
   }
-  for (const auto& f : trainer::config_fields()) {
+  for (const auto& f : recipes::config_fields()) {
     std::string allowed;
     for (const auto& c : f.choices) allowed += (allowed.empty() ? " [" : "|") + c;
     if (!allowed.empty()) allowed += "]";

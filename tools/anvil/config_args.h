@@ -3,14 +3,14 @@
 #include <string>
 
 #include "tools/anvil/commands.h"
-#include "trainer/config_loader.h"
+#include "recipes/config_loader.h"
 
 namespace anvil::cli {
 
 bool wants_help(const Args& args);
 
 // Loads args[0] with the remaining key=value overrides, then validates it for `use`.
-trainer::LoadedConfig load_config_args(const Args& args, trainer::ConfigUse use = trainer::ConfigUse::kTrain);
+recipes::LoadedConfig load_config_args(const Args& args, recipes::ConfigUse use = recipes::ConfigUse::kTrain);
 
 // Usage line, then every config key with its default and help.
 void print_usage_with_keys(const std::string& usage);

@@ -6,7 +6,7 @@
 #include <c10/util/Exception.h>
 
 #include "tools/anvil/commands.h"
-#include "trainer/config_loader.h"
+#include "recipes/config_loader.h"
 
 namespace {
 
@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
     if (std::strcmp(argv[1], c.name) != 0) continue;
     try {
       return c.run(anvil::cli::Args(argv + 2, argv + argc));
-    } catch (const anvil::trainer::ConfigError& e) {
+    } catch (const anvil::recipes::ConfigError& e) {
       std::fprintf(stderr, "anvil %s: config error: %s\n", c.name, e.what());
       return 2;
     } catch (const c10::Error& e) {

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "data/batch_loader.h"
-#include "trainer/config_loader.h"
-#include "trainer/run_data.h"
+#include "recipes/config_loader.h"
+#include "recipes/run_data.h"
 
 using namespace anvil;
 
@@ -35,9 +35,9 @@ int main(int argc, char** argv) {
     else overrides.push_back(a);
   }
   try {
-    const auto config = trainer::load_config(argv[1], overrides).config;
+    const auto config = recipes::load_config(argv[1], overrides).config;
     auto start = Clock::now();
-    const auto data = trainer::load_run_data(config);
+    const auto data = recipes::load_run_data(config);
     const double open_seconds = seconds_since(start);
     // No prefetch: the time to assemble a batch, paid on the calling thread.
     data::BatchLoader loader(data.train, data.weights, config.train.batch_size, 1, {}, 0);

@@ -26,14 +26,14 @@
 
 #include "models/gpt.h"
 #include "models/safetensors.h"
-#include "trainer/config_loader.h"
-#include "trainer/cuda_graph_step.h"
-#include "trainer/device_stats.h"
-#include "trainer/batch_loss.h"
-#include "trainer/optimizer.h"
-#include "trainer/precision.h"
+#include "recipes/config_loader.h"
+#include "training/cuda_graph_step.h"
+#include "training/device_stats.h"
+#include "training/batch_loss.h"
+#include "training/optimizer.h"
+#include "training/precision.h"
 #include "tools/bench/step_profile.h"
-#include "trainer/runtime.h"
+#include "recipes/runtime.h"
 
 using namespace anvil;
 
@@ -90,18 +90,18 @@ int main(int argc, char** argv) try {
     return 2;
   }
   const Options o = parse(argc, argv);
-  const auto config = trainer::load_config(o.config, o.overrides).config;
-  trainer::configure_threads(config.run.threads);
-  trainer::allow_tf32(config.run.tf32);
-  const auto device = trainer::select_device(config.run.device);
-  const auto precision = trainer::resolve_precision(config.run.precision, device);
+  const auto config = recipes::load_config(o.config, o.overrides).config;
+  recipes::configure_threads(config.run.threads);
+  training::allow_tf32(config.run.tf32);
+  const auto device = recipes::select_device(config.run.device);
+  const auto precision = training::resolve_precision(config.run.precision, device);
   torch::manual_seed(0);
-  auto model_config = trainer::gpt_config(config.model, o.vocab);
-  model_config.fused_ops = trainer::use_fused_kernels(config.run.fused_kernels, device);
+  auto model_config = recipes::gpt_config(config.model, o.vocab);
+  model_config.fused_ops = recipes::use_fused_kernels(config.run.fused_kernels, device);
   models::GPT model(model_config);
   if (!o.init.empty()) models::load_module_state(*model, models::load_safetensors(o.init), o.init);
   model->to(device);
-  auto optimizer = trainer::make_adamw(model->parameters(), config.optim);
+  auto optimizer = training::make_adamw(model->parameters(), config.optim);
   const int64_t B = config.train.batch_size, T = config.model.block_size;
   const auto on_device = torch::TensorOptions().dtype(torch::kLong).device(device);
   const auto batches = o.batches.empty() ? torch::randint(o.vocab, {1, B, T + 1}, on_device)
@@ -111,24 +111,24 @@ int main(int argc, char** argv) try {
   auto train_on = [&](const torch::Tensor& batch) {
     optimizer->zero_grad();
     {
-      trainer::AutocastScope autocast(device, precision);
-      loss = trainer::summed_batch_loss(model, {batch.narrow(1, 0, T), batch.narrow(1, 1, T)}, device,
+      training::AutocastScope autocast(device, precision);
+      loss = training::summed_batch_loss(model, {batch.narrow(1, 0, T), batch.narrow(1, 1, T)}, device,
                                         {0.0, {}, config.train.chunked_loss}) /
              static_cast<double>(B * T);
     }
     loss.backward();
     const double max_norm = config.optim.grad_clip;
-    trainer::step_dividing_gradients(
-        *optimizer, max_norm > 0 ? trainer::clip_divisor(trainer::gradient_norm(model->parameters()), max_norm)
+    training::step_dividing_gradients(
+        *optimizer, max_norm > 0 ? training::clip_divisor(training::gradient_norm(model->parameters()), max_norm)
                                  : torch::Tensor());
   };
   // run.cuda_graphs: the step reads its batch from one tensor that each step's batch is copied into.
-  auto* fused = dynamic_cast<trainer::FusedAdamW*>(optimizer.get());
-  std::unique_ptr<trainer::CudaGraphStep> graph;
+  auto* fused = dynamic_cast<training::FusedAdamW*>(optimizer.get());
+  std::unique_ptr<training::CudaGraphStep> graph;
   torch::Tensor graph_batch;
-  if (trainer::use_cuda_graphs(config, device, 1)) {
+  if (recipes::use_cuda_graphs(config, device, 1)) {
     fused->read_learning_rates_from_device();
-    graph = std::make_unique<trainer::CudaGraphStep>();
+    graph = std::make_unique<training::CudaGraphStep>();
   }
   auto step = [&](int64_t i) {
     const auto batch = batches[batches.size(0) == 1 ? 0 : i];
@@ -148,13 +148,13 @@ int main(int argc, char** argv) try {
   if (device.is_cuda()) torch::cuda::synchronize();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const double tokens_per_sec = static_cast<double>(B * T * o.steps) / seconds;
-  const double peak = trainer::peak_flops(device, config.run.peak_tflops);
+  const double peak = training::peak_flops(device, config.run.peak_tflops);
   std::printf("{\"ms_per_step\": %.4f, \"tokens_per_sec\": %.1f, \"mfu\": %.4f, \"peak_memory_bytes\": %.0f, "
               "\"threads\": %d, \"parameters\": %lld, \"precision\": \"%s\"}\n",
               1e3 * seconds / static_cast<double>(o.steps), tokens_per_sec,
-              peak > 0 ? tokens_per_sec * model->flops_per_token() / peak : 0.0, trainer::peak_memory_bytes(device),
+              peak > 0 ? tokens_per_sec * model->flops_per_token() / peak : 0.0, training::peak_memory_bytes(device),
               at::get_num_threads(), static_cast<long long>(model->num_parameters()),
-              precision == trainer::Precision::kBf16 ? "bf16" : "fp32");
+              precision == training::Precision::kBf16 ? "bf16" : "fp32");
   if (!o.profile.empty()) bench::profile_steps([&] { step(0); }, 5, device.is_cuda(), o.profile);
   return 0;
 } catch (const std::exception& e) {

@@ -6,7 +6,7 @@
 #   tools/gpu/build.sh                         configure and build everything
 #   tools/gpu/build.sh anvil train_step_bench  only these targets; `tests` stands for
 #                                              the test binaries (data_tests, models_tests,
-#                                              trainer_tests, distributed_tests, dump_logits)
+#                                              training_tests, recipes_tests, distributed_tests, dump_logits)
 #   tools/gpu/build.sh --configure-only        stop after cmake's configure step
 #
 # Environment: TORCH_DIR (a venv with torch; default /opt/torch/.venv),
@@ -28,7 +28,7 @@ for arg in "$@"; do
   case $arg in
     --configure-only) configure_only=true ;;
     -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
-    tests) targets+=(data_tests models_tests trainer_tests distributed_tests dump_logits) ;;
+    tests) targets+=(data_tests models_tests training_tests recipes_tests distributed_tests dump_logits) ;;
     *) targets+=("$arg") ;;
   esac
 done

@@ -12,14 +12,14 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 build=${1:-$root/build}
 dest=$root/.gpu/build
-for bin in anvil bench/train_step_bench tests/trainer_tests; do
+for bin in anvil bench/train_step_bench tests/training_tests; do
   [ -x "$build/$bin" ] || { echo "[pack_build] no $build/$bin: build it first" >&2; exit 1; }
 done
 ldd "$build/anvil" | grep -q libtorch_cuda ||
   { echo "[pack_build] $build/anvil is not linked against a CUDA LibTorch" >&2; exit 1; }
 rm -rf "$dest"
 mkdir -p "$dest/bench" "$dest/tests"
-for bin in anvil bench/train_step_bench tests/trainer_tests; do
+for bin in anvil bench/train_step_bench tests/training_tests; do
   cp "$build/$bin" "$dest/$bin"
 done
 echo "[pack_build] $(du -sh "$dest" | cut -f1) of binaries in $dest"

@@ -13,7 +13,7 @@
 # shakespeare: configs/shakespeare_char.yaml in full (5000 steps), on the text
 # pack_deps.sh copied into .gpu/data; prints the final validation loss and the
 # wall time. TRAIN_ARGS (key=value ...) is added to that run.
-# build: builds anvil, train_step_bench and trainer_tests there (tools/gpu/build.sh).
+# build: builds anvil, train_step_bench and training_tests there (tools/gpu/build.sh).
 # Leave it out to use binaries carried from a dev machine whose LibTorch is the
 # same CUDA build (tools/gpu/pack_build.sh; ANVIL_BUILD_DIR=.gpu/build).
 # tests: runs the GPU paths against their references (CudaPaths: activation checkpointing with CUDA dropout, the
@@ -47,7 +47,7 @@ for step in "${steps[@]}"; do
   echo "=== $step"
   step_start=$SECONDS
   case $step in
-    build) tools/gpu/build.sh anvil train_step_bench trainer_tests ;;
+    build) tools/gpu/build.sh anvil train_step_bench training_tests ;;
     speed) "$python" -u tools/bench/gpt2_vs_pytorch.py speed --build "$build" --profile "${extra[@]}" &&
            for fused in off on; do
              echo "run.fused_kernels=$fused:"
@@ -67,7 +67,7 @@ for step in "${steps[@]}"; do
                        "$python" -c 'import json,sys; print(json.load(sys.stdin)["peak_memory_bytes"] / 2**30)')
             echo "$1: planned $planned GiB, measured $measured GiB (CUDA allocator peak)"
           done ;;
-    tests) "$build/tests/trainer_tests" --gtest_filter='CudaPaths.*' ;;
+    tests) "$build/tests/training_tests" --gtest_filter='CudaPaths.*' ;;
     shakespeare) start=$SECONDS
            ANVIL_DATA=$root/.gpu/data "$build/anvil" train configs/shakespeare_char.yaml run.dir=runs/shakespeare_gpu \
              run.resume=never ${TRAIN_ARGS:-} | grep --line-buffered -E '^(eval|done|step +[0-9]+000/)' &&

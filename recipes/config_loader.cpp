@@ -1,0 +1,271 @@
+#include "recipes/config_loader.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <set>
+
+#include <yaml-cpp/yaml.h>
+
+#include "recipes/config_table.h"
+#include "recipes/data_sources_yaml.h"
+#include "recipes/model_presets.h"
+
+namespace anvil::recipes {
+using namespace training;
+namespace {
+
+std::string where(const std::string& file, const YAML::Mark& mark) {
+  return file + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
+}
+
+std::string unknown_key_message(const std::string& key) {
+  const std::string suggestion = closest_key(key);
+  return "unknown key '" + key + "'" + (suggestion.empty() ? "" : "; did you mean '" + suggestion + "'?");
+}
+
+bool is_section(const std::string& prefix) {
+  for (const auto& f : config_fields())
+    if (f.key.rfind(prefix + ".", 0) == 0) return true;
+  return false;
+}
+
+std::string kind_name(const YAML::Node& node) {
+  if (node.IsMap()) return "a mapping";
+  if (node.IsSequence()) return "a list";
+  if (node.IsNull()) return "nothing";
+  return "'" + node.Scalar() + "'";
+}
+
+std::string format_number(double v) {
+  if (v == std::floor(v) && std::abs(v) < 1e15) return std::to_string(static_cast<long long>(v));
+  // The shortest decimal form that reads back as the same double.
+  char buffer[32];
+  for (int precision = 1; precision <= 17; ++precision) {
+    std::snprintf(buffer, sizeof buffer, "%.*g", precision, v);
+    if (std::strtod(buffer, nullptr) == v) break;
+  }
+  return buffer;
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string list;
+  for (const auto& item : items) list += (list.empty() ? "" : ", ") + item;
+  return list;
+}
+
+std::vector<std::string> read_string_list(const ConfigField& field, const YAML::Node& node, const std::string& at) {
+  if (node.IsNull()) return {};
+  if (!node.IsSequence()) throw ConfigError(at + ": '" + field.key + "' expects a list, got " + kind_name(node));
+  std::vector<std::string> out;
+  for (const auto& item : node) {
+    if (!item.IsScalar()) throw ConfigError(at + ": '" + field.key + "' expects a list of strings, got " + kind_name(item));
+    if (!field.choices.empty() &&
+        std::find(field.choices.begin(), field.choices.end(), item.Scalar()) == field.choices.end())
+      throw ConfigError(at + ": '" + field.key + "' expects items among " + join(field.choices) + ", got " +
+                        kind_name(item));
+    out.push_back(item.Scalar());
+  }
+  return out;
+}
+
+// Sets one field from a node; throws ConfigError prefixed by `at`. `file`
+// names the YAML file, for errors inside lists ("" for overrides).
+void set_field(const ConfigField& field, RunConfig& config, const YAML::Node& node, const std::string& at,
+               const std::string& file = "") {
+  auto fail = [&](const std::string& expected) {
+    throw ConfigError(at + ": '" + field.key + "' expects " + expected + ", got " + kind_name(node));
+  };
+  const FieldRef list_ref = field.ref(config);
+  if (auto* strings = std::get_if<std::vector<std::string>*>(&list_ref)) {
+    **strings = read_string_list(field, node, at);
+    return;
+  }
+  if (auto* sources = std::get_if<std::vector<DataSource>*>(&list_ref)) {
+    **sources = read_data_sources(node, [&](const YAML::Mark& mark) { return file.empty() ? at : where(file, mark); });
+    return;
+  }
+  if (!node.IsScalar() && !node.IsNull()) fail("a single value");
+  auto check_range = [&](double v) {
+    if (v < field.min || v > field.max) {
+      std::string range = std::isinf(field.max) ? ">= " + format_number(field.min)
+                                                : "in [" + format_number(field.min) + ", " + format_number(field.max) + "]";
+      fail("a value " + range);
+    }
+  };
+  const FieldRef ref = field.ref(config);
+  if (auto* i = std::get_if<int64_t*>(&ref)) {
+    double v = 0;
+    // Integers may be written as 5000 or 5e3, never as 12.5.
+    if (node.IsNull() || !YAML::convert<double>::decode(node, v) || v != std::floor(v) || std::abs(v) > 9e15)
+      fail("an integer");
+    check_range(v);
+    **i = static_cast<int64_t>(v);
+  } else if (auto* d = std::get_if<double*>(&ref)) {
+    double v = 0;
+    if (node.IsNull() || !YAML::convert<double>::decode(node, v) || !std::isfinite(v)) fail("a finite number");
+    check_range(v);
+    **d = v;
+  } else if (auto* b = std::get_if<bool*>(&ref)) {
+    bool v = false;
+    if (node.IsNull() || !YAML::convert<bool>::decode(node, v)) fail("true or false");
+    **b = v;
+  } else {
+    std::string v = node.IsNull() ? "" : node.Scalar();
+    if (!field.choices.empty() && std::find(field.choices.begin(), field.choices.end(), v) == field.choices.end())
+      fail("one of " + join(field.choices));
+    if (field.is_path) {
+      try {
+        v = expand_variables(v);
+      } catch (const std::exception& e) {
+        throw ConfigError(at + ": '" + field.key + "': " + e.what());
+      }
+    }
+    *std::get<std::string*>(ref) = v;
+  }
+}
+
+void read_mapping(const YAML::Node& map, const std::string& prefix, const std::string& file, LoadedConfig& out) {
+  for (const auto& item : map) {
+    const std::string at = where(file, item.first.Mark());
+    if (!item.first.IsScalar()) throw ConfigError(at + ": a key must be a plain name, got " + kind_name(item.first));
+    const std::string key = prefix + item.first.Scalar();
+    if (out.origin.count(key)) throw ConfigError(at + ": duplicate key '" + key + "'");
+    if (const ConfigField* field = find_field(key)) {
+      set_field(*field, out.config, item.second, at, file);
+      out.origin[key] = file + ":" + std::to_string(item.first.Mark().line + 1);
+    } else if (is_section(key)) {
+      if (item.second.IsNull()) continue;  // an empty section keeps its defaults
+      if (!item.second.IsMap()) throw ConfigError(at + ": '" + key + "' is a section: expected a mapping of keys");
+      out.origin[key] = at;
+      read_mapping(item.second, key + ".", file, out);
+    } else {
+      throw ConfigError(at + ": " + unknown_key_message(key));
+    }
+  }
+}
+
+void apply_override(const std::string& text, LoadedConfig& out) {
+  const std::string at = "override '" + text + "'";
+  if (text.rfind("--", 0) == 0) throw ConfigError(at + ": a flag after CONFIG; flags go before it");
+  const size_t eq = text.find('=');
+  if (eq == std::string::npos || eq == 0) throw ConfigError(at + ": expected key.path=value");
+  const std::string key = text.substr(0, eq);
+  const ConfigField* field = find_field(key);
+  if (!field) throw ConfigError(at + ": " + unknown_key_message(key));
+  // Text keys take the value verbatim (a prompt may contain ': '); others
+  // parse it as YAML, so 3e-4, true and 12 mean what they do in a file.
+  RunConfig scratch;
+  const bool verbatim = std::holds_alternative<std::string*>(field->ref(scratch));
+  YAML::Node value;
+  try {
+    value = verbatim ? YAML::Node(text.substr(eq + 1)) : YAML::Load(text.substr(eq + 1));
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(at + ": " + e.msg);
+  }
+  set_field(*field, out.config, value, at);
+  out.origin[key] = at;
+}
+
+// Fills the model keys the config left unset from model.preset.
+void apply_preset(LoadedConfig& out) {
+  const std::string name = out.config.model.preset;
+  for (const auto& preset : model_presets()) {
+    if (preset.name != name) continue;
+    for (const auto& [key, value] : preset.values) {
+      if (out.origin.count(key)) continue;  // the config's own value wins
+      set_field(*find_field(key), out.config, YAML::Load(value), "preset '" + name + "'");
+      out.origin[key] = "preset '" + name + "'";
+    }
+  }
+}
+
+}  // namespace
+
+std::string expand_variables(const std::string& value) {
+  std::string out;
+  size_t i = 0;
+  while (i < value.size()) {
+    const size_t start = value.find("${", i);
+    if (start == std::string::npos) break;
+    const size_t end = value.find('}', start);
+    if (end == std::string::npos) throw std::runtime_error("unclosed '${' in '" + value + "'");
+    const std::string name = value.substr(start + 2, end - start - 2);
+    const char* env = std::getenv(name.c_str());
+    std::string replacement;
+    if (env && *env)
+      replacement = env;
+    else if (name == "ANVIL_DATA")
+      replacement = ANVIL_DEFAULT_DATA_DIR;
+    else
+      throw std::runtime_error("environment variable '" + name + "' is not set");
+    out += value.substr(i, start - i) + replacement;
+    i = end + 1;
+  }
+  return out + value.substr(std::min(i, value.size()));
+}
+
+LoadedConfig load_config(const std::string& path, const std::vector<std::string>& overrides) {
+  if (std::filesystem::is_directory(path)) throw ConfigError("config file '" + path + "' is a directory");
+  std::vector<YAML::Node> documents;
+  try {
+    documents = YAML::LoadAllFromFile(path);
+  } catch (const YAML::BadFile&) {
+    throw ConfigError("cannot open config file '" + path + "'");
+  } catch (const YAML::ParserException& e) {
+    throw ConfigError(where(path, e.mark) + ": invalid YAML: " + e.msg);
+  }
+  // A second document ("---") would otherwise be dropped without a word; a
+  // bare "---" at the end is no document.
+  for (size_t i = 1; i < documents.size(); ++i)
+    if (!documents[i].IsNull())
+      throw ConfigError(where(path, documents[i].Mark()) + ": a second YAML document: a config is one mapping");
+  const YAML::Node root = documents.empty() ? YAML::Node() : documents[0];
+  LoadedConfig out;
+  out.source = path;
+  if (!root.IsNull()) {
+    if (!root.IsMap()) throw ConfigError(where(path, root.Mark()) + ": expected a mapping of config sections");
+    read_mapping(root, "", path, out);
+  }
+  for (const auto& o : overrides) apply_override(o, out);
+  apply_preset(out);
+  return out;
+}
+
+std::string to_yaml(const RunConfig& config) {
+  RunConfig copy = config;  // the table hands out mutable references
+  YAML::Emitter out;
+  out << YAML::BeginMap;
+  std::string section;
+  for (const auto& field : config_fields()) {
+    const std::string field_section = field.key.substr(0, field.key.find('.'));
+    if (field_section != section) {
+      if (!section.empty()) out << YAML::EndMap;
+      section = field_section;
+      out << YAML::Key << section << YAML::Value << YAML::BeginMap;
+    }
+    out << YAML::Key << field.key.substr(section.size() + 1) << YAML::Value;
+    std::visit(
+        [&](auto* member) {
+          using T = std::remove_pointer_t<decltype(member)>;
+          if constexpr (std::is_same_v<T, double>)
+            out << format_number(*member);
+          else if constexpr (std::is_same_v<T, std::vector<DataSource>>)
+            write_data_sources(out, *member);
+          else if constexpr (std::is_same_v<T, std::vector<std::string>>)
+            out << YAML::Flow << *member;
+          else if constexpr (std::is_same_v<T, std::string>)
+            out << YAML::DoubleQuoted << *member;
+          else
+            out << *member;
+        },
+        field.ref(copy));
+  }
+  if (!section.empty()) out << YAML::EndMap;
+  out << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
+}
+
+}  // namespace anvil::recipes

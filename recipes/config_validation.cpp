@@ -1,0 +1,185 @@
+// validate_config: the checks that involve more than one key or the file system.
+#include <filesystem>
+#include <set>
+
+#include "training/checkpoint.h"
+#include "recipes/config_loader.h"
+#include "recipes/config_table.h"
+
+namespace anvil::recipes {
+using namespace training;
+namespace {
+
+// Where the user set the first of `keys` that they set; the file itself when
+// all of them kept their defaults.
+std::string origin_of(const LoadedConfig& loaded, std::initializer_list<const char*> keys) {
+  for (const char* key : keys) {
+    const auto it = loaded.origin.find(key);
+    if (it != loaded.origin.end()) return it->second;
+  }
+  return loaded.source;
+}
+
+void require(bool ok, const LoadedConfig& loaded, std::initializer_list<const char*> keys, const std::string& message) {
+  if (!ok) throw ConfigError(origin_of(loaded, keys) + ": " + message);
+}
+
+// Whether two paths name one existing file: an output must never be an input.
+bool same_file(const std::string& a, const std::string& b) {
+  std::error_code error;
+  return !a.empty() && !b.empty() && std::filesystem::equivalent(a, b, error);
+}
+
+// What anvil tokenizer train needs that a config check can see: sentencepiece
+// refuses these with a message about its own internals.
+void validate_tokenizer_training(const LoadedConfig& loaded) {
+  const auto& t = loaded.config.tokenizer;
+  require(t.max_sentences == 0 || t.max_sentences > 100, loaded, {"tokenizer.max_sentences"},
+          "tokenizer.max_sentences must be 0 (every line) or more than 100");
+  std::set<std::string> seen = {"<unk>", "<s>", "</s>"};  // the model's own control pieces
+  for (const auto& token : t.special_tokens)
+    require(seen.insert(token).second, loaded, {"tokenizer.special_tokens"},
+            "tokenizer.special_tokens: '" + token + "' is listed twice or is one of the model's own <unk>, <s>, </s>");
+  for (const auto& source : loaded.config.data.sources)
+    require(!same_file(t.path, source.path), loaded, {"tokenizer.path"},
+            "tokenizer.path '" + t.path + "' is one of data.sources: training would overwrite it");
+}
+
+// The keys of fine-tuning templates that must appear, or the examples lose their text.
+void validate_templates(const LoadedConfig& loaded) {
+  const auto& s = loaded.config.sft;
+  auto has = [](const std::string& text, const char* slot) { return text.find(slot) != std::string::npos; };
+  if (s.format == "alpaca") {
+    require(has(s.prompt_template, "{instruction}") && has(s.prompt_template, "{input}"), loaded,
+            {"sft.prompt_template"}, "sft.prompt_template must hold {instruction} and {input}");
+    require(has(s.prompt_template_no_input, "{instruction}"), loaded, {"sft.prompt_template_no_input"},
+            "sft.prompt_template_no_input must hold {instruction}");
+  }
+  if (s.format == "messages")
+    require(has(s.role_template, "{role}"), loaded, {"sft.role_template"}, "sft.role_template must hold {role}");
+}
+
+void validate_data(const LoadedConfig& loaded, ConfigUse use) {
+  const RunConfig& c = loaded.config;
+  if (use == ConfigUse::kTokenizerTrain) validate_tokenizer_training(loaded);
+  if (use != ConfigUse::kTrain) {
+    require(!c.data.sources.empty(), loaded, {"data.sources", "data"},
+            "data.sources is required: the corpora to read (a list of {path: FILE_OR_GLOB, ...})");
+    require(use != ConfigUse::kPrepare || !c.data.shards.empty(), loaded, {"data.shards", "data"},
+            "data.shards is required: the directory anvil prepare writes the token shards to");
+    require(use == ConfigUse::kPrepare || c.tokenizer.type == "sentencepiece", loaded, {"tokenizer.type", "tokenizer"},
+            "tokenizer.type must be sentencepiece: anvil tokenizer train trains a sentencepiece model");
+    require(!c.tokenizer.path.empty(), loaded, {"tokenizer.path", "tokenizer"},
+            "tokenizer.path is required: the tokenizer file (a sentencepiece .model, or a char vocabulary)");
+    return;
+  }
+  require(c.data.train.empty() != c.data.shards.empty(), loaded, {"data.train", "data.shards", "data"},
+          c.data.train.empty() ? "data.train (a text file) or data.shards (from anvil prepare) is required"
+                               : "set data.train or data.shards, not both");
+  require(c.data.shards.empty() || !c.tokenizer.path.empty(), loaded, {"tokenizer.path", "data.shards"},
+          "data.shards needs tokenizer.path: the tokenizer the shards were prepared with");
+  require(c.task.type == "lm" || c.data.shards.empty(), loaded, {"task.type", "data.shards"},
+          "task.type " + c.task.type + " reads labeled examples from data.train, not token shards");
+  require(c.task.type == "lm" || !c.tokenizer.path.empty() || !c.model.init_from.empty(), loaded,
+          {"tokenizer.path", "model.init_from", "task.type"},
+          "task.type " + c.task.type + " needs a tokenizer: tokenizer.path, or model.init_from holding one");
+  require(c.lora.rank == 0 || !c.model.init_from.empty(), loaded, {"lora.rank", "model.init_from"},
+          "lora.rank > 0 adapts a pretrained model: set model.init_from (its weights stay frozen)");
+  const auto& labels = c.classify.labels;
+  require(std::set<std::string>(labels.begin(), labels.end()).size() == labels.size(), loaded, {"classify.labels"},
+          "classify.labels lists a label twice: each names one class");
+  require(labels.size() != 1, loaded, {"classify.labels"},
+          "classify.labels lists one label: classification needs at least two");
+  require(c.checkpoint.keep_best != "val_accuracy" || c.task.type == "classify", loaded, {"checkpoint.keep_best"},
+          "checkpoint.keep_best: val_accuracy needs task.type classify");
+  require(c.data.packing == "concat" || !c.data.shards.empty(), loaded, {"data.packing"},
+          "data.packing: document_masked needs document boundaries: prepare data.sources into data.shards");
+  require(c.data.stride <= c.model.block_size, loaded, {"data.stride"},
+          "data.stride exceeds model.block_size: tokens between windows would never be trained on");
+  require(!c.run.dir.empty(), loaded, {"run.dir"}, "run.dir is empty: name the run's directory");
+  require(c.lora.rank == 0 || !c.lora.targets.empty(), loaded, {"lora.targets", "lora.rank"},
+          "lora.rank > 0 needs lora.targets: the layers that get adapters");
+  require(c.task.type == "lm" || (c.eval.stride == 0 && c.eval.max_length == 0), loaded,
+          {"eval.stride", "eval.max_length"}, "eval.stride and eval.max_length slide over text: task.type lm only");
+  if (c.task.type == "sft") validate_templates(loaded);
+  for (const std::string* input : {&c.data.train, &c.data.val, &c.tokenizer.path})
+    require(!same_file(c.eval.predictions, *input), loaded, {"eval.predictions"},
+            "eval.predictions '" + c.eval.predictions + "' is one of the run's inputs: writing it would destroy it");
+}
+
+// That the files the config reads exist and are what they should be.
+void validate_files(const LoadedConfig& loaded, ConfigUse use) {
+  const RunConfig& c = loaded.config;
+  // A run that resumes holds every weight in its own checkpoints; only LoRA
+  // still reads its frozen base, so a fine-tune outlives a pruned base.
+  const bool reads_init_from =
+      !c.model.init_from.empty() && (c.lora.rank > 0 || complete_checkpoints(c.run.dir).empty());
+  RunConfig copy = c;
+  for (const auto& field : config_fields()) {
+    if (!field.is_path || field.is_output || (field.key == "model.init_from" && !reads_init_from)) continue;
+    const std::string& value = *std::get<std::string*>(field.ref(copy));
+    require(value.empty() || std::filesystem::exists(value), loaded, {field.key.c_str()},
+            field.key + ": '" + value + "' does not exist");
+  }
+  require(!reads_init_from || std::filesystem::is_regular_file(c.model.init_from + "/model.safetensors"),
+          loaded, {"model.init_from"}, "model.init_from: '" + c.model.init_from + "' holds no model.safetensors");
+  require(!reads_init_from || !is_incomplete_checkpoint(c.model.init_from), loaded, {"model.init_from"},
+          "model.init_from: '" + c.model.init_from +
+              "' is a checkpoint without its COMPLETE marker, which may be half written: name a complete one");
+  require(c.tokenizer.type != "sentencepiece" || !c.tokenizer.path.empty(), loaded, {"tokenizer.type", "tokenizer.path"},
+          "tokenizer.type is sentencepiece but tokenizer.path names no .model file");
+  require(!std::filesystem::is_directory(c.tokenizer.path), loaded, {"tokenizer.path"},
+          "tokenizer.path: '" + c.tokenizer.path + "' is a directory: name the tokenizer file");
+  require(use == ConfigUse::kTokenizerTrain || c.tokenizer.path.empty() || std::filesystem::exists(c.tokenizer.path),
+          loaded, {"tokenizer.path"},
+          "tokenizer.path: '" + c.tokenizer.path + "' does not exist (anvil tokenizer train CONFIG writes it)");
+}
+
+// Relations between keys that hold whatever the files are.
+void validate_relations(const LoadedConfig& loaded) {
+  const RunConfig& c = loaded.config;
+  require(c.model.n_embd % c.model.n_head == 0, loaded, {"model.n_head", "model.n_embd"},
+          "model.n_embd (" + std::to_string(c.model.n_embd) + ") must be divisible by model.n_head (" +
+              std::to_string(c.model.n_head) + ")");
+  const auto& targets = c.lora.targets;
+  require(std::set<std::string>(targets.begin(), targets.end()).size() == targets.size(), loaded, {"lora.targets"},
+          "lora.targets lists a layer twice");
+  for (const auto& target : targets) {
+    const bool swiglu = c.model.mlp == "swiglu";
+    require(c.lora.rank == 0 || (swiglu ? target != "mlp.fc" : target != "mlp.gate" && target != "mlp.up"), loaded,
+            {"lora.targets", "model.mlp"},
+            "lora.targets: '" + target + "' is not a layer of a " + c.model.mlp + " MLP (" +
+                (swiglu ? "mlp.gate, mlp.up and mlp.proj" : "mlp.fc and mlp.proj") + ")");
+  }
+  const int64_t kv_heads = c.model.n_kv_head > 0 ? c.model.n_kv_head : c.model.n_head;
+  require(c.model.n_head % kv_heads == 0, loaded, {"model.n_kv_head", "model.n_head"},
+          "model.n_head (" + std::to_string(c.model.n_head) + ") must be divisible by model.n_kv_head (" +
+              std::to_string(kv_heads) + ")");
+  require(c.model.position != "rope" || (c.model.n_embd / c.model.n_head) % 2 == 0, loaded,
+          {"model.position", "model.n_embd"}, "rope needs an even head dimension (model.n_embd / model.n_head)");
+  const int64_t window = c.eval.max_length > 0 ? c.eval.max_length : c.model.block_size;
+  require(window <= c.model.block_size, loaded, {"eval.max_length"}, "eval.max_length exceeds model.block_size");
+  require(c.eval.stride <= window, loaded, {"eval.stride", "eval.max_length"},
+          "eval.stride exceeds the window length: tokens between windows would never be scored");
+  require(c.checkpoint.keep_best.empty() ||
+              (c.eval.every > 0 && c.checkpoint.every > 0 && c.checkpoint.every % c.eval.every == 0),
+          loaded, {"checkpoint.keep_best", "checkpoint.every", "eval.every"},
+          "checkpoint.keep_best needs validation at every checkpoint: checkpoint.every a multiple of eval.every");
+  require(c.schedule.min_lr <= c.optim.lr, loaded, {"schedule.min_lr", "optim.lr"}, "schedule.min_lr must not exceed optim.lr");
+  const int64_t decay_steps = c.schedule.decay_steps > 0 ? c.schedule.decay_steps : c.train.max_steps;
+  require(c.schedule.type == "constant" || c.schedule.warmup_steps <= decay_steps, loaded, {"schedule.warmup_steps", "schedule.decay_steps", "train.max_steps"},
+          "schedule.warmup_steps (" + std::to_string(c.schedule.warmup_steps) + ") exceeds the decay length (" +
+              std::to_string(decay_steps) + ")");
+}
+
+}  // namespace
+
+void validate_config(const LoadedConfig& loaded, ConfigUse use) {
+  if (use != ConfigUse::kNoData) {
+    validate_data(loaded, use);
+    validate_files(loaded, use);
+  }
+  validate_relations(loaded);
+}
+
+}  // namespace anvil::recipes

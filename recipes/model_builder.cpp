@@ -1,0 +1,70 @@
+#include "recipes/model_builder.h"
+
+#include "models/lora.h"
+#include "models/safetensors.h"
+#include "training/checkpoint.h"
+#include "recipes/checkpoint_config.h"
+#include "recipes/runtime.h"
+
+namespace anvil::recipes {
+using namespace training;
+namespace {
+
+bool is_head(const std::string& name) { return name.rfind("score.", 0) == 0; }
+
+// What a fine-tuning start may lack or carry beyond the model: the new head,
+// the old LM head, adapters.
+bool fresh_or_unused(const std::string& name) {
+  return is_head(name) || name.rfind("lm_head.", 0) == 0 || models::is_lora_tensor(name);
+}
+
+}  // namespace
+
+models::GPT build_model(const RunConfig& config, int64_t vocab_size, int64_t num_classes, c10::Device device,
+                        bool restoring) {
+  auto gpt = gpt_config(config.model, vocab_size);
+  gpt.num_classes = num_classes;
+  gpt.fused_ops = use_fused_kernels(config.run.fused_kernels, device);
+  gpt.pooling = config.classify.pooling == "mean" ? models::Pooling::kMean : models::Pooling::kLast;
+  models::GPT model(gpt);
+  if (!config.model.init_from.empty() && (!restoring || config.lora.rank > 0)) {
+    check_checkpoint_config(config, config.model.init_from, CheckpointUse::kStartFrom);
+    const std::string weights = config.model.init_from + "/model.safetensors";
+    models::load_module_state(*model, models::load_safetensors(weights), weights, fresh_or_unused);
+  }
+  if (config.lora.rank > 0) {
+    models::LoraConfig lora{config.lora.rank, config.lora.alpha, config.lora.dropout, config.lora.targets};
+    models::add_lora(*model, lora);
+    for (auto& item : model->named_parameters())
+      item.value().set_requires_grad(models::is_lora_tensor(item.key()) || is_head(item.key()));
+  }
+  model->to(device);
+  return model;
+}
+
+std::vector<torch::Tensor> trainable_parameters(models::GPT& model) {
+  std::vector<torch::Tensor> out;
+  for (const auto& p : model->parameters())
+    if (p.requires_grad()) out.push_back(p);
+  return out;
+}
+
+models::TensorMap checkpoint_state(models::GPT& model, const RunConfig& config) {
+  auto state = models::module_state(*model);
+  if (config.lora.rank == 0) return state;
+  models::TensorMap trained;
+  for (auto& item : model->named_parameters())
+    if (item.value().requires_grad()) trained[item.key()] = state.at(item.key());
+  return trained;
+}
+
+void load_checkpoint_weights(const std::string& checkpoint_dir, models::GPT& model, const RunConfig& config) {
+  check_checkpoint_config(config, checkpoint_dir);
+  if (config.lora.rank == 0) return load_model_weights(checkpoint_dir, model);
+  // Frozen tensors came from model.init_from; the checkpoint holds the rest.
+  load_model_weights(checkpoint_dir, model, [&](const std::string& name) {
+    return !models::is_lora_tensor(name) && !is_head(name);
+  });
+}
+
+}  // namespace anvil::recipes

@@ -1,0 +1,36 @@
+#pragma once
+// The model a config describes, in the state training or evaluation starts
+// from: the architecture (with a classification head for task classify),
+// model.init_from's weights, and LoRA adapters with everything else frozen.
+#include <string>
+#include <vector>
+
+#include <c10/core/Device.h>
+
+#include "models/gpt.h"
+#include "models/safetensors.h"
+#include "recipes/run_config.h"
+
+namespace anvil::recipes {
+
+// `num_classes` > 0 adds a classification head. Weights from model.init_from
+// may lack the head and adapters (they start fresh); any other mismatch is an
+// error naming the tensor. With `restoring` a checkpoint's weights follow, so
+// model.init_from is read only when the checkpoint lacks the base (LoRA).
+models::GPT build_model(const RunConfig& config, int64_t vocab_size, int64_t num_classes, c10::Device device,
+                        bool restoring = false);
+
+// Parameters the optimizer updates: all of them, or with LoRA only the
+// adapters and the classification head.
+std::vector<torch::Tensor> trainable_parameters(models::GPT& model);
+
+// The tensors a checkpoint holds: the whole model, or with LoRA only what
+// trains (the base stays in model.init_from).
+models::TensorMap checkpoint_state(models::GPT& model, const RunConfig& config);
+
+// Loads a checkpoint written by this config's runs into a model from build_model.
+// A config whose model or lora section differs from the checkpoint's saved one
+// is a CheckpointConfigMismatch (recipes/checkpoint_config.h).
+void load_checkpoint_weights(const std::string& checkpoint_dir, models::GPT& model, const RunConfig& config);
+
+}  // namespace anvil::recipes

@@ -1,0 +1,50 @@
+#pragma once
+// Builds a run's data from its config: the tokenizer, the training sources
+// the loader draws from, and the validation blocks. Two paths: a text file
+// read whole (data.train), or token shards from anvil prepare (data.shards).
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "data/block_dataset.h"
+#include "data/tokenizer.h"
+#include "recipes/run_config.h"
+
+namespace anvil::recipes {
+
+struct RunData {
+  std::unique_ptr<data::Tokenizer> tokenizer;
+  std::vector<std::shared_ptr<const data::BlockDataset>> train;  // one per source, drawn by weight
+  std::vector<double> weights;
+  std::shared_ptr<const data::BlockDataset> val;
+  torch::Tensor val_tokens;  // the whole validation stream, for sliding-window evaluation
+  double val_bytes_per_token = 0.0;  // UTF-8 bytes of validation text per token, for bits per byte (0: n/a)
+  std::vector<std::string> labels;   // classify: class names, in class-id order
+  torch::Tensor class_weights;       // classify: per-class loss weights, or undefined
+  std::string description;  // one line for the run's header
+};
+
+// `tokenizer`: the one to encode with (e.g. from a checkpoint); null builds it
+// from the config (a char vocabulary from the training text, or the
+// sentencepiece model at tokenizer.path). Errors name the file.
+RunData load_text_data(const RunConfig& config, std::unique_ptr<data::Tokenizer> tokenizer = nullptr);
+
+// Memory-maps the shards of every data.sources entry under data.shards.
+// Throws naming the shard when one was made with another tokenizer.
+RunData load_shard_data(const RunConfig& config, std::unique_ptr<data::Tokenizer> tokenizer = nullptr);
+
+// task.type sft or classify: jsonl, tsv or csv examples (data.train, and
+// data.val or a seeded data.val_fraction of data.train). Errors name file and line.
+RunData load_task_data(const RunConfig& config, std::unique_ptr<data::Tokenizer> tokenizer = nullptr);
+
+// sft: the text the model was tuned to answer, around a user's request (an
+// alpaca instruction without input, a prompt, or a user message).
+std::string sft_prompt(const RunConfig& config, const std::string& request);
+
+inline RunData load_run_data(const RunConfig& config, std::unique_ptr<data::Tokenizer> tokenizer = nullptr) {
+  if (config.task.type != "lm") return load_task_data(config, std::move(tokenizer));
+  return config.data.shards.empty() ? load_text_data(config, std::move(tokenizer))
+                                    : load_shard_data(config, std::move(tokenizer));
+}
+
+}  // namespace anvil::recipes

@@ -1,0 +1,174 @@
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include <torch/nn/utils/clip_grad.h>
+#include <torch/serialize.h>
+
+#include "models/gpt.h"
+#include "tests/support/tiny_model.h"
+#include "training/optimizer.h"
+
+using namespace anvil;
+
+namespace {
+
+// Two models with the same weights, and an optimizer over each.
+struct Pair {
+  models::GPT a{test_support::tiny_gpt_config(11, 8, 2, 2, 16)};
+  models::GPT b{test_support::tiny_gpt_config(11, 8, 2, 2, 16)};
+  Pair() {
+    torch::NoGradGuard no_grad;
+    auto pa = a->parameters(), pb = b->parameters();
+    for (size_t i = 0; i < pa.size(); ++i) pb[i].copy_(pa[i]);
+  }
+};
+
+recipes::OptimSection options(bool fused) {
+  recipes::OptimSection o;
+  o.lr = 3e-3;
+  o.weight_decay = 0.1;
+  o.fused = fused;
+  return o;
+}
+
+// The same pseudo-random gradient for step `step` on both models.
+void set_gradients(models::GPT& model, int step) {
+  torch::manual_seed(100 + step);
+  for (auto& p : model->parameters()) p.mutable_grad() = torch::randn_like(p);
+}
+
+double max_difference(models::GPT& x, models::GPT& y) {
+  double worst = 0;
+  auto px = x->parameters(), py = y->parameters();
+  for (size_t i = 0; i < px.size(); ++i) worst = std::max(worst, (px[i] - py[i]).abs().max().item<double>());
+  return worst;
+}
+
+}  // namespace
+
+TEST(FusedAdamW, MatchesTorchAdamWStepForStep) {
+  Pair m;
+  auto fused = training::make_adamw(m.a->parameters(), options(true));
+  auto plain = training::make_adamw(m.b->parameters(), options(false));
+  ASSERT_NE(dynamic_cast<training::FusedAdamW*>(fused.get()), nullptr);
+  ASSERT_EQ(dynamic_cast<training::FusedAdamW*>(plain.get()), nullptr);
+  for (int step = 0; step < 6; ++step) {
+    training::set_learning_rate(*fused, 1e-3 * (step + 1));
+    training::set_learning_rate(*plain, 1e-3 * (step + 1));
+    set_gradients(m.a, step);
+    set_gradients(m.b, step);
+    fused->step();
+    plain->step();
+    EXPECT_LT(max_difference(m.a, m.b), 1e-6) << "step " << step;
+  }
+}
+
+TEST(FusedAdamW, StateSavedMidRunContinuesInEitherOptimizer) {
+  Pair m;
+  auto straight = training::make_adamw(m.a->parameters(), options(true));
+  auto first_half = training::make_adamw(m.b->parameters(), options(true));
+  for (int step = 0; step < 3; ++step) {
+    set_gradients(m.a, step);
+    set_gradients(m.b, step);
+    straight->step();
+    first_half->step();
+  }
+  std::stringstream saved;
+  torch::save(*first_half, saved);
+  // Continue model b with a fresh fused optimizer, then with a plain one, loaded from the save.
+  for (const bool fused : {true, false}) {
+    Pair resumed_pair;
+    {
+      torch::NoGradGuard no_grad;
+      auto pb = m.b->parameters(), pr = resumed_pair.b->parameters();
+      for (size_t i = 0; i < pb.size(); ++i) pr[i].copy_(pb[i]);
+    }
+    auto resumed = training::make_adamw(resumed_pair.b->parameters(), options(fused));
+    saved.seekg(0);
+    torch::load(*resumed, saved);
+    auto reference = training::make_adamw(m.a->parameters(), options(true));
+    for (int step = 3; step < 5; ++step) {
+      set_gradients(resumed_pair.b, step);
+      resumed->step();
+    }
+    // model a goes on with its uninterrupted optimizer; compare once, on the first pass.
+    if (fused) {
+      for (int step = 3; step < 5; ++step) {
+        set_gradients(m.a, step);
+        straight->step();
+      }
+    }
+    EXPECT_LT(max_difference(m.a, resumed_pair.b), 1e-6) << (fused ? "fused" : "plain");
+  }
+}
+
+// What a CUDA graph's replays rely on: the learning rate read from a tensor
+// filled before each step, and the host's step counts advanced without step().
+TEST(FusedAdamW, LearningRateReadFromATensorMatchesTheOption) {
+  Pair m;
+  auto from_tensor = training::make_adamw(m.a->parameters(), options(true));
+  auto from_option = training::make_adamw(m.b->parameters(), options(true));
+  auto* fused = dynamic_cast<training::FusedAdamW*>(from_tensor.get());
+  fused->read_learning_rates_from_device();
+  for (int step = 0; step < 4; ++step) {
+    training::set_learning_rate(*from_tensor, 1e-3 * (step + 1));
+    training::set_learning_rate(*from_option, 1e-3 * (step + 1));
+    fused->stage_learning_rates();
+    set_gradients(m.a, step);
+    set_gradients(m.b, step);
+    from_tensor->step();
+    from_option->step();
+    EXPECT_LT(max_difference(m.a, m.b), 1e-7) << "step " << step;
+  }
+  fused->count_replayed_step();
+  for (const auto& p : m.a->parameters()) {
+    const auto& state = from_tensor->state().at(p.unsafeGetTensorImpl());
+    EXPECT_EQ(static_cast<torch::optim::AdamWParamState&>(*state).step(), 5);
+  }
+}
+
+TEST(AdamW, DecaysMatricesAndEmbeddingsButNotBiasesOrNormGains) {
+  for (const bool fused : {true, false}) {
+    models::GPT model(test_support::tiny_gpt_config(11, 8, 1, 2, 16));
+    auto optimizer = training::make_adamw(model->parameters(), options(fused));
+    std::vector<torch::Tensor> before;
+    for (const auto& p : model->parameters()) {
+      before.push_back(p.detach().clone());
+      p.mutable_grad() = torch::zeros_like(p);  // with zero gradients only decay moves a weight
+    }
+    optimizer->step();
+    auto params = model->parameters();
+    for (size_t i = 0; i < params.size(); ++i) {
+      const bool moved = !params[i].equal(before[i]);
+      EXPECT_EQ(moved, params[i].dim() >= 2 && before[i].abs().sum().item<double>() > 0)
+          << (fused ? "fused" : "plain") << " parameter " << i << " of dim " << params[i].dim();
+    }
+  }
+}
+
+// Clipping divides the gradients inside the AdamW step. Adam hardly sees one
+// step's scale, so the gradients' norms jump across max_norm from step to
+// step: the moments then mix clipped and unclipped gradients as torch's
+// clip_grad_norm_ followed by AdamW mixes them.
+TEST(ClipGradNorm, DividingInTheStepMatchesTorchsClipThenAdamW) {
+  const double max_norm = 1.0;
+  for (const bool fused : {true, false}) {
+    Pair m;
+    auto ours = training::make_adamw(m.a->parameters(), options(fused));
+    auto theirs = training::make_adamw(m.b->parameters(), options(false));
+    const double scales[] = {50.0, 0.01, 5.0, 0.1};
+    for (int step = 0; step < 4; ++step) {
+      set_gradients(m.a, step);
+      set_gradients(m.b, step);
+      for (auto* model : {&m.a, &m.b})
+        for (auto& p : (*model)->parameters()) p.mutable_grad().mul_(scales[step]);
+      const auto norm = training::gradient_norm(m.a->parameters());
+      const double expected = torch::nn::utils::clip_grad_norm_(m.b->parameters(), max_norm);
+      EXPECT_NEAR(norm.item<double>(), expected, 1e-5 * expected);
+      training::step_dividing_gradients(*ours, training::clip_divisor(norm, max_norm));
+      theirs->step();
+      EXPECT_LT(max_difference(m.a, m.b), 1e-6) << (fused ? "fused" : "plain") << " step " << step;
+    }
+  }
+}
