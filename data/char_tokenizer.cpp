@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/atomic_file.h"
+
 namespace anvil::data {
 namespace {
 
@@ -84,9 +86,7 @@ uint64_t CharTokenizer::fingerprint() const {
 }
 
 void CharTokenizer::save(const std::string& path) const {
-  std::ofstream out(path);
-  out << nlohmann::json{{"type", "char"}, {"vocab", chars_}}.dump() << '\n';
-  if (!out) throw std::runtime_error("cannot write character vocabulary '" + path + "'");
+  common::publish_file(path, nlohmann::json{{"type", "char"}, {"vocab", chars_}}.dump() + "\n");
 }
 
 }  // namespace anvil::data

@@ -14,6 +14,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/atomic_file.h"
+#include "common/staged_directory.h"
 #include "data/token_shard.h"
 
 namespace anvil::data {
@@ -148,21 +150,13 @@ void check_replaceable(const fs::path& dir) {
 SourceReport prepare_source(const CorpusSource& source, const Tokenizer& tokenizer, const PrepareOptions& options,
                             int64_t threads) {
   const fs::path final_dir = fs::path(options.out_dir) / source.name;
-  const fs::path tmp_dir = fs::path(options.out_dir) / (".tmp-" + source.name);
   check_replaceable(final_dir);
-  fs::remove_all(tmp_dir);
-  fs::create_directories(tmp_dir);
-  try {
-    const SourceReport report = write_source(source, tokenizer, options, threads, tmp_dir);
-    if (report.train.documents + report.val.documents == 0)
-      throw std::runtime_error("source '" + source.name + "' ('" + source.documents.path + "') holds no documents");
-    fs::remove_all(final_dir);
-    fs::rename(tmp_dir, final_dir);
-    return report;
-  } catch (...) {
-    fs::remove_all(tmp_dir);
-    throw;
-  }
+  common::StagedDirectory staged(final_dir);
+  const SourceReport report = write_source(source, tokenizer, options, threads, staged.path());
+  if (report.train.documents + report.val.documents == 0)
+    throw std::runtime_error("source '" + source.name + "' ('" + source.documents.path + "') holds no documents");
+  staged.commit();
+  return report;
 }
 
 nlohmann::json split_json(const SplitStats& s) {
@@ -208,9 +202,7 @@ void write_manifest(const PrepareReport& report, const Tokenizer& tokenizer, con
                                    {"seed", options.seed},
                                    {"val_fraction", options.val_fraction},
                                    {"sources", sources}};
-  const fs::path temporary = path.string() + ".tmp";
-  std::ofstream(temporary) << manifest.dump(2) << '\n';
-  fs::rename(temporary, path);  // whole or not at all
+  common::publish_file(path, manifest.dump(2) + "\n");  // whole or not at all
 }
 
 }  // namespace

@@ -1,9 +1,10 @@
 #include "data/sentencepiece_tokenizer.h"
 
-#include <fstream>
 #include <stdexcept>
 
 #include <sentencepiece_processor.h>
+
+#include "common/atomic_file.h"
 
 namespace anvil::data {
 
@@ -76,9 +77,7 @@ int32_t SentencePieceTokenizer::eos_id() const { return processor_->eos_id(); }
 uint64_t SentencePieceTokenizer::fingerprint() const { return fnv1a_64(processor_->serialized_model_proto()); }
 
 void SentencePieceTokenizer::save(const std::string& path) const {
-  std::ofstream out(path, std::ios::binary);
-  out << processor_->serialized_model_proto();
-  if (!out) throw std::runtime_error("cannot write sentencepiece model '" + path + "'");
+  common::publish_file(path, processor_->serialized_model_proto());
 }
 
 }  // namespace anvil::data

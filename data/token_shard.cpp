@@ -15,11 +15,6 @@ namespace {
 constexpr char kMagic[8] = {'A', 'N', 'V', 'L', 'T', 'O', 'K', '1'};
 constexpr uint32_t kVersion = 1;
 
-void write_all(std::FILE* file, const void* data, size_t bytes, const std::string& path) {
-  if (bytes > 0 && std::fwrite(data, 1, bytes, file) != bytes)
-    throw std::runtime_error("cannot write token shard '" + path + "': disk full?");
-}
-
 uint64_t padded_token_bytes(uint64_t tokens, uint32_t token_bytes) { return (tokens * token_bytes + 7) / 8 * 8; }
 
 }  // namespace
@@ -41,15 +36,8 @@ ShardWriter::ShardWriter(std::string path, int64_t vocab_size, uint64_t tokenize
   header_.token_bytes = token_bytes;
   header_.vocab_size = static_cast<uint64_t>(vocab_size);
   header_.tokenizer_fingerprint = tokenizer_fingerprint;
-  file_ = std::fopen((path_ + ".tmp").c_str(), "wb");
-  if (!file_) throw std::runtime_error("cannot create token shard '" + path_ + ".tmp'");
-  write_all(file_, &header_, sizeof header_, path_);  // rewritten with the counts by finish()
-}
-
-ShardWriter::~ShardWriter() {
-  if (!file_) return;
-  std::fclose(file_);
-  std::remove((path_ + ".tmp").c_str());
+  file_ = std::make_unique<common::AtomicFile>(path_);
+  file_->write(&header_, sizeof header_);  // rewritten with the counts by finish()
 }
 
 void ShardWriter::add_document(const std::vector<int32_t>& tokens, uint64_t text_bytes) {
@@ -59,9 +47,9 @@ void ShardWriter::add_document(const std::vector<int32_t>& tokens, uint64_t text
                                std::to_string(header_.vocab_size) + " (writing '" + path_ + "')");
   if (header_.token_bytes == 2) {
     std::vector<uint16_t> narrow(tokens.begin(), tokens.end());
-    write_all(file_, narrow.data(), narrow.size() * 2, path_);
+    file_->write(narrow.data(), narrow.size() * 2);
   } else {
-    write_all(file_, tokens.data(), tokens.size() * 4, path_);
+    file_->write(tokens.data(), tokens.size() * 4);
   }
   header_.tokens += tokens.size();
   header_.text_bytes += text_bytes;
@@ -71,18 +59,11 @@ void ShardWriter::add_document(const std::vector<int32_t>& tokens, uint64_t text
 
 void ShardWriter::finish() {
   const uint64_t zeros = 0;
-  write_all(file_, &zeros, padded_token_bytes(header_.tokens, header_.token_bytes) - header_.tokens * header_.token_bytes,
-            path_);
-  write_all(file_, index_.data(), index_.size() * sizeof(uint64_t), path_);
-  if (std::fseek(file_, 0, SEEK_SET) != 0) throw std::runtime_error("cannot seek in '" + path_ + ".tmp'");
-  write_all(file_, &header_, sizeof header_, path_);
-  const bool flushed = std::fflush(file_) == 0 && ::fsync(fileno(file_)) == 0;
-  std::fclose(file_);
-  file_ = nullptr;
-  if (!flushed || std::rename((path_ + ".tmp").c_str(), path_.c_str()) != 0) {
-    std::remove((path_ + ".tmp").c_str());
-    throw std::runtime_error("cannot finish token shard '" + path_ + "'");
-  }
+  file_->write(&zeros, padded_token_bytes(header_.tokens, header_.token_bytes) - header_.tokens * header_.token_bytes);
+  file_->write(index_.data(), index_.size() * sizeof(uint64_t));
+  file_->write_at(0, &header_, sizeof header_);
+  file_->commit();
+  file_.reset();
 }
 
 TokenShard::TokenShard(std::string path) : path_(std::move(path)) {

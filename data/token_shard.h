@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "common/atomic_file.h"
+
 namespace anvil::data {
 
 struct ShardHeader {
@@ -36,12 +38,11 @@ static_assert(sizeof(ShardHeader) == 64, "the header is part of the file format"
 uint32_t token_bytes_for(int64_t vocab_size, const std::string& dtype = "auto");
 
 // Appends documents to a new shard. The file is written under `path.tmp` and
-// renamed into place by finish(), so a shard that exists is always whole; a
-// writer destroyed before finish() removes its temporary file.
+// published by finish() (a common::AtomicFile), so a shard that exists is
+// always whole; a writer destroyed before finish() removes its temporary file.
 class ShardWriter {
  public:
   ShardWriter(std::string path, int64_t vocab_size, uint64_t tokenizer_fingerprint, uint32_t token_bytes);
-  ~ShardWriter();
   ShardWriter(const ShardWriter&) = delete;
   ShardWriter& operator=(const ShardWriter&) = delete;
 
@@ -52,7 +53,7 @@ class ShardWriter {
 
  private:
   std::string path_;
-  std::FILE* file_ = nullptr;
+  std::unique_ptr<common::AtomicFile> file_;  // null once finished
   ShardHeader header_{};
   std::vector<uint64_t> index_{0};
 };

@@ -5,12 +5,13 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <limits>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
 #include <unordered_map>
+
+#include "common/atomic_file.h"
 
 namespace anvil::data {
 namespace {
@@ -102,14 +103,7 @@ std::unordered_map<std::string, std::string> trainer_arguments(const TokenizerTr
 void write_model(const std::string& serialized, const std::string& model_path) {
   const std::filesystem::path path(model_path);
   if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
-  const std::string temporary = model_path + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary);
-    out << serialized;
-    if (!out.flush()) throw std::runtime_error("cannot write sentencepiece model '" + temporary + "'");
-  }
-  // The rename makes the model appear whole or not at all.
-  std::filesystem::rename(temporary, path);
+  common::publish_file(path, serialized);  // whole or not at all
 }
 
 }  // namespace

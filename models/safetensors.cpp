@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/atomic_file.h"
+
 namespace anvil::models {
 namespace {
 
@@ -71,13 +73,13 @@ void save_safetensors(const std::string& path, const TensorMap& tensors, const M
   text.append((8 - text.size() % 8) % 8, ' ');  // keeps the tensor data 8-byte aligned
   const uint64_t length = text.size();
 
-  std::ofstream out(path, std::ios::binary);
+  common::AtomicFile out(path);
   char length_bytes[8];
   for (int i = 0; i < 8; ++i) length_bytes[i] = static_cast<char>((length >> (8 * i)) & 0xFF);
   out.write(length_bytes, 8);
-  out.write(text.data(), static_cast<std::streamsize>(text.size()));
-  for (const auto& t : contiguous) out.write(static_cast<const char*>(t.data_ptr()), static_cast<std::streamsize>(t.nbytes()));
-  if (!out.flush()) throw std::runtime_error("cannot write '" + path + "'");
+  out.write(text);
+  for (const auto& t : contiguous) out.write(t.data_ptr(), t.nbytes());
+  out.commit();
 }
 
 TensorMap load_safetensors(const std::string& path, Metadata* metadata) {

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/atomic_file.h"
 #include "models/lora.h"
 
 namespace anvil::recipes {
@@ -335,7 +336,7 @@ void export_hf(const ModelSection& m, const models::TensorMap& state, const std:
   else
     throw std::runtime_error("this model mixes GPT-2 and Llama features, which no Hugging Face class has");
   fs::create_directories(dir);
-  std::ofstream(fs::path(dir) / "config.json") << config.dump(2) << "\n";
+  common::publish_file(fs::path(dir) / "config.json", config.dump(2) + "\n");
   models::save_safetensors((fs::path(dir) / "model.safetensors").string(), hf, {{"format", "pt"}});
 }
 

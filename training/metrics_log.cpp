@@ -1,14 +1,15 @@
 #include "training/metrics_log.h"
 
 #include <cmath>
-#include <filesystem>
-#include <stdexcept>
+#include <fstream>
 
 #include <nlohmann/json.hpp>
 
+#include "common/atomic_file.h"
+
 namespace anvil::training {
 
-MetricsLog::MetricsLog(const std::string& path, int64_t keep_through_step) : path_(path) {
+MetricsLog::MetricsLog(const std::string& path, int64_t keep_through_step) {
   std::string kept;
   std::ifstream in(path);
   for (std::string line; std::getline(in, line);) {
@@ -16,21 +17,15 @@ MetricsLog::MetricsLog(const std::string& path, int64_t keep_through_step) : pat
     // A line cut short by a kill is not JSON: drop it with the later ones.
     if (json.is_object() && json.value("step", int64_t{-1}) <= keep_through_step) kept += line + "\n";
   }
-  {
-    std::ofstream rewritten(path + ".tmp", std::ios::trunc);
-    rewritten << kept;
-    if (!rewritten.flush()) throw std::runtime_error("cannot write metrics to '" + path + ".tmp'");
-  }
-  std::filesystem::rename(path + ".tmp", path);
-  out_.open(path, std::ios::app);
-  if (!out_) throw std::runtime_error("cannot open '" + path + "' for metrics");
+  common::publish_file(path, kept);
+  out_ = std::make_unique<common::OutputFile>(path, common::OutputFile::Mode::kAppend);
 }
 
 void MetricsLog::write(int64_t step, const std::map<std::string, double>& values) {
   nlohmann::json line = {{"step", step}};
   for (const auto& [key, value] : values) line[key] = value;
-  out_ << line.dump() << '\n';
-  if (!out_.flush()) throw std::runtime_error("cannot write metrics to '" + path_ + "'");
+  out_->write(line.dump() + "\n");
+  out_->flush();
 }
 
 std::string format_duration(double seconds) {

@@ -1,9 +1,11 @@
 #pragma once
 // Appends one JSON object per line to <run>/metrics.jsonl, flushed at once so
 // a crash loses nothing already logged.
-#include <fstream>
 #include <map>
+#include <memory>
 #include <string>
+
+#include "common/output_file.h"
 
 namespace anvil::training {
 
@@ -17,8 +19,7 @@ class MetricsLog {
   void write(int64_t step, const std::map<std::string, double>& values);
 
  private:
-  std::ofstream out_;
-  std::string path_;
+  std::unique_ptr<common::OutputFile> out_;
 };
 
 // "1h02m", "3m07s", "12s": durations in log lines.

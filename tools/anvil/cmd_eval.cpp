@@ -1,9 +1,9 @@
 #include <cstdio>
-#include <fstream>
 #include <optional>
 
 #include <nlohmann/json.hpp>
 
+#include "common/output_file.h"
 #include "tools/anvil/checkpoint_args.h"
 #include "tools/anvil/commands.h"
 #include "tools/anvil/config_args.h"
@@ -16,20 +16,21 @@
 namespace anvil::cli {
 namespace {
 
-// One line per validation example: its text, true and predicted label.
+// One line per validation example: its text, true and predicted label. A
+// plain checked file, not an atomic one: PATH may be a pipe or /dev/stdout.
 void write_predictions(const std::string& path, const data::BlockDataset& val, const data::Tokenizer& tokenizer,
                        const training::ClassificationReport& report, const std::vector<std::string>& labels) {
   const auto& examples = dynamic_cast<const data::ExampleDataset&>(val).examples();
-  std::ofstream out(path);
-  out << "text\tlabel\tprediction\n";
+  common::OutputFile out(path);
+  out.write("text\tlabel\tprediction\n");
   for (size_t i = 0; i < examples.size(); ++i) {
     std::string text = tokenizer.decode(examples[i].inputs);
     for (char& c : text)
       if (c == '\t' || c == '\n') c = ' ';
-    out << text << '\t' << labels[static_cast<size_t>(report.truth[i])] << '\t'
-        << labels[static_cast<size_t>(report.predictions[i])] << '\n';
+    out.write(text + '\t' + labels[static_cast<size_t>(report.truth[i])] + '\t' +
+              labels[static_cast<size_t>(report.predictions[i])] + '\n');
   }
-  if (!out) throw std::runtime_error("cannot write predictions to '" + path + "'");
+  out.close();
 }
 
 int eval_classifier(LoadedCheckpoint& ckpt, const recipes::RunData& data, int64_t batch, c10::Device device,

@@ -1,7 +1,7 @@
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 
+#include "common/atomic_file.h"
 #include "tools/anvil/commands.h"
 #include "tools/anvil/output_dir.h"
 #include "recipes/config_loader.h"
@@ -23,7 +23,7 @@ int import_hf_command(const Args& args) {
   const auto imported = recipes::import_hf(args[0]);
   recipes::RunConfig config;
   config.model = imported.model;
-  std::ofstream(out.path() / "config.yaml") << recipes::to_yaml(config);
+  common::publish_file(out.path() / "config.yaml", recipes::to_yaml(config));
   models::save_safetensors((out.path() / "model.safetensors").string(), imported.state);
   out.commit();
   std::printf("imported %s model: %lld layers, %lld heads, %lld wide, vocab %lld -> %s\n",

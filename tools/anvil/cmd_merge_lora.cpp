@@ -1,7 +1,7 @@
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 
+#include "common/atomic_file.h"
 #include "models/lora.h"
 #include "tools/anvil/checkpoint_args.h"
 #include "tools/anvil/commands.h"
@@ -31,7 +31,7 @@ int merge_lora_command(const Args& args) {
   auto config = ckpt.config;
   config.lora.rank = 0;
   config.model.init_from.clear();
-  std::ofstream(out.path() / "config.yaml") << recipes::to_yaml(config);
+  common::publish_file(out.path() / "config.yaml", recipes::to_yaml(config));
   ckpt.tokenizer->save((out.path() / data::tokenizer_file_name(ckpt.tokenizer->type())).string());
   out.commit();
   std::printf("merged %s into %s\n", ckpt.path.c_str(), args[1].c_str());
