@@ -2,9 +2,12 @@
 
 #include <stdexcept>
 
+#include "common/strings.h"
 #include "data/text_lines.h"
 
 namespace anvil::data {
+using common::ends_with;
+
 namespace {
 
 std::vector<std::string> split_tabs(const std::string& line) {
@@ -28,10 +31,6 @@ void add_row(Table& table, std::vector<std::string> fields, int64_t line, const 
                                    std::to_string(table.header.size()));
   table.rows.push_back(std::move(fields));
   table.lines.push_back(line);
-}
-
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 }  // namespace

@@ -8,16 +8,14 @@
 #include <torch/nn/functional/linear.h>
 #include <torch/nn/init.h>
 
+#include "common/strings.h"
 #include "models/activation_checkpoint.h"
 #include "models/positions.h"
 #include "models/transformer_block.h"
 
 namespace anvil::models {
+using common::ends_with;
 namespace {
-
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
 
 // Each token's offset from the first token of its segment: [B, T] int64.
 torch::Tensor positions_within_segments(const torch::Tensor& segments) {

@@ -2,16 +2,11 @@
 
 #include <stdexcept>
 
+#include "common/strings.h"
 #include "models/linear.h"
 
 namespace anvil::models {
-namespace {
-
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-}  // namespace
+using common::ends_with;
 
 int64_t add_lora(torch::nn::Module& model, const LoraConfig& config) {
   if (config.rank < 1) throw std::invalid_argument("LoRA rank must be positive");
