@@ -1,9 +1,12 @@
 #include "recipes/run_resume.h"
 
 #include <cstdio>
-#include <fstream>
+#include <system_error>
 
+#include "common/atomic_file.h"
+#include "common/read_file.h"
 #include "recipes/checkpoint_config.h"
+#include "recipes/config_loader.h"
 #include "recipes/model_builder.h"
 
 namespace anvil::recipes {
@@ -15,7 +18,25 @@ namespace {
 // that of the newest checkpoint whose tokenizer loads.
 void require_run_tokenizer(const std::string& dir, const RunConfig& config, const data::Tokenizer& tokenizer) {
   if (load_checkpoint_tokenizer(dir, config.tokenizer.type)->fingerprint() != tokenizer.fingerprint())
-    throw std::runtime_error("its tokenizer differs from that of the newer checkpoints the run encodes its data with");
+    throw CorruptCheckpoint("its tokenizer differs from that of the newer checkpoints the run encodes its data with");
+}
+
+// The checkpoint's weights, after the check that its config.yaml describes
+// the run's model. A config.yaml that is missing or does not parse is the
+// checkpoint's fault; one the machine cannot read is not.
+void load_weights(const std::string& dir, models::GPT& model, const RunConfig& config) {
+  const auto saved_config = fs::path(dir) / "config.yaml";
+  try {
+    common::check_readable(saved_config);
+  } catch (const std::system_error& e) {
+    if (e.code() != std::errc::no_such_file_or_directory) throw;
+    throw CorruptCheckpoint("'" + saved_config.string() + "' is missing");
+  }
+  try {
+    load_checkpoint_weights(dir, model, config);
+  } catch (const ConfigError& e) {  // the saved config's: the run's own was loaded before
+    throw CorruptCheckpoint(e.what());
+  }
 }
 
 }  // namespace
@@ -35,9 +56,9 @@ RunDirectory open_run_directory(const RunConfig& config, Communicator& comm) {
   return directory;
 }
 
-void ResumeCandidates::skip_newest(const std::exception& e) {
+void ResumeCandidates::skip_newest(const CorruptCheckpoint& e) {
   std::fprintf(stderr, "warning: skipping checkpoint %s: %s\n", candidates.back().c_str(), e.what());
-  broken.push_back(candidates.back());
+  broken.push_back({candidates.back(), e.what()});
   candidates.pop_back();
 }
 
@@ -51,7 +72,7 @@ std::unique_ptr<data::Tokenizer> starting_tokenizer(const RunConfig& config, Res
   while (!resume.candidates.empty()) {
     try {
       return load_checkpoint_tokenizer(resume.candidates.back(), config.tokenizer.type);
-    } catch (const std::exception& e) {
+    } catch (const CorruptCheckpoint& e) {
       resume.skip_newest(e);
     }
   }
@@ -67,17 +88,15 @@ TrainingState restore_newest(ResumeCandidates& resume, models::GPT& model, Shard
     const std::string dir = resume.candidates.back();
     try {
       require_run_tokenizer(dir, config, tokenizer);
-      load_checkpoint_weights(dir, model, config);
+      load_weights(dir, model, config);
       TrainingState state;
       optimizer.load_full_state([&](torch::optim::Optimizer& full) { state = load_training_state(dir, full); });
       std::printf("resuming from %s (step %lld)\n", dir.c_str(), (long long)state.step);
       std::fflush(stdout);
       return state;
-    } catch (const CheckpointConfigMismatch&) {
-      throw;  // the config is wrong, not the checkpoint
-    } catch (const std::exception& e) {
+    } catch (const CorruptCheckpoint& e) {
       resume.skip_newest(e);
-    }
+    }  // anything else (the config describes another model, the machine failed) stops the run
   }
   resume.require_one_left();
   return {};
@@ -99,14 +118,14 @@ void record_source_sizes(TrainingState& state, const RunData& data, bool warn) {
   state.source_sizes = std::move(sizes);
 }
 
-void set_aside_broken(const std::vector<std::string>& broken) {
-  for (const auto& dir : broken)
-    std::fprintf(stderr, "warning: moved checkpoint %s, which does not load, to %s\n", dir.c_str(),
-                 set_aside_checkpoint(dir).c_str());
+void set_aside_broken(const std::vector<BrokenCheckpoint>& broken) {
+  for (const auto& checkpoint : broken)
+    std::fprintf(stderr, "warning: moved checkpoint %s, which does not load, to %s\n", checkpoint.dir.c_str(),
+                 set_aside_checkpoint(checkpoint.dir, checkpoint.reason).c_str());
 }
 
 void write_run_files(const fs::path& run_dir, const std::string& config_yaml, const data::Tokenizer& tokenizer) {
-  std::ofstream(run_dir / "config.yaml") << config_yaml;
+  common::publish_file(run_dir / "config.yaml", config_yaml);
   tokenizer.save((run_dir / data::tokenizer_file_name(tokenizer.type())).string());
 }
 

@@ -30,17 +30,27 @@ struct RunDirectory {
 // take no lock: they would lock rank 0 out.
 RunDirectory open_run_directory(const RunConfig& config, training::Communicator& comm);
 
+// A checkpoint whose files are bad (training::CorruptCheckpoint), and why.
+struct BrokenCheckpoint {
+  std::string dir;
+  std::string reason;
+};
+
 // The run directory's complete checkpoints while the run picks the one it
 // resumes from: the newest candidate is tried next.
 struct ResumeCandidates {
-  std::vector<std::string> candidates;  // oldest first
-  std::vector<std::string> broken;      // tried and failed to load
+  std::vector<std::string> candidates;   // oldest first
+  std::vector<BrokenCheckpoint> broken;  // tried and found corrupt
 
   // Reports the newest candidate as broken (why: `e`) and drops it.
-  void skip_newest(const std::exception& e);
+  void skip_newest(const training::CorruptCheckpoint& e);
   // Throws when every checkpoint there was has failed.
   void require_one_left() const;
 };
+
+// A checkpoint is skipped as broken only when its files are bad
+// (training::CorruptCheckpoint). Any other error while reading one (out of
+// memory, permission, I/O) stops the run and leaves the checkpoint alone.
 
 // The tokenizer a run encodes with: a resumed run's newest checkpoint's that
 // loads (checkpoints whose tokenizer does not are skipped as broken); a run
@@ -62,10 +72,10 @@ training::TrainingState restore_newest(ResumeCandidates& resume, models::GPT& mo
 void record_source_sizes(training::TrainingState& state, const RunData& data, bool warn);
 
 // Moves the checkpoints newer than the one the run resumed from, which failed
-// to load, out of the way: left in place, the first checkpoint this run writes
-// would not be the newest, so keep_last would delete it, and the next resume
-// would try them again.
-void set_aside_broken(const std::vector<std::string>& broken);
+// to load, out of the way, each with its reason in REASON.txt: left in place,
+// the first checkpoint this run writes would not be the newest, so keep_last
+// would delete it, and the next resume would try them again.
+void set_aside_broken(const std::vector<BrokenCheckpoint>& broken);
 
 // The run directory's config and tokenizer, which `anvil train RUN/config.yaml`
 // continues the run with. Written only once the run has resumed: a run that

@@ -1,19 +1,20 @@
 #include "training/checkpoint.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <limits>
 #include <optional>
+#include <system_error>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 #include <torch/serialize.h>
 
+#include "common/atomic_file.h"
+#include "common/read_file.h"
+#include "common/staged_directory.h"
 #include "models/safetensors.h"
 
 namespace anvil::training {
@@ -21,27 +22,39 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kMarker = "COMPLETE";
+constexpr const char* kSetAsideReason = "REASON.txt";
+// trainer_state.json's layout. A file without the key was written by an anvil
+// before versions, and reads as version 1.
+constexpr int64_t kTrainingStateFormat = 1;
+
+// Runs `read`, which reads `path` of a checkpoint, and sorts its errors: what
+// says the file's bytes are bad (missing, unparsable, wrong shapes) becomes
+// CorruptCheckpoint; what says the machine failed (out of memory, permission,
+// I/O, a directory where the file should be) passes through unchanged.
+template <typename Read>
+auto read_checkpoint_file(const fs::path& path, Read&& read) -> decltype(read()) {
+  try {
+    common::check_readable(path);
+    return read();
+  } catch (const CorruptCheckpoint&) {
+    throw;
+  } catch (const std::system_error& e) {  // std::filesystem_error too
+    if (e.code() == std::errc::no_such_file_or_directory) throw CorruptCheckpoint("'" + path.string() + "' is missing");
+    throw;
+  } catch (const std::bad_alloc&) {
+    throw;
+  } catch (const c10::OutOfMemoryError&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw CorruptCheckpoint(e.what());
+  }
+}
 
 // The loader's cursor: draws made, and each source's epoch and position.
 nlohmann::json loader_json(const data::MixtureCursor& cursor, const std::vector<int64_t>& source_sizes) {
   nlohmann::json sources = nlohmann::json::array();
   for (const auto& s : cursor.sources) sources.push_back({{"epoch", s.epoch}, {"position", s.position}});
   return {{"draws", cursor.draws}, {"sources", sources}, {"source_sizes", source_sizes}};
-}
-
-void write_file(const fs::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  if (!out.flush()) throw std::runtime_error("cannot write '" + path.string() + "'");
-}
-
-// fsync so that the rename below cannot reach the disk before the data does.
-void sync_path(const fs::path& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY);
-  if (fd < 0) throw std::runtime_error("cannot open '" + path.string() + "' to sync it");
-  const int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) throw std::runtime_error("fsync failed for '" + path.string() + "'");
 }
 
 int64_t step_of(const fs::path& dir) {
@@ -131,13 +144,13 @@ std::string save_checkpoint(const std::string& run_dir, const CheckpointContents
   char name[32];
   std::snprintf(name, sizeof name, "step_%08lld", static_cast<long long>(c.state.step));
   const fs::path final_dir = fs::path(run_dir) / "checkpoints" / name;
-  const fs::path tmp_dir = fs::path(run_dir) / "checkpoints" / (std::string(".tmp-") + name);
-  fs::remove_all(tmp_dir);
-  fs::create_directories(tmp_dir);
+  common::StagedDirectory staged(final_dir);  // an older checkpoint of the same step is replaced
+  const fs::path& dir = staged.path();
 
-  models::save_safetensors((tmp_dir / "model.safetensors").string(), c.weights);
-  torch::save(c.optimizer, (tmp_dir / "optimizer.pt").string());
-  nlohmann::json state = {{"step", c.state.step},
+  models::save_safetensors((dir / "model.safetensors").string(), c.weights);
+  torch::save(c.optimizer, (dir / "optimizer.pt").string());
+  nlohmann::json state = {{"format_version", kTrainingStateFormat},
+                          {"step", c.state.step},
                           {"tokens_seen", c.state.tokens_seen},
                           {"loader", loader_json(c.state.cursor, c.state.source_sizes)}};
   if (c.state.val_loss) state["val_loss"] = number_json(*c.state.val_loss);
@@ -145,16 +158,11 @@ std::string save_checkpoint(const std::string& run_dir, const CheckpointContents
   if (c.state.best_score)
     state["early_stopping"] = {{"best_score", number_json(*c.state.best_score)},
                                {"validations_since_best", c.state.validations_since_best}};
-  write_file(tmp_dir / "trainer_state.json", state.dump(2) + "\n");
-  write_file(tmp_dir / "config.yaml", c.config_yaml);
-  c.tokenizer.save((tmp_dir / data::tokenizer_file_name(c.tokenizer.type())).string());
-  write_file(tmp_dir / kMarker, "");
-  for (const auto& entry : fs::directory_iterator(tmp_dir)) sync_path(entry.path());
-  sync_path(tmp_dir);
-
-  fs::remove_all(final_dir);  // an older checkpoint of the same step is replaced
-  fs::rename(tmp_dir, final_dir);
-  sync_path(final_dir.parent_path());
+  common::publish_file(dir / "trainer_state.json", state.dump(2) + "\n");
+  common::publish_file(dir / "config.yaml", c.config_yaml);
+  c.tokenizer.save((dir / data::tokenizer_file_name(c.tokenizer.type())).string());
+  common::publish_file(dir / kMarker, "");
+  staged.commit();
   return final_dir.string();
 }
 
@@ -185,58 +193,98 @@ void prune_checkpoints(const std::string& run_dir, const std::string& written, i
     if (all[i] != best) fs::remove_all(all[i]);
 }
 
-std::string set_aside_checkpoint(const std::string& dir) {
+std::string set_aside_checkpoint(const std::string& dir, const std::string& reason) {
   const fs::path from = dir;
   const std::string name = "broken-" + from.filename().string();
   fs::path to = from.parent_path() / name;
   for (int n = 2; fs::exists(to); ++n) to = from.parent_path() / (name + "-" + std::to_string(n));
   fs::rename(from, to);
+  common::sync_path(to.parent_path());
+  common::publish_file(to / kSetAsideReason, reason + "\n");
   return to.string();
 }
 
 void load_model_weights(const std::string& checkpoint_dir, models::GPT& model,
                         const std::function<bool(const std::string&)>& optional) {
   if (!is_complete_checkpoint(checkpoint_dir))
-    throw std::runtime_error("'" + checkpoint_dir + "' is not a complete checkpoint (no " + kMarker + " marker)");
+    throw CorruptCheckpoint("'" + checkpoint_dir + "' is not a complete checkpoint (no " + kMarker + " marker)");
   // The model sections already agree (check_checkpoint_config): an error here
   // is the file's own.
   const std::string path = (fs::path(checkpoint_dir) / "model.safetensors").string();
-  models::load_module_state(*model, models::load_safetensors(path), path, optional);
+  read_checkpoint_file(path, [&] { models::load_module_state(*model, models::load_safetensors(path), path, optional); });
 }
 
-TrainingState load_training_state(const std::string& checkpoint_dir, torch::optim::Optimizer& optimizer) {
-  const auto optimizer_path = (fs::path(checkpoint_dir) / "optimizer.pt").string();
-  try {
-    torch::load(optimizer, optimizer_path);
-  } catch (const c10::Error& e) {
-    throw std::runtime_error("cannot load optimizer state '" + optimizer_path + "': " + e.what_without_backtrace());
-  }
-  const auto path = fs::path(checkpoint_dir) / "trainer_state.json";
-  std::ifstream in(path);
-  try {
-    const auto json = nlohmann::json::parse(in);
-    TrainingState state;
-    state.step = json.at("step").get<int64_t>();
-    state.tokens_seen = json.at("tokens_seen").get<int64_t>();
-    state.cursor.draws = json.at("loader").at("draws").get<int64_t>();
-    // Absent from the checkpoints of older versions.
-    state.source_sizes = json.at("loader").value("source_sizes", std::vector<int64_t>{});
-    for (const auto& source : json.at("loader").at("sources"))
-      state.cursor.sources.push_back({source.at("epoch").get<int64_t>(), source.at("position").get<int64_t>()});
-    if (json.contains("val_loss")) state.val_loss = read_number(json["val_loss"], "val_loss");
-    if (json.contains("val_accuracy")) state.val_accuracy = read_number(json["val_accuracy"], "val_accuracy");
-    if (json.contains("early_stopping")) {
-      state.best_score = read_number(json["early_stopping"].at("best_score"), "early_stopping.best_score");
-      state.validations_since_best = json["early_stopping"].at("validations_since_best").get<int64_t>();
+namespace {
+
+void load_optimizer_state(const std::string& path, torch::optim::Optimizer& optimizer) {
+  read_checkpoint_file(path, [&] {
+    try {
+      torch::load(optimizer, path);
+    } catch (const c10::OutOfMemoryError&) {
+      throw;
+    } catch (const c10::Error& e) {
+      throw CorruptCheckpoint("cannot load optimizer state '" + path + "': " + e.what_without_backtrace());
     }
-    return state;
+  });
+}
+
+// A file of a newer format is no corrupt file: a newer anvil reads it.
+void require_known_format(const nlohmann::json& json, const fs::path& path) {
+  const auto version = json.is_object() ? json.find("format_version") : json.end();
+  if (version == json.end()) return;
+  if (!version->is_number_integer())
+    throw CorruptCheckpoint("'" + path.string() + "' is not a valid training state: format_version is " +
+                            version->dump());
+  if (version->get<int64_t>() > kTrainingStateFormat)
+    throw std::runtime_error("'" + path.string() + "' has format_version " + version->dump() +
+                             ", newer than the version " + std::to_string(kTrainingStateFormat) +
+                             " this anvil reads: resume it with a newer anvil");
+}
+
+TrainingState training_state_from(const nlohmann::json& json) {
+  TrainingState state;
+  state.step = json.at("step").get<int64_t>();
+  state.tokens_seen = json.at("tokens_seen").get<int64_t>();
+  state.cursor.draws = json.at("loader").at("draws").get<int64_t>();
+  // Absent from the checkpoints of older versions.
+  state.source_sizes = json.at("loader").value("source_sizes", std::vector<int64_t>{});
+  for (const auto& source : json.at("loader").at("sources"))
+    state.cursor.sources.push_back({source.at("epoch").get<int64_t>(), source.at("position").get<int64_t>()});
+  if (json.contains("val_loss")) state.val_loss = read_number(json["val_loss"], "val_loss");
+  if (json.contains("val_accuracy")) state.val_accuracy = read_number(json["val_accuracy"], "val_accuracy");
+  if (json.contains("early_stopping")) {
+    state.best_score = read_number(json["early_stopping"].at("best_score"), "early_stopping.best_score");
+    state.validations_since_best = json["early_stopping"].at("validations_since_best").get<int64_t>();
+  }
+  return state;
+}
+
+}  // namespace
+
+TrainingState load_training_state(const std::string& checkpoint_dir, torch::optim::Optimizer& optimizer) {
+  load_optimizer_state((fs::path(checkpoint_dir) / "optimizer.pt").string(), optimizer);
+  const auto path = fs::path(checkpoint_dir) / "trainer_state.json";
+  auto invalid = [&](const std::exception& e) {
+    return CorruptCheckpoint("'" + path.string() + "' is not a valid training state: " + e.what());
+  };
+  const auto json = read_checkpoint_file(path, [&] {
+    try {
+      return nlohmann::json::parse(common::read_file(path));
+    } catch (const nlohmann::json::exception& e) {
+      throw invalid(e);
+    }
+  });
+  require_known_format(json, path);
+  try {
+    return training_state_from(json);
   } catch (const std::exception& e) {  // nlohmann's errors and read_number's
-    throw std::runtime_error("'" + path.string() + "' is not a valid training state: " + e.what());
+    throw invalid(e);
   }
 }
 
 std::unique_ptr<data::Tokenizer> load_checkpoint_tokenizer(const std::string& checkpoint_dir, const std::string& type) {
-  return data::load_tokenizer(type, (fs::path(checkpoint_dir) / data::tokenizer_file_name(type)).string());
+  const auto path = (fs::path(checkpoint_dir) / data::tokenizer_file_name(type)).string();
+  return read_checkpoint_file(path, [&] { return data::load_tokenizer(type, path); });
 }
 
 }  // namespace anvil::training

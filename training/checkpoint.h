@@ -5,6 +5,7 @@
 // renamed into place once everything is on disk, so a run killed mid-write
 // never leaves a directory that looks complete but is not.
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,15 @@
 #include "models/safetensors.h"
 
 namespace anvil::training {
+
+// A checkpoint whose own bytes are bad: a file missing or unparsable, tensors
+// of the wrong shapes, a tokenizer that does not load. The readers below throw
+// it for those alone, so that a resume sets such a checkpoint aside but stops,
+// leaving the checkpoint where it is, at an error of the machine's (out of
+// memory, permission, I/O), which says nothing about the checkpoint.
+struct CorruptCheckpoint : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
 struct TrainingState {
   int64_t step = 0;  // optimizer steps completed
@@ -63,9 +73,13 @@ void prune_checkpoints(const std::string& run_dir, const std::string& written, i
                        const std::string& keep_best = "");
 // Renames a checkpoint that failed to load to broken-step_N beside it (with a
 // suffix if that is taken), where it is neither resumed from nor pruned, but
-// kept for a person to inspect. Returns the new path.
-std::string set_aside_checkpoint(const std::string& dir);
+// kept for a person to inspect, with `reason` in its REASON.txt. Returns the
+// new path.
+std::string set_aside_checkpoint(const std::string& dir, const std::string& reason);
 
+// The readers throw CorruptCheckpoint when the checkpoint's files are bad, and
+// pass other errors through. A trainer_state.json of a newer format than this
+// anvil reads is neither: an error naming the file.
 // `optional`: tensors the checkpoint may lack (see models::load_module_state).
 void load_model_weights(const std::string& checkpoint_dir, models::GPT& model,
                         const std::function<bool(const std::string&)>& optional = {});

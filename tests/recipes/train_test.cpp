@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <system_error>
 
 #include <nlohmann/json.hpp>
 
@@ -302,6 +303,38 @@ TEST(Train, ResumeMovesNewerUnloadableCheckpointsAsideAndKeepsItsOwn) {
   EXPECT_EQ(kept[0], summary.checkpoint);
   EXPECT_EQ(std::filesystem::path(kept[0]).filename(), "step_00000008");
   EXPECT_TRUE(std::filesystem::exists(config.run.dir + "/checkpoints/broken-step_00000010/model.safetensors"));
+  // With the reason it was set aside.
+  const std::string reason = data::read_whole_file(config.run.dir + "/checkpoints/broken-step_00000010/REASON.txt", false);
+  EXPECT_NE(reason.find(broken + "/model.safetensors"), std::string::npos) << reason;
+}
+
+// An error of the machine's while a checkpoint loads (out of memory, a
+// permission, an I/O error; here a directory where its optimizer state should
+// be, which fails the read with EISDIR) says nothing about the checkpoint: the
+// run stops with the error and leaves the checkpoint where it is.
+TEST(Train, AFailingReadStopsTheResumeAndLeavesTheCheckpointAlone) {
+  test_support::TempDir dir;
+  auto config = short_run(dir);
+  config.model.n_layer = 1;
+  config.model.n_embd = 32;
+  config.train.max_steps = 4;
+  config.checkpoint.every = 2;
+  config.schedule.warmup_steps = 1;
+  recipes::train(config);
+  const std::string newest = config.run.dir + "/checkpoints/step_00000004";
+  std::filesystem::remove(newest + "/optimizer.pt");
+  std::filesystem::create_directory(newest + "/optimizer.pt");
+
+  config.train.max_steps = 6;
+  try {
+    recipes::train(config);
+    FAIL() << "resumed past a checkpoint that could not be read";
+  } catch (const std::system_error& e) {
+    EXPECT_EQ(e.code(), std::errc::is_a_directory);
+    EXPECT_NE(std::string(e.what()).find(newest + "/optimizer.pt"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(training::latest_checkpoint(config.run.dir), newest);
+  EXPECT_FALSE(std::filesystem::exists(config.run.dir + "/checkpoints/broken-step_00000004"));
 }
 
 // A resume with another model (a setting the checkpoint's config differs in,

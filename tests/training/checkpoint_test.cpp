@@ -4,7 +4,11 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <system_error>
 
+#include <nlohmann/json.hpp>
+
+#include "common/read_file.h"
 #include "data/char_tokenizer.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/tiny_model.h"
@@ -104,7 +108,7 @@ TEST(Checkpoint, MismatchedModelShapeIsAClearError) {
   try {
     training::load_model_weights(path, bigger);
     FAIL() << "expected an error";
-  } catch (const std::runtime_error& e) {
+  } catch (const training::CorruptCheckpoint& e) {
     const std::string msg = e.what();
     EXPECT_NE(msg.find(path + "/model.safetensors: tensor '"), std::string::npos) << msg;
     EXPECT_NE(msg.find("' has shape ["), std::string::npos) << msg;
@@ -145,10 +149,14 @@ TEST(Checkpoint, SetAsideCheckpointsAreNeitherResumedFromNorOverwritten) {
   test_support::TempDir dir;
   Fixture f;
   f.save(dir.path(), 100);
-  EXPECT_EQ(training::set_aside_checkpoint(f.save(dir.path(), 200)), dir.path("checkpoints/broken-step_00000200"));
-  EXPECT_EQ(training::set_aside_checkpoint(f.save(dir.path(), 200)), dir.path("checkpoints/broken-step_00000200-2"));
+  EXPECT_EQ(training::set_aside_checkpoint(f.save(dir.path(), 200), "bad weights"),
+            dir.path("checkpoints/broken-step_00000200"));
+  EXPECT_EQ(training::set_aside_checkpoint(f.save(dir.path(), 200), "bad state"),
+            dir.path("checkpoints/broken-step_00000200-2"));
   EXPECT_EQ(fs::path(training::latest_checkpoint(dir.path())).filename(), "step_00000100");
   EXPECT_TRUE(training::is_complete_checkpoint(dir.path("checkpoints/broken-step_00000200")));
+  EXPECT_EQ(common::read_file(dir.path("checkpoints/broken-step_00000200/REASON.txt")), "bad weights\n");
+  EXPECT_EQ(common::read_file(dir.path("checkpoints/broken-step_00000200-2/REASON.txt")), "bad state\n");
 }
 
 // A diverged run validates to NaN or inf. JSON has no such numbers, so they are
@@ -165,10 +173,87 @@ TEST(Checkpoint, NonFiniteValidationLossReadsBack) {
   std::ofstream(fs::path(old) / "trainer_state.json")
       << R"({"step": 300, "tokens_seen": 4800, "loader": {"draws": 97, "sources": []}, "val_loss": null,)"
       << R"( "early_stopping": {"best_score": null, "validations_since_best": 2}})";
-  const auto state = training::load_training_state(old, *f.optimizer);
+  const auto state = training::load_training_state(old, *f.optimizer);  // no format_version: written before it
   EXPECT_TRUE(std::isnan(*state.val_loss));
   EXPECT_TRUE(std::isnan(*state.best_score));
   EXPECT_EQ(state.validations_since_best, 2);
+}
+
+TEST(Checkpoint, TheTrainingStateCarriesAFormatVersionAndANewerOneIsRefused) {
+  test_support::TempDir dir;
+  Fixture f;
+  const auto path = f.save(dir.path(), 100);
+  const std::string file = path + "/trainer_state.json";
+  auto json = nlohmann::json::parse(common::read_file(file));
+  EXPECT_EQ(json.at("format_version"), 1);
+  json["format_version"] = 2;
+  std::ofstream(file) << json.dump();
+  try {
+    training::load_training_state(path, *f.optimizer);
+    FAIL() << "loaded a training state of a newer format";
+  } catch (const training::CorruptCheckpoint& e) {
+    FAIL() << "a newer format is no corrupt checkpoint: " << e.what();
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("'" + file + "' has format_version 2, newer than the version 1"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+namespace {
+
+// How loading every part of the checkpoint at `path` fails, if it does.
+enum class Failure { kNone, kCorrupt, kSystem, kOther };
+Failure failure_loading(const std::string& path) {
+  Fixture f;
+  try {
+    training::load_checkpoint_tokenizer(path, "char");
+    training::load_model_weights(path, f.model);
+    training::load_training_state(path, *f.optimizer);
+  } catch (const training::CorruptCheckpoint&) {
+    return Failure::kCorrupt;
+  } catch (const std::system_error&) {
+    return Failure::kSystem;
+  } catch (const std::exception&) {
+    return Failure::kOther;
+  }
+  return Failure::kNone;
+}
+
+}  // namespace
+
+// The files' own faults are CorruptCheckpoint, which a resume sets aside.
+TEST(Checkpoint, BadFilesAreACorruptCheckpoint) {
+  test_support::TempDir dir;
+  Fixture f;
+  const auto good = f.save(dir.path(), 1);
+  EXPECT_EQ(failure_loading(good), Failure::kNone);
+  for (const std::string file : {"model.safetensors", "optimizer.pt", "trainer_state.json", "tokenizer.chars.json"}) {
+    const auto truncated = f.save(dir.path(), 2);
+    fs::resize_file(truncated + "/" + file, 10);
+    EXPECT_EQ(failure_loading(truncated), Failure::kCorrupt) << "truncated " << file;
+    const auto missing = f.save(dir.path(), 3);
+    fs::remove(missing + "/" + file);
+    EXPECT_EQ(failure_loading(missing), Failure::kCorrupt) << "missing " << file;
+  }
+  const auto garbled = f.save(dir.path(), 4);
+  std::ofstream(garbled + "/trainer_state.json") << R"({"step": "four"})";
+  EXPECT_EQ(failure_loading(garbled), Failure::kCorrupt);
+}
+
+// An error of the machine's says nothing about the checkpoint: it passes
+// through as the std::system_error it is, and a resume stops on it. (Tests run
+// as root, whom permissions do not stop: a directory where a file should be
+// fails the read with EISDIR, as an I/O error would.)
+TEST(Checkpoint, AFailingReadIsNoCorruptCheckpoint) {
+  test_support::TempDir dir;
+  Fixture f;
+  for (const std::string file : {"model.safetensors", "optimizer.pt", "trainer_state.json", "tokenizer.chars.json"}) {
+    const auto path = f.save(dir.path(), 1);
+    fs::remove(path + "/" + file);
+    fs::create_directory(path + "/" + file);
+    EXPECT_EQ(failure_loading(path), Failure::kSystem) << file;
+  }
 }
 
 TEST(Checkpoint, KeepBestIgnoresNonFiniteValidationLosses) {
