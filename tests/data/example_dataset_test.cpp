@@ -1,27 +1,12 @@
 #include <gtest/gtest.h>
 
-#include "data/char_tokenizer.h"
 #include "data/example_dataset.h"
+#include "tests/data/chars_with_eos.h"
 
 using namespace anvil::data;
+using anvil::test_support::CharsWithEos;
 
 namespace {
-
-// A char vocabulary with an EOS of its own, as instruction data needs.
-class CharsWithEos final : public Tokenizer {
- public:
-  CharsWithEos() : chars_(CharTokenizer::from_text("abcdefghijklmnopqrstuvwxyz :")) {}
-  std::vector<int32_t> encode(std::string_view text) const override { return chars_.encode(text); }
-  std::string decode(const std::vector<int32_t>& ids) const override { return chars_.decode(ids); }
-  int64_t vocab_size() const override { return chars_.vocab_size() + 1; }
-  int32_t eos_id() const override { return static_cast<int32_t>(chars_.vocab_size()); }
-  uint64_t fingerprint() const override { return 1; }
-  std::string type() const override { return "test"; }
-  void save(const std::string&) const override {}
-
- private:
-  CharTokenizer chars_;
-};
 
 std::vector<int64_t> row(const torch::Tensor& t, int64_t r) {
   const auto c = t[r].contiguous();
