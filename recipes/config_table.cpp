@@ -220,6 +220,29 @@ const std::vector<ConfigField>& config_fields() {
 
 #undef FIELD
 
+const std::vector<ConfigSection>& config_sections() {
+  static const std::vector<ConfigSection> sections = {
+      {"run", "Where and how a run executes: its directory, seed, threads, device, precision, fast paths and resume."},
+      {"task", "The job: language modelling, instruction tuning or classification. The loop, checkpoints and resume "
+               "are the same for every task."},
+      {"data", "Training and validation data: a file read whole, or token shards that `anvil prepare` writes from "
+               "`data.sources`."},
+      {"tokenizer", "The tokenizer, and for `anvil tokenizer train` how to train a sentencepiece model."},
+      {"model", "The decoder's architecture (GPT-2 and Llama share one block design), or the weights to start from."},
+      {"optim", "AdamW."},
+      {"schedule", "The learning rate over the steps: linear warmup, then the decay."},
+      {"train", "Steps, batches and the training loss."},
+      {"eval", "Validation during training, and `anvil eval`."},
+      {"checkpoint", "How often checkpoints are written and which are kept."},
+      {"generate", "Sampling with `anvil generate`."},
+      {"sft", "Instruction tuning (`task.type: sft`): the jsonl record format and the prompt template."},
+      {"classify", "Text classification (`task.type: classify`): columns, labels, pooling and class weights."},
+      {"lora", "Low-rank adapters on a frozen base model."},
+      {"dist", "Multi-process (data-parallel) runs."},
+  };
+  return sections;
+}
+
 const ConfigField* find_field(std::string_view key) {
   for (const auto& f : config_fields())
     if (f.key == key) return &f;

@@ -27,6 +27,14 @@ struct ConfigField {
 };
 
 const std::vector<ConfigField>& config_fields();
+
+// What each section of keys is for, in one line: the intro of its table in docs/config.md.
+struct ConfigSection {
+  std::string name;  // the part of a key before the dot
+  std::string help;
+};
+const std::vector<ConfigSection>& config_sections();
+
 const ConfigField* find_field(std::string_view key);
 
 // The key of the table closest to `key` by edit distance, or "" if none is close.

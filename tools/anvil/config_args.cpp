@@ -20,8 +20,7 @@ recipes::LoadedConfig load_config_args(const Args& args, recipes::ConfigUse use)
   return loaded;
 }
 
-void print_usage_with_keys(const std::string& usage) {
-  std::printf("%s\n\nConfig keys (YAML sections, or key.path=value on the command line):\n", usage.c_str());
+std::map<std::string, std::string> config_defaults() {
   // The defaults are those of to_yaml: read them back line by line.
   std::istringstream defaults(recipes::to_yaml(recipes::RunConfig{}));
   std::string line, section;
@@ -35,6 +34,12 @@ void print_usage_with_keys(const std::string& usage) {
     const auto colon = line.find(':');
     default_of[section + "." + line.substr(2, colon - 2)] = line.substr(colon + 2);
   }
+  return default_of;
+}
+
+void print_usage_with_keys(const std::string& usage) {
+  std::printf("%s\n\nConfig keys (YAML sections, or key.path=value on the command line):\n", usage.c_str());
+  auto default_of = config_defaults();
   for (const auto& f : recipes::config_fields()) {
     std::string allowed;
     for (const auto& c : f.choices) allowed += (allowed.empty() ? " [" : "|") + c;

@@ -1,5 +1,6 @@
 #pragma once
 // The "CONFIG [key.path=value ...]" arguments most commands share.
+#include <map>
 #include <string>
 
 #include "tools/anvil/commands.h"
@@ -11,6 +12,9 @@ bool wants_help(const Args& args);
 
 // Loads args[0] with the remaining key=value overrides, then validates it for `use`.
 recipes::LoadedConfig load_config_args(const Args& args, recipes::ConfigUse use = recipes::ConfigUse::kTrain);
+
+// Every key's default as print-config writes it (YAML), by dotted key.
+std::map<std::string, std::string> config_defaults();
 
 // Usage line, then every config key with its default and help.
 void print_usage_with_keys(const std::string& usage);
