@@ -4,6 +4,7 @@
 # marker is back.
 set -euo pipefail
 anvil=$1 config=$2
+expect=$(dirname "$0")/expect.sh
 run=$(mktemp -d)
 trap 'rm -rf "$run"' EXIT
 tiny=(run.threads=1 train.max_steps=2 schedule.warmup_steps=1 eval.every=0 eval.batches=2 model.n_layer=1 model.n_embd=32
@@ -12,11 +13,8 @@ tiny=(run.threads=1 train.max_steps=2 schedule.warmup_steps=1 eval.every=0 eval.
 checkpoint=$run/run/checkpoints/step_00000002
 rm "$checkpoint/COMPLETE"
 
-expect_refused() {
-  local out
-  if out=$("$@" 2>&1); then echo "accepted an incomplete checkpoint: $*"; exit 1; fi
-  grep -q "$checkpoint.* without its COMPLETE marker" <<<"$out" || { echo "unexpected error: $out"; exit 1; }
-}
+# expect_refused COMMAND...: COMMAND exits 1 with an error naming the checkpoint.
+expect_refused() { "$expect" 1 stderr "$checkpoint.* without its COMPLETE marker" -- "$@"; }
 expect_refused "$anvil" export-hf "$checkpoint" "$run/hf"
 expect_refused "$anvil" train "$config" "${tiny[@]}" run.dir="$run/tuned" model.init_from="$checkpoint"
 [ ! -e "$run/hf" ] && [ ! -e "$run/tuned" ] || { echo "a refused command wrote its output"; exit 1; }
