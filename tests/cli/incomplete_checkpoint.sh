@@ -13,10 +13,11 @@ tiny=(run.threads=1 train.max_steps=2 schedule.warmup_steps=1 eval.every=0 eval.
 checkpoint=$run/run/checkpoints/step_00000002
 rm "$checkpoint/COMPLETE"
 
-# expect_refused COMMAND...: COMMAND exits 1 with an error naming the checkpoint.
-expect_refused() { "$expect" 1 stderr "$checkpoint.* without its COMPLETE marker" -- "$@"; }
-expect_refused "$anvil" export-hf "$checkpoint" "$run/hf"
-expect_refused "$anvil" train "$config" "${tiny[@]}" run.dir="$run/tuned" model.init_from="$checkpoint"
+# expect_refused EXIT_CODE COMMAND...: COMMAND exits so, with an error naming the checkpoint.
+expect_refused() { local code=$1; shift; "$expect" "$code" stderr "$checkpoint.* without its COMPLETE marker" -- "$@"; }
+expect_refused 1 "$anvil" export-hf "$checkpoint" "$run/hf"
+# In model.init_from it is a config error.
+expect_refused 2 "$anvil" train "$config" "${tiny[@]}" run.dir="$run/tuned" model.init_from="$checkpoint"
 [ ! -e "$run/hf" ] && [ ! -e "$run/tuned" ] || { echo "a refused command wrote its output"; exit 1; }
 
 touch "$checkpoint/COMPLETE"
