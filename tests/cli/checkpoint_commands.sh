@@ -4,6 +4,7 @@
 # names the problem, and never overwrite what is already on disk.
 set -euo pipefail
 anvil=$1 config=$2
+expect=$(dirname "$0")/expect.sh
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 model=(run.threads=1 model.n_layer=2 model.n_embd=64 model.n_head=4 model.block_size=32 train.batch_size=8
@@ -14,12 +15,8 @@ lora=(run.dir="$work/lora" model.init_from="$checkpoint" lora.rank=2 "${model[@]
 "$anvil" train "$config" "${lora[@]}" train.max_steps=5 > /dev/null
 lora_checkpoint=$work/lora/checkpoints/step_00000005
 
-# expect_error WHAT COMMAND...: COMMAND must fail with WHAT in its output.
-expect_error() {
-  local what=$1; shift
-  if "$@" > "$work/out.log" 2>&1; then echo "succeeded, expected '$what': $*"; exit 1; fi
-  grep -qF -- "$what" "$work/out.log" || { echo "expected '$what' from: $*"; cat "$work/out.log"; exit 1; }
-}
+# expect_error WHAT COMMAND...: COMMAND exits 1 (an error, not a config error) with WHAT on stderr.
+expect_error() { local what=$1; shift; "$expect" -F 1 stderr "$what" -- "$@"; }
 # unchanged DIR: DIR's files are byte for byte what they were before the command.
 snapshot() { (cd "$1" && find . -type f -exec md5sum {} + | sort); }
 

@@ -4,6 +4,7 @@
 # LoRA on top of it, merge-lora; then a bad label, which must name its line.
 set -euo pipefail
 anvil=$1 config=$2 data=$3
+expect=$(dirname "$0")/expect.sh
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 head -n 2001 "$data/sst2/train.tsv" > "$work/train.tsv"
@@ -27,10 +28,10 @@ lora=(run.dir="$work/lora" model.init_from="$checkpoint" lora.rank=4 train.max_s
 "$anvil" train "$config" "${lora[@]}" | tee "$work/lora.log"
 grep -q "^trainable: .* parameters" "$work/lora.log"
 "$anvil" merge-lora "$config" "$work/merged" "${lora[@]}"
-[ -f "$work/merged/model.safetensors" ] && grep -q "rank: 0" "$work/merged/config.yaml"
+[ -f "$work/merged/model.safetensors" ] || { echo "merge-lora wrote no model.safetensors"; exit 1; }
+grep -q "rank: 0" "$work/merged/config.yaml"
 
 printf 'label\tsentence\n1\tgood\n7\tbad\n' > "$work/bad.tsv"
-if "$anvil" train "$config" "${run[@]}" run.dir="$work/bad" classify.labels="[0, 1]" data.train="$work/bad.tsv" \
-  > "$work/bad.log" 2>&1; then echo "a label outside the label set trained"; exit 1; fi
-grep -q "bad.tsv:3: label '7' is not one of the labels (0, 1)" "$work/bad.log" || { cat "$work/bad.log"; exit 1; }
+"$expect" -F 1 stderr "bad.tsv:3: label '7' is not one of the labels (0, 1)" -- \
+  "$anvil" train "$config" "${run[@]}" run.dir="$work/bad" classify.labels="[0, 1]" data.train="$work/bad.tsv"
 echo "fine-tuning OK"

@@ -4,6 +4,7 @@
 # marker is back.
 set -euo pipefail
 anvil=$1 config=$2
+expect=$(dirname "$0")/expect.sh
 run=$(mktemp -d)
 trap 'rm -rf "$run"' EXIT
 tiny=(run.threads=1 train.max_steps=2 schedule.warmup_steps=1 eval.every=0 eval.batches=2 model.n_layer=1 model.n_embd=32
@@ -12,13 +13,11 @@ tiny=(run.threads=1 train.max_steps=2 schedule.warmup_steps=1 eval.every=0 eval.
 checkpoint=$run/run/checkpoints/step_00000002
 rm "$checkpoint/COMPLETE"
 
-expect_refused() {
-  local out
-  if out=$("$@" 2>&1); then echo "accepted an incomplete checkpoint: $*"; exit 1; fi
-  grep -q "$checkpoint.* without its COMPLETE marker" <<<"$out" || { echo "unexpected error: $out"; exit 1; }
-}
-expect_refused "$anvil" export-hf "$checkpoint" "$run/hf"
-expect_refused "$anvil" train "$config" "${tiny[@]}" run.dir="$run/tuned" model.init_from="$checkpoint"
+# expect_refused EXIT_CODE COMMAND...: COMMAND exits so, with an error naming the checkpoint.
+expect_refused() { local code=$1; shift; "$expect" "$code" stderr "$checkpoint.* without its COMPLETE marker" -- "$@"; }
+expect_refused 1 "$anvil" export-hf "$checkpoint" "$run/hf"
+# In model.init_from it is a config error.
+expect_refused 2 "$anvil" train "$config" "${tiny[@]}" run.dir="$run/tuned" model.init_from="$checkpoint"
 [ ! -e "$run/hf" ] && [ ! -e "$run/tuned" ] || { echo "a refused command wrote its output"; exit 1; }
 
 touch "$checkpoint/COMPLETE"

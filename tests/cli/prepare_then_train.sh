@@ -5,6 +5,7 @@
 # which must fail with a message naming the file.
 set -euo pipefail
 anvil=$1 config=$2 data=$3
+expect=$(dirname "$0")/expect.sh
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 head -c 400000 "$data/wikitext-2/train.txt" > "$work/train.txt"
@@ -24,12 +25,8 @@ evaluated=$("$anvil" eval "$config" "${overrides[@]}" --json | sed 's/.*"val_los
 echo "logged $logged evaluated $evaluated"
 python3 -c "import sys; a, b = map(float, sys.argv[1:]); assert abs(a - b) < 1e-6 and a < 6.0, (a, b)" "$logged" "$evaluated"
 
-# expect_error MESSAGE COMMAND...: the command fails (exit 1 or 2) and says MESSAGE.
-expect_error() {
-  local message=$1; shift
-  if "$@" > "$work/out.log" 2>&1; then echo "expected failure: $*"; exit 1; fi
-  grep -qF -- "$message" "$work/out.log" || { echo "expected '$message', got:"; cat "$work/out.log"; exit 1; }
-}
+# expect_error MESSAGE COMMAND...: the command exits 1 (bad data, not a config error) with MESSAGE on stderr.
+expect_error() { local message=$1; shift; "$expect" -F 1 stderr "$message" -- "$@"; }
 printf '{"text": "fine"}\n{"txt": "oops"}\n' > "$work/bad.jsonl"
 expect_error "bad.jsonl:2: no field 'text' (fields: txt)" \
   "$anvil" prepare "$config" "${overrides[@]}" "data.sources=[{path: $work/bad.jsonl}]"

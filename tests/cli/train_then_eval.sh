@@ -25,3 +25,4 @@ uncached=$("$anvil" generate "$config" "${overrides[@]}" generate.prompt="ROMEO:
 [[ "$generated" == ROMEO:* ]] || { echo "generation does not continue the prompt: $generated"; exit 1; }
 [ "${#generated}" -gt 50 ] || { echo "generation too short: $generated"; exit 1; }
 [ "$generated" == "$uncached" ] || { echo "KV cache changed the sample"; exit 1; }
+echo "train, eval and generate OK"

@@ -4,8 +4,10 @@
 
 #include "data/batch_loader.h"
 #include "data/token_blocks.h"
+#include "tests/support/error_of.h"
 
 using namespace anvil::data;
+using anvil::test_support::error_of;
 
 namespace {
 
@@ -43,8 +45,9 @@ TEST(MixtureSampler, RebuiltFromItsCursorContinuesExactly) {
 
 TEST(MixtureSampler, CursorOfAnotherMixtureIsRefused) {
   MixtureSampler two({7, 13}, {1.0, 1.0}, 1);
-  EXPECT_THROW(MixtureSampler({7}, {1.0}, 1, two.cursor()), std::invalid_argument);
-  EXPECT_THROW(MixtureSampler({7}, {0.0}, 1), std::invalid_argument);
+  EXPECT_EQ(error_of<std::invalid_argument>([&] { MixtureSampler({7}, {1.0}, 1, two.cursor()); }),
+            "the saved loader cursor has 2 sources, the config 1");
+  EXPECT_EQ(error_of<std::invalid_argument>([] { MixtureSampler({7}, {0.0}, 1); }), "mixture weights must be positive");
 }
 
 TEST(BatchLoader, PrefetchingChangesNothingAndResumesExactly) {
@@ -79,7 +82,7 @@ TEST(BatchLoader, BackgroundErrorsReachTheCaller) {
     Batch gather(const std::vector<int64_t>&) const override { throw std::runtime_error("disk gone"); }
   };
   BatchLoader loader({std::make_shared<const Broken>()}, {1.0}, 2, 1, {}, 2);
-  EXPECT_THROW(loader.next(), std::runtime_error);
+  EXPECT_EQ(error_of<std::runtime_error>([&] { loader.next(); }), "disk gone");
 }
 
 TEST(BatchLoader, PartsOfABatchTogetherAreTheWholeBatchWithTheSameCursor) {
@@ -95,5 +98,6 @@ TEST(BatchLoader, PartsOfABatchTogetherAreTheWholeBatchWithTheSameCursor) {
     EXPECT_EQ(a.cursor.draws, all.cursor.draws);
     EXPECT_EQ(c.cursor.sources[1].position, all.cursor.sources[1].position);
   }
-  EXPECT_THROW(BatchLoader(sources, {2.0, 1.0}, 6, 5, {}, 0, {0, 4}), std::invalid_argument);
+  EXPECT_EQ(error_of<std::invalid_argument>([&] { BatchLoader(sources, {2.0, 1.0}, 6, 5, {}, 0, {0, 4}); }),
+            "a batch of 6 rows does not split into 4 equal parts");
 }

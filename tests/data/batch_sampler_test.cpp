@@ -4,9 +4,11 @@
 #include <set>
 
 #include "data/batch_sampler.h"
+#include "tests/support/error_of.h"
 
 using anvil::data::SamplerCursor;
 using anvil::data::ShuffledBatchSampler;
+using anvil::test_support::error_of;
 
 TEST(ShuffledBatchSampler, EachEpochVisitsItemsOnceInShuffledOrder) {
   ShuffledBatchSampler sampler(12, 4, 7);
@@ -45,5 +47,6 @@ TEST(ShuffledBatchSampler, ResumingFromACursorContinuesTheSameSequence) {
 }
 
 TEST(ShuffledBatchSampler, BatchLargerThanDataIsAnError) {
-  EXPECT_THROW(ShuffledBatchSampler(3, 4, 0), std::invalid_argument);
+  EXPECT_EQ(error_of<std::invalid_argument>([] { ShuffledBatchSampler(3, 4, 0); }),
+            "only 3 sequences for a batch of 4");
 }

@@ -1,9 +1,12 @@
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "data/char_tokenizer.h"
+#include "tests/support/error_of.h"
 #include "tests/support/temp_dir.h"
 
 using anvil::data::CharTokenizer;
+using anvil::test_support::error_of;
 
 TEST(CharTokenizer, RoundTripsUnicodeText) {
   const std::string text = "To be, or not to be: ✓ café\n";
@@ -43,6 +46,11 @@ TEST(CharTokenizer, SaveAndLoadKeepIds) {
 
 TEST(CharTokenizer, LoadingAForeignFileIsAnError) {
   anvil::test_support::TempDir dir;
-  EXPECT_THROW(CharTokenizer::load(dir.write("x.json", "{\"vocab\": 3}")), std::runtime_error);
-  EXPECT_THROW(CharTokenizer::load(dir.write("y.json", "not json")), std::runtime_error);
+  auto error_for = [](const std::string& path) {
+    return error_of<std::runtime_error>([&] { CharTokenizer::load(path); });
+  };
+  const auto x = dir.write("x.json", "{\"vocab\": 3}"), y = dir.write("y.json", "not json");
+  EXPECT_EQ(error_for(x), "'" + x + "' is not a character vocabulary: expected {\"type\": \"char\", \"vocab\": [...]}");
+  EXPECT_THAT(error_for(y),
+              testing::HasSubstr("'" + y + "' is not a character vocabulary: [json.exception.parse_error"));
 }

@@ -1,10 +1,13 @@
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "data/example_dataset.h"
 #include "tests/data/chars_with_eos.h"
+#include "tests/support/error_of.h"
 
 using namespace anvil::data;
 using anvil::test_support::CharsWithEos;
+using anvil::test_support::error_of;
 
 namespace {
 
@@ -56,5 +59,7 @@ TEST(ExampleDataset, PacksExamplesInOrderWithSegments) {
   const auto batch = data.gather({0});
   EXPECT_EQ(row(batch.segments, 0), (std::vector<int64_t>{0, 0, 0, 1, 1}));
   EXPECT_EQ(row(batch.targets, 0), (std::vector<int64_t>{kIgnoreIndex, kIgnoreIndex, 0, kIgnoreIndex, 1}));
-  EXPECT_THROW(ExampleDataset({encode_labeled("abcdefg", 0, tok)}, 6, false, 0), std::invalid_argument);
+  const auto too_long = encode_labeled("abcdefg", 0, tok);
+  EXPECT_THAT(error_of<std::invalid_argument>([&] { ExampleDataset({too_long}, 6, false, 0); }),
+              testing::HasSubstr("example 0 has 7 tokens: not within 1..block_size (6)"));
 }

@@ -1,10 +1,12 @@
 #include <gtest/gtest.h>
 
 #include "data/shard_blocks.h"
+#include "tests/support/error_of.h"
 #include "tests/support/temp_dir.h"
 
 using namespace anvil::data;
 using anvil::test_support::TempDir;
+using anvil::test_support::error_of;
 
 namespace {
 
@@ -62,6 +64,9 @@ TEST(ShardBlocks, DocumentMaskedMarksSegmentsAndDropsTargetsAcrossBoundaries) {
 
 TEST(ShardBlocks, TooFewTokensForOneBlockIsAnError) {
   TempDir dir;
-  EXPECT_THROW(ShardBlocks({make_shard(dir, "a.bin", {{1, 2, 3}})}, 3, Packing::kConcat), std::invalid_argument);
-  EXPECT_THROW(packing_from_name("packed"), std::invalid_argument);
+  const auto shard = make_shard(dir, "a.bin", {{1, 2, 3}});
+  EXPECT_EQ(error_of<std::invalid_argument>([&] { ShardBlocks({shard}, 3, Packing::kConcat); }),
+            "1 shard(s) holding 3 tokens: too few for one block of 3 (a shard needs block size + 1 tokens)");
+  EXPECT_EQ(error_of<std::invalid_argument>([] { packing_from_name("packed"); }),
+            "unknown packing 'packed': expected concat or document_masked");
 }

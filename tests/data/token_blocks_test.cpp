@@ -1,8 +1,10 @@
 #include <gtest/gtest.h>
 
 #include "data/token_blocks.h"
+#include "tests/support/error_of.h"
 
 using anvil::data::TokenBlocks;
+using anvil::test_support::error_of;
 
 TEST(TokenBlocks, TilesTheStreamWithTargetsShiftedByOne) {
   const auto stream = torch::arange(10);  // 0..9
@@ -33,7 +35,8 @@ TEST(TokenBlocks, RangeReturnsConsecutiveBlocks) {
 }
 
 TEST(TokenBlocks, TooShortStreamIsAnError) {
-  EXPECT_THROW(TokenBlocks(torch::arange(4), 4), std::invalid_argument);
+  EXPECT_EQ(error_of<std::invalid_argument>([] { TokenBlocks(torch::arange(4), 4); }),
+            "a stream of 4 tokens is too short for one block of 4 (needs block size + 1 tokens)");
   EXPECT_NO_THROW(TokenBlocks(torch::arange(5), 4));
 }
 

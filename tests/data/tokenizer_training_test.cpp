@@ -10,12 +10,14 @@
 #include <string>
 
 #include "data/sentencepiece_tokenizer.h"
+#include "tests/support/error_of.h"
 #include "tests/support/temp_dir.h"
 
 using anvil::data::DocumentStream;
 using anvil::data::SentencePieceTokenizer;
 using anvil::data::TokenizerTrainingOptions;
 using anvil::data::train_sentencepiece;
+using anvil::test_support::error_of;
 using anvil::test_support::TempDir;
 using testing::HasSubstr;
 
@@ -156,19 +158,10 @@ TEST(TokenizerTraining, NoLineToTrainOnIsNamed) {
   TempDir dir;
   const auto options = small_options("bpe");
   const DocumentStream nothing = [](const std::function<void(std::string_view)>&) {};
-  EXPECT_THROW(
-      try { train_sentencepiece(nothing, options, dir.path("m.model")); } catch (const std::runtime_error& e) {
-        EXPECT_THAT(e.what(), HasSubstr("no line to train on"));
-        EXPECT_THAT(e.what(), HasSubstr("none (are all sources split: val?)"));
-        throw;
-      },
-      std::runtime_error);
-  EXPECT_THROW(
-      try {
-        train_sentencepiece(one_document(std::string(70000, 'a') + "\n"), options, dir.path("m.model"));
-      } catch (const std::runtime_error& e) {
-        EXPECT_THAT(e.what(), HasSubstr("only longer ones"));
-        throw;
-      },
-      std::runtime_error);
+  const auto empty = error_of<std::runtime_error>([&] { train_sentencepiece(nothing, options, dir.path("m.model")); });
+  EXPECT_THAT(empty, HasSubstr("no line to train on"));
+  EXPECT_THAT(empty, HasSubstr("none (are all sources split: val?)"));
+  const auto one_long_line = one_document(std::string(70000, 'a') + "\n");
+  EXPECT_THAT(error_of<std::runtime_error>([&] { train_sentencepiece(one_long_line, options, dir.path("m.model")); }),
+              HasSubstr("only longer ones"));
 }

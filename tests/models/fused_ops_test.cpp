@@ -1,5 +1,6 @@
 // The fused ops' CPU path against the unfused LibTorch ops they replace.
 // tests/training/cuda_paths_test.cpp runs the same comparisons on the CUDA kernels.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <torch/nn/functional/loss.h>
@@ -13,9 +14,12 @@
 #include "models/kernels/add_norm.h"
 #include "models/kernels/bias_gelu.h"
 #include "models/kernels/cross_entropy_with_grad.h"
+#include "tests/support/error_of.h"
 #include "tests/support/tiny_model.h"
 
 using namespace anvil;
+using test_support::error_of;
+using testing::HasSubstr;
 
 namespace {
 
@@ -78,12 +82,15 @@ TEST(FusedOps, CrossEntropyWithoutGradLeavesTheLogits) {
 TEST(FusedOps, CrossEntropyRejectsBadArguments) {
   const auto r = make_rows(3, 11);
   auto logits = r.logits.clone();
-  EXPECT_THROW(kernels::cross_entropy_with_grad_(logits, r.targets + 11, r.weights, 0.0, true), c10::Error);
-  EXPECT_THROW(kernels::cross_entropy_with_grad_(logits, r.targets.to(torch::kInt), r.weights, 0.0, true), c10::Error);
+  auto error_for = [&](torch::Tensor& l, const torch::Tensor& targets) {
+    return error_of<c10::Error>([&] { kernels::cross_entropy_with_grad_(l, targets, r.weights, 0.0, true); });
+  };
+  EXPECT_THAT(error_for(logits, r.targets + 11), HasSubstr("is outside the vocabulary of 11"));
+  EXPECT_THAT(error_for(logits, r.targets.to(torch::kInt)), HasSubstr("targets must be 3 contiguous int64 values"));
   auto half = logits.to(torch::kHalf);
-  EXPECT_THROW(kernels::cross_entropy_with_grad_(half, r.targets, r.weights, 0.0, true), c10::Error);
+  EXPECT_THAT(error_for(half, r.targets), HasSubstr("logits must be fp32 or bf16, not Half"));
   auto columns = logits.t();
-  EXPECT_THROW(kernels::cross_entropy_with_grad_(columns, r.targets, r.weights, 0.0, true), c10::Error);
+  EXPECT_THAT(error_for(columns, r.targets), HasSubstr("logits must be a contiguous [rows, vocab] matrix"));
   EXPECT_TRUE(torch::equal(logits, r.logits));  // nothing written before the checks failed
 }
 
@@ -148,9 +155,14 @@ TEST(FusedOps, AddNormUnderBf16AutocastGivesTheNextMatmulItsInputInBf16) {
 
 TEST(FusedOps, AddNormRejectsMismatchedShapes) {
   const auto c = make_add_norm_case(torch::kFloat);
-  EXPECT_THROW(kernels::add_norm(c.x, c.delta.narrow(1, 0, 4), c.weight, c.bias, 1e-5, true), c10::Error);
-  EXPECT_THROW(kernels::add_norm(c.x, c.delta, c.weight.narrow(0, 0, 47), c.bias, 1e-5, true), c10::Error);
-  EXPECT_THROW(kernels::add_norm(c.x, c.delta, c.weight, c.bias, 1e-5, /*centred=*/false), c10::Error);
+  auto error_for = [&](const torch::Tensor& delta, const torch::Tensor& weight, bool centred) {
+    return error_of<c10::Error>([&] { kernels::add_norm(c.x, delta, weight, c.bias, 1e-5, centred); });
+  };
+  EXPECT_THAT(error_for(c.delta.narrow(1, 0, 4), c.weight, true),
+              HasSubstr("add_norm: x [2, 5, 48] and delta [2, 4, 48] must match, ending in the weight's 48"));
+  EXPECT_THAT(error_for(c.delta, c.weight.narrow(0, 0, 47), true), HasSubstr("ending in the weight's 47"));
+  EXPECT_THAT(error_for(c.delta, c.weight, /*centred=*/false),
+              HasSubstr("add_norm: a bias needs LayerNorm and 48 values"));
 }
 
 TEST(FusedOps, BiasGeluMatchesAddThenGeluWithGradients) {
@@ -181,7 +193,8 @@ TEST(FusedOps, BiasGeluInBf16KeepsTheBiasGradientInFp32) {
   const auto pre32 = pre.detach().to(torch::kFloat).requires_grad_(), bias32 = bias.detach().requires_grad_();
   at::gelu(pre32 + bias32, "tanh").sum().backward();
   EXPECT_TRUE(torch::allclose(bias.grad(), bias32.grad(), 1e-5, 1e-5));
-  EXPECT_THROW(kernels::bias_gelu(pre, bias.narrow(0, 0, 15), true), c10::Error);
+  EXPECT_THAT(error_of<c10::Error>([&] { kernels::bias_gelu(pre, bias.narrow(0, 0, 15), true); }),
+              HasSubstr("bias_gelu: pre [64, 16] must end in the bias's 15"));
 }
 
 TEST(FusedOps, ModelWithFusedOpsTrainsAsTheUnfusedOne) {

@@ -1,11 +1,14 @@
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <ATen/CPUGeneratorImpl.h>
 
 #include "models/generate.h"
+#include "tests/support/error_of.h"
 #include "tests/support/tiny_model.h"
 
 using namespace anvil::models;
+using anvil::test_support::error_of;
 
 namespace {
 
@@ -38,7 +41,8 @@ TEST(KVCache, CachedLogitsEqualFullRecomputation) {
   EXPECT_TRUE(torch::allclose(chunk, full.narrow(1, 4, 3), 1e-4, 1e-4));
   EXPECT_TRUE(torch::allclose(torch::cat(singles, 1), full.narrow(1, 7, 3), 1e-4, 1e-4));
   EXPECT_EQ(cache.length, 10);
-  EXPECT_THROW(model->forward(tokens.narrow(1, 0, 3), &cache), std::invalid_argument);  // past block_size
+  EXPECT_THAT(error_of<std::invalid_argument>([&] { model->forward(tokens.narrow(1, 0, 3), &cache); }),
+              testing::HasSubstr("sequence of 13 tokens exceeds block_size"));
 }
 
 class GreedyGeneration : public ::testing::TestWithParam<PositionEncoding> {};

@@ -1,3 +1,4 @@
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -5,11 +6,13 @@
 #include "models/gpt.h"
 #include "models/kv_cache.h"
 #include "models/rotary.h"
+#include "tests/support/error_of.h"
 #include "tests/support/tiny_model.h"
 
 using anvil::models::GPT;
 using anvil::models::GPTConfig;
 using anvil::models::PositionEncoding;
+using anvil::test_support::error_of;
 
 namespace {
 
@@ -121,7 +124,8 @@ TEST(GPT, ResidualProjectionsUseScaledInit) {
 
 TEST(GPT, SequenceLongerThanBlockIsAnError) {
   GPT model(small_config());
-  EXPECT_THROW(model->forward(torch::zeros({1, 17}, torch::kLong)), std::invalid_argument);
+  EXPECT_THAT(error_of<std::invalid_argument>([&] { model->forward(torch::zeros({1, 17}, torch::kLong)); }),
+              testing::HasSubstr("sequence of 17 tokens exceeds block_size 16"));
 }
 
 TEST(GPT, DropoutOnlyActsInTrainingMode) {
@@ -139,7 +143,7 @@ TEST(GPT, DropoutOnlyActsInTrainingMode) {
 TEST(GPT, HeadsMustDivideWidth) {
   auto c = small_config();
   c.n_head = 5;
-  EXPECT_THROW(GPT{c}, std::invalid_argument);
+  EXPECT_THAT(error_of<std::invalid_argument>([&] { GPT{c}; }), testing::HasSubstr("must be divisible by n_head (5)"));
 }
 
 namespace {
@@ -199,5 +203,6 @@ TEST(Llama, GroupedQueryCacheMatchesRecomputation) {
 TEST(Llama, GroupsMustDivideHeads) {
   auto c = llama_config();
   c.n_kv_head = 3;
-  EXPECT_THROW(GPT{c}, std::invalid_argument);
+  EXPECT_THAT(error_of<std::invalid_argument>([&] { GPT{c}; }),
+              testing::HasSubstr("must be divisible by n_kv_head (3)"));
 }

@@ -1,3 +1,4 @@
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -9,6 +10,7 @@
 #include "tests/support/tiny_model.h"
 
 using namespace anvil::models;
+using anvil::test_support::error_of;
 
 TEST(Safetensors, RoundTripsEveryDtypeAndMetadata) {
   anvil::test_support::TempDir dir;
@@ -51,9 +53,16 @@ TEST(Safetensors, TruncatedOrForeignFilesAreErrors) {
   std::ifstream in(dir.path("ok.safetensors"), std::ios::binary);
   std::string bytes((std::istreambuf_iterator<char>(in)), {});
   const auto truncated = dir.write("cut.safetensors", bytes.substr(0, bytes.size() - 10));
-  EXPECT_THROW(load_safetensors(truncated), std::runtime_error);
-  EXPECT_THROW(load_safetensors(dir.write("text.safetensors", "hello world, not tensors")), std::runtime_error);
-  EXPECT_THROW(load_safetensors(dir.write("tiny.safetensors", "abc")), std::runtime_error);
+  auto error_for = [](const std::string& path) {
+    return error_of<std::runtime_error>([&] { load_safetensors(path); });
+  };
+  EXPECT_EQ(error_for(truncated),
+            "'" + truncated + "': tensor 'x': data_offsets do not match shape [100] or the file size");
+  const auto text = dir.write("text.safetensors", "hello world, not tensors");
+  EXPECT_THAT(error_for(text), testing::HasSubstr("'" + text + "' is truncated or not a safetensors file: header of "));
+  const auto tiny = dir.write("tiny.safetensors", "abc");
+  EXPECT_THAT(error_for(tiny),
+              testing::HasSubstr("'" + tiny + "' is not a safetensors file: shorter than its 8-byte header length"));
 }
 
 namespace {
@@ -111,5 +120,6 @@ TEST(Safetensors, ModuleStateLoadsIntoAFreshModelAndChecksShapes) {
   }
   auto missing = module_state(*a);
   missing.erase("ln_final.weight");
-  EXPECT_THROW(load_module_state(*b, missing, "ckpt"), std::runtime_error);
+  EXPECT_EQ(error_of<std::runtime_error>([&] { load_module_state(*b, missing, "ckpt"); }),
+            "ckpt: missing tensor 'ln_final.weight'");
 }

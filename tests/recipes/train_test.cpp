@@ -1,3 +1,4 @@
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -11,6 +12,7 @@
 #include "data/char_tokenizer.h"
 #include "data/text_lines.h"
 #include "tests/support/accumulation.h"
+#include "tests/support/error_of.h"
 #include "tests/support/metrics.h"
 #include "tests/support/temp_dir.h"
 #include "training/checkpoint.h"
@@ -24,6 +26,8 @@
 #include "recipes/train_loop.h"
 
 using namespace anvil;
+using test_support::error_of;
+using testing::HasSubstr;
 
 namespace {
 
@@ -238,7 +242,8 @@ TEST(Train, ResumeNeverRefusesADirectoryWithCheckpoints) {
   config.schedule.warmup_steps = 1;
   recipes::train(config);
   config.run.resume = "never";
-  EXPECT_THROW(recipes::train(config), std::runtime_error);
+  EXPECT_THAT(error_of<std::runtime_error>([&] { recipes::train(config); }),
+              HasSubstr("run.dir '" + config.run.dir + "' already holds checkpoints and run.resume is never"));
 }
 
 // Another n_head keeps every tensor's shape: the resume must still stop,
@@ -362,7 +367,8 @@ TEST(Train, ResumeWithAnotherModelIsRefusedAndKeepsTheRunConfig) {
   }
   auto wider = config;
   wider.model.n_embd = 2 * config.model.n_embd;
-  EXPECT_THROW(recipes::train(wider), std::runtime_error);
+  EXPECT_THAT(error_of<recipes::CheckpointConfigMismatch>([&] { recipes::train(wider); }),
+              HasSubstr("model.n_embd is 128 here but 64 in the checkpoint"));
   EXPECT_EQ(data::read_whole_file(config_file, false), written);
   auto resumed = recipes::load_config(config_file).config;
   resumed.train.max_steps = 3;

@@ -6,10 +6,13 @@
 
 namespace anvil::test_support {
 
-inline std::string error_of(const std::function<void()>& f) {
+// What `f` throws as an E, or "(no error)" when it returns. An exception of
+// another type escapes, so that the test fails rather than passes on it.
+template <typename E = std::exception>
+std::string error_of(const std::function<void()>& f) {
   try {
     f();
-  } catch (const std::exception& e) {
+  } catch (const E& e) {
     return e.what();
   }
   return "(no error)";

@@ -1,3 +1,4 @@
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -10,6 +11,7 @@
 
 #include "common/read_file.h"
 #include "data/char_tokenizer.h"
+#include "tests/support/error_of.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/tiny_model.h"
 #include "training/checkpoint.h"
@@ -95,7 +97,9 @@ TEST(Checkpoint, LatestSkipsIncompleteAndPruneKeepsNewest) {
   EXPECT_FALSE(fs::exists(dir.path("checkpoints/step_00000100")));
   EXPECT_TRUE(fs::exists(dir.path("checkpoints/step_00000200")));
   EXPECT_TRUE(fs::exists(dir.path("checkpoints/step_00000300")));
-  EXPECT_THROW(training::load_model_weights(dir.path("checkpoints/step_00000400"), f.model), std::runtime_error);
+  const std::string incomplete = dir.path("checkpoints/step_00000400");
+  EXPECT_THAT(test_support::error_of<std::runtime_error>([&] { training::load_model_weights(incomplete, f.model); }),
+              testing::HasSubstr("'" + incomplete + "' is not a complete checkpoint (no COMPLETE marker)"));
 }
 
 TEST(Checkpoint, MismatchedModelShapeIsAClearError) {

@@ -1,8 +1,10 @@
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <torch/nn/functional/linear.h>
 
 #include "data/batch.h"
+#include "tests/support/error_of.h"
 #include "training/chunked_lm_loss.h"
 #include "training/loss.h"
 #include "training/precision.h"
@@ -112,6 +114,9 @@ TEST(ChunkedLmLoss, Bf16AutocastRunsTheMatmulsInBf16AndTracksFp32) {
 
 TEST(ChunkedLmLoss, WrongShapesAreErrors) {
   const auto c = make_case();
-  EXPECT_THROW(training::chunked_lm_loss(c.hidden, torch::randn({53, 15}), c.targets), c10::Error);
-  EXPECT_THROW(training::chunked_lm_loss(c.hidden, c.weight, c.targets.narrow(1, 0, 9)), c10::Error);
+  using test_support::error_of;
+  EXPECT_THAT(error_of<c10::Error>([&] { training::chunked_lm_loss(c.hidden, torch::randn({53, 15}), c.targets); }),
+              testing::HasSubstr("chunked_lm_loss: weight must be [vocab, 16]"));
+  EXPECT_THAT(error_of<c10::Error>([&] { training::chunked_lm_loss(c.hidden, c.weight, c.targets.narrow(1, 0, 9)); }),
+              testing::HasSubstr("chunked_lm_loss: 27 targets for 30 tokens"));
 }

@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "tools/anvil/commands.h"
+#include "tools/anvil/config_args.h"
 #include "tools/anvil/output_dir.h"
 #include "training/checkpoint.h"
 #include "recipes/config_loader.h"
@@ -24,13 +25,13 @@ void check_checkpoint_dir(const std::filesystem::path& dir) {
 }  // namespace
 
 int export_hf_command(const Args& args) {
-  if (args.size() != 2 || args[0] == "--help" || args[0] == "-h") {
+  if (args.size() != 2 || wants_help(args)) {
     std::printf(
         "usage: anvil export-hf CHECKPOINT OUT_DIR\n\n"
         "Writes OUT_DIR/config.json and OUT_DIR/model.safetensors in the Hugging Face layout\n"
         "(GPT2LMHeadModel or LlamaForCausalLM) from a checkpoint directory (or import-hf output).\n"
         "OUT_DIR must not exist yet or be empty.\n");
-    return args.size() == 2 ? 0 : 2;
+    return wants_help(args) ? 0 : 2;
   }
   if (training::is_incomplete_checkpoint(args[0]))
     throw std::runtime_error("'" + args[0] +

@@ -3,6 +3,7 @@
 
 #include "common/atomic_file.h"
 #include "tools/anvil/commands.h"
+#include "tools/anvil/config_args.h"
 #include "tools/anvil/output_dir.h"
 #include "recipes/config_loader.h"
 #include "recipes/hf_interop.h"
@@ -10,14 +11,14 @@
 namespace anvil::cli {
 
 int import_hf_command(const Args& args) {
-  if (args.size() != 2 || args[0] == "--help" || args[0] == "-h") {
+  if (args.size() != 2 || wants_help(args)) {
     std::printf(
         "usage: anvil import-hf HF_DIR OUT_DIR\n\n"
         "Converts a Hugging Face GPT2LMHeadModel or LlamaForCausalLM (config.json + safetensors)\n"
         "into OUT_DIR/model.safetensors with anvil's names, and OUT_DIR/config.yaml whose model\n"
         "section describes it. Train from it with model.init_from=OUT_DIR and that model section.\n"
         "OUT_DIR must not exist yet or be empty.\n");
-    return args.size() == 2 ? 0 : 2;
+    return wants_help(args) ? 0 : 2;
   }
   StagedOutputDir out(args[1]);
   const auto imported = recipes::import_hf(args[0]);
