@@ -10,7 +10,6 @@
 #include "recipes/resolved_config.h"
 
 namespace anvil::recipes {
-using namespace training;
 namespace {
 
 // Training-time regularisation and memory knobs, and where the weights came from.

@@ -3,7 +3,6 @@
 #include "recipes/resolved_config.h"
 
 namespace anvil::recipes {
-using namespace training;
 
 std::vector<data::CorpusSource> corpus_sources(const RunConfig& config) {
   std::vector<data::CorpusSource> out;

@@ -8,7 +8,6 @@
 #include "recipes/resolved_config.h"
 
 namespace anvil::recipes {
-using namespace training;
 namespace {
 
 torch::Tensor encode_file(const data::Tokenizer& tokenizer, const std::string& text, const std::string& path) {

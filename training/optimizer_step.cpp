@@ -17,7 +17,7 @@ namespace {
 // Each micro-batch's summed loss is divided by `step_tokens` (a device
 // scalar), the token count of the whole global step. Returns the summed loss
 // and the gradient norm before clipping.
-std::pair<torch::Tensor, torch::Tensor> forward_backward_update(const StepParts& parts, const RunConfig& config,
+std::pair<torch::Tensor, torch::Tensor> forward_backward_update(const StepParts& parts, const recipes::RunConfig& config,
                                                                 const torch::Tensor& class_weights,
                                                                 const std::vector<data::Batch>& micro_batches,
                                                                 const torch::Tensor& step_tokens, c10::Device device) {
@@ -36,7 +36,7 @@ std::pair<torch::Tensor, torch::Tensor> forward_backward_update(const StepParts&
     loss_sum += loss.detach().to(torch::kDouble);
   }
   // Clipping divides the gradients inside the fused AdamW's kernel.
-  auto grad_norm = gradient_norm(trainable_parameters(parts.model));
+  auto grad_norm = gradient_norm(recipes::trainable_parameters(parts.model));
   const double max_norm = config.optim.grad_clip;
   parts.optimizer.step(max_norm > 0 ? clip_divisor(grad_norm, max_norm) : torch::Tensor());
   return {loss_sum, grad_norm};
@@ -66,7 +66,7 @@ void GraphedStep::stage(const std::vector<data::Batch>& batches, double tokens, 
   step_tokens.fill_(tokens);
 }
 
-StepResult optimizer_step(const StepParts& parts, const RunConfig& config, const torch::Tensor& class_weights,
+StepResult optimizer_step(const StepParts& parts, const recipes::RunConfig& config, const torch::Tensor& class_weights,
                           c10::Device device, GraphedStep* graphed) {
   std::vector<data::Batch> micro_batches;
   data::MixtureCursor cursor;

@@ -31,7 +31,7 @@ torch::optim::AdamWParamState* adam_state(torch::optim::Optimizer& optimizer, co
 
 }  // namespace
 
-ShardedAdamW::ShardedAdamW(std::vector<torch::Tensor> params, const OptimSection& options, Communicator& comm,
+ShardedAdamW::ShardedAdamW(std::vector<torch::Tensor> params, const recipes::OptimSection& options, Communicator& comm,
                            bool shard)
     : params_(std::move(params)), options_(options), comm_(comm), shard_(shard && comm.world_size() > 1),
       owner_(shard_ ? deal_out(params_, comm.world_size()) : std::vector<int>(params_.size(), comm.rank())) {
