@@ -23,20 +23,20 @@ Enum choice(const std::string& key, const std::string& value,
 enum class Switch { kAuto, kOn, kOff };  // run.fused_kernels, run.cuda_graphs
 
 Switch switch_of(const std::string& key, const std::string& value) {
-  return choice(key, value, {{"auto", Switch::kAuto}, {"on", Switch::kOn}, {"off", Switch::kOff}});
+  return choice<Switch>(key, value, {{"auto", Switch::kAuto}, {"on", Switch::kOn}, {"off", Switch::kOff}});
 }
 
 TaskKind task_kind(const RunConfig& c) {
-  return choice("task.type", c.task.type,
+  return choice<TaskKind>("task.type", c.task.type,
                 {{"lm", TaskKind::kLm}, {"sft", TaskKind::kSft}, {"classify", TaskKind::kClassify}});
 }
 
 bool is_rope(const ModelSection& m) {
-  return choice("model.position", m.position, {{"learned", false}, {"sinusoidal", false}, {"rope", true}});
+  return choice<bool>("model.position", m.position, {{"learned", false}, {"sinusoidal", false}, {"rope", true}});
 }
 
 bool is_swiglu(const ModelSection& m) {
-  return choice("model.mlp", m.mlp, {{"gelu", false}, {"gelu_tanh", false}, {"swiglu", true}});
+  return choice<bool>("model.mlp", m.mlp, {{"gelu", false}, {"gelu_tanh", false}, {"swiglu", true}});
 }
 
 // txt's delimiter: a name, or any other text as the literal separator.
@@ -50,15 +50,17 @@ data::Delimiter delimiter_of(const std::string& delimiter) {
 SourceOptions source_options(const DataSource& s, bool replace_invalid_utf8) {
   SourceOptions out;
   out.corpus.name = s.name;
-  out.corpus.split = choice("split", s.split, {{"auto", data::SourceSplit::kAuto}, {"train", data::SourceSplit::kTrain},
-                                               {"val", data::SourceSplit::kVal}});
+  out.corpus.split = choice<data::SourceSplit>(
+      "split", s.split,
+      {{"auto", data::SourceSplit::kAuto}, {"train", data::SourceSplit::kTrain}, {"val", data::SourceSplit::kVal}});
   auto& documents = out.corpus.documents;
   documents.path = s.path;
   // auto: by the extension, .jsonl or else txt.
   const std::string format =
       s.format != "auto" ? s.format : std::filesystem::path(s.path).extension() == ".jsonl" ? "jsonl" : "txt";
   documents.format =
-      choice("format", format, {{"txt", data::DocumentFormat::kTxt}, {"jsonl", data::DocumentFormat::kJsonl}});
+      choice<data::DocumentFormat>("format", format,
+                                   {{"txt", data::DocumentFormat::kTxt}, {"jsonl", data::DocumentFormat::kJsonl}});
   documents.delimiter = delimiter_of(s.delimiter);
   if (documents.delimiter == data::Delimiter::kSeparator) documents.separator = s.delimiter;
   documents.text_field = s.text_field;
@@ -70,11 +72,12 @@ SourceOptions source_options(const DataSource& s, bool replace_invalid_utf8) {
 DataOptions data_options(const RunConfig& c) {
   DataOptions out;
   out.stride = c.data.stride > 0 ? c.data.stride : c.model.block_size;
-  out.packing = choice("data.packing", c.data.packing,
+  out.packing = choice<data::Packing>("data.packing", c.data.packing,
                        {{"concat", data::Packing::kConcat}, {"document_masked", data::Packing::kDocumentMasked}});
-  out.replace_invalid_utf8 = choice("data.invalid_utf8", c.data.invalid_utf8, {{"error", false}, {"replace", true}});
-  out.truncate_overlong = choice("data.overlong", c.data.overlong, {{"error", false}, {"truncate", true}});
-  out.token_dtype = choice("data.token_dtype", c.data.token_dtype,
+  out.replace_invalid_utf8 =
+      choice<bool>("data.invalid_utf8", c.data.invalid_utf8, {{"error", false}, {"replace", true}});
+  out.truncate_overlong = choice<bool>("data.overlong", c.data.overlong, {{"error", false}, {"truncate", true}});
+  out.token_dtype = choice<data::TokenDtype>("data.token_dtype", c.data.token_dtype,
                            {{"auto", data::TokenDtype::kAuto}, {"uint16", data::TokenDtype::kUint16},
                             {"uint32", data::TokenDtype::kUint32}});
   for (const auto& source : c.data.sources) out.sources.push_back(source_options(source, out.replace_invalid_utf8));
@@ -83,7 +86,7 @@ DataOptions data_options(const RunConfig& c) {
 
 ScheduleOptions schedule_options(const RunConfig& c) {
   ScheduleOptions out;
-  out.kind = choice("schedule.type", c.schedule.type,
+  out.kind = choice<ScheduleKind>("schedule.type", c.schedule.type,
                     {{"cosine", ScheduleKind::kCosine}, {"linear", ScheduleKind::kLinear},
                      {"constant", ScheduleKind::kConstant}, {"wsd", ScheduleKind::kWsd}});
   out.peak_lr = c.optim.lr;
@@ -135,16 +138,16 @@ models::GPTConfig gpt_config(const ModelSection& m, int64_t vocab_size) {
   c.dropout = m.dropout;
   c.bias = m.bias;
   c.tie_embeddings = m.tie_embeddings;
-  c.position = choice("model.position", m.position,
+  c.position = choice<models::PositionEncoding>("model.position", m.position,
                       {{"learned", models::PositionEncoding::kLearned},
                        {"sinusoidal", models::PositionEncoding::kSinusoidal},
                        {"rope", models::PositionEncoding::kRotary}});
   c.rope_theta = m.rope_theta;
-  c.norm = choice("model.norm", m.norm,
+  c.norm = choice<models::NormKind>("model.norm", m.norm,
                   {{"layernorm", models::NormKind::kLayerNorm}, {"rmsnorm", models::NormKind::kRMSNorm}});
   c.norm_eps = m.norm_eps;
   c.activation_checkpointing = m.activation_checkpointing;
-  c.mlp = choice("model.mlp", m.mlp,
+  c.mlp = choice<models::MlpKind>("model.mlp", m.mlp,
                  {{"gelu", models::MlpKind::kGelu}, {"gelu_tanh", models::MlpKind::kGeluTanh},
                   {"swiglu", models::MlpKind::kSwiGLU}});
   return c;
@@ -153,25 +156,27 @@ models::GPTConfig gpt_config(const ModelSection& m, int64_t vocab_size) {
 ResolvedConfig resolve(const RunConfig& c) {
   ResolvedConfig out;
   out.task = task_kind(c);
-  out.device = choice("run.device", c.run.device,
+  out.device = choice<DeviceChoice>("run.device", c.run.device,
                       {{"auto", DeviceChoice::kAuto}, {"cpu", DeviceChoice::kCpu}, {"cuda", DeviceChoice::kCuda}});
-  out.resume = choice("run.resume", c.run.resume, {{"auto", ResumeMode::kAuto}, {"never", ResumeMode::kNever}});
-  out.tokenizer = choice("tokenizer.type", c.tokenizer.type,
+  out.resume =
+      choice<ResumeMode>("run.resume", c.run.resume, {{"auto", ResumeMode::kAuto}, {"never", ResumeMode::kNever}});
+  out.tokenizer = choice<TokenizerKind>("tokenizer.type", c.tokenizer.type,
                          {{"char", TokenizerKind::kChar}, {"sentencepiece", TokenizerKind::kSentencePiece}});
   out.model = gpt_config(c.model, /*vocab_size=*/0);
-  out.model.pooling = choice("classify.pooling", c.classify.pooling,
+  out.model.pooling = choice<models::Pooling>("classify.pooling", c.classify.pooling,
                              {{"last", models::Pooling::kLast}, {"mean", models::Pooling::kMean}});
   out.data = data_options(c);
   out.schedule = schedule_options(c);
   out.eval = eval_options(c);
-  out.keep_best = choice("checkpoint.keep_best", c.checkpoint.keep_best,
+  out.keep_best = choice<KeepBest>("checkpoint.keep_best", c.checkpoint.keep_best,
                          {{"", KeepBest::kNone}, {"val_loss", KeepBest::kValLoss},
                           {"val_accuracy", KeepBest::kValAccuracy}});
-  out.sft_format = choice("sft.format", c.sft.format,
+  out.sft_format = choice<SftFormat>("sft.format", c.sft.format,
                           {{"alpaca", SftFormat::kAlpaca}, {"prompt_completion", SftFormat::kPromptCompletion},
                            {"messages", SftFormat::kMessages}});
-  out.sft_packing = choice("sft.packing", c.sft.packing, {{"pad", SftPacking::kPad}, {"pack", SftPacking::kPack}});
-  out.class_weights = choice("classify.class_weights", c.classify.class_weights,
+  out.sft_packing =
+      choice<SftPacking>("sft.packing", c.sft.packing, {{"pad", SftPacking::kPad}, {"pack", SftPacking::kPack}});
+  out.class_weights = choice<ClassWeights>("classify.class_weights", c.classify.class_weights,
                              {{"none", ClassWeights::kNone}, {"balanced", ClassWeights::kBalanced}});
   return out;
 }
@@ -203,7 +208,7 @@ void check_relations(const RunConfig& c) {
 }
 
 Precision resolve_precision(const RunConfig& config, c10::Device device) {
-  return choice("run.precision", config.run.precision,
+  return choice<Precision>("run.precision", config.run.precision,
                 {{"auto", device.is_cuda() ? Precision::kBf16 : Precision::kFp32}, {"bf16", Precision::kBf16},
                  {"fp32", Precision::kFp32}});
 }

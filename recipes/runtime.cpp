@@ -9,7 +9,6 @@
 #include "recipes/config_loader.h"
 
 namespace anvil::recipes {
-using namespace training;
 
 c10::Device select_device(DeviceChoice choice, int local_rank) {
   const bool has_cuda = torch::cuda::is_available();
