@@ -50,16 +50,17 @@ void read_blank_line_separated(const std::string& path, bool replace, const Visi
 
 void read_txt(const std::string& path, const DocumentSource& source, const Visit& visit) {
   const bool replace = source.replace_invalid_utf8;
-  if (source.delimiter == "blank_line") {
-    read_blank_line_separated(path, replace, visit);
-  } else if (source.delimiter == "line") {
-    for_each_line(path, replace, [&](const std::string& line, int64_t) {
-      if (!is_blank(line)) visit(line);
-    });
-  } else if (source.delimiter == "file") {
-    visit(read_whole_file(path, replace));  // never empty: empty files are errors
-  } else {
-    split_at(read_whole_file(path, replace), source.delimiter, visit);
+  switch (source.delimiter) {
+    case Delimiter::kBlankLine:
+      return read_blank_line_separated(path, replace, visit);
+    case Delimiter::kLine:
+      return for_each_line(path, replace, [&](const std::string& line, int64_t) {
+        if (!is_blank(line)) visit(line);
+      });
+    case Delimiter::kFile:
+      return visit(read_whole_file(path, replace));  // never empty: empty files are errors
+    case Delimiter::kSeparator:
+      return split_at(read_whole_file(path, replace), source.separator, visit);
   }
 }
 
@@ -101,16 +102,14 @@ std::vector<std::string> expand_glob(const std::string& pattern) {
 }
 
 void read_documents(const DocumentSource& source, const std::function<void(std::string_view)>& visit) {
-  if (source.format != "txt" && source.format != "jsonl")
-    throw std::runtime_error("unknown document format '" + source.format + "' for '" + source.path +
-                             "': expected txt or jsonl");
-  if (source.format == "txt" && source.delimiter.empty())
+  const bool txt = source.format == DocumentFormat::kTxt;
+  if (txt && source.delimiter == Delimiter::kSeparator && source.separator.empty())
     throw std::runtime_error("empty delimiter for '" + source.path +
                              "': expected file, blank_line, line or a separator");
   // A plain path is opened as given, so a missing file reads as "cannot open" rather than as an empty glob.
   const auto files = has_wildcard(source.path) ? expand_glob(source.path) : std::vector<std::string>{source.path};
   for (const auto& file : files) {
-    if (source.format == "txt") {
+    if (txt) {
       read_txt(file, source, visit);
     } else {
       read_jsonl(file, source, visit);

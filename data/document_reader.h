@@ -8,11 +8,17 @@
 
 namespace anvil::data {
 
+enum class DocumentFormat { kTxt, kJsonl };
+// Where a txt file's documents end: with the file, at blank lines, at each
+// line, or at a literal separator.
+enum class Delimiter { kFile, kBlankLine, kLine, kSeparator };
+
 struct DocumentSource {
-  std::string path;                 // a file, or a glob pattern matching several
-  std::string format = "txt";       // txt | jsonl
-  std::string delimiter = "file";   // txt: file (one document per file), blank_line, line, or a literal separator
-  std::string text_field = "text";  // jsonl: the field holding the document
+  std::string path;  // a file, or a glob pattern matching several
+  DocumentFormat format = DocumentFormat::kTxt;
+  Delimiter delimiter = Delimiter::kFile;  // txt
+  std::string separator;                   // txt, Delimiter::kSeparator: the text between documents
+  std::string text_field = "text";         // jsonl: the field holding the document
   bool replace_invalid_utf8 = false;  // true: invalid bytes become U+FFFD; false: they are an error
 };
 

@@ -115,8 +115,9 @@ SourceReport write_source(const CorpusSource& source, const Tokenizer& tokenizer
   auto flush = [&] {
     const auto encoded = encode_parallel(chunk, tokenizer, threads, tokenizer.eos_id(), source, ordinal);
     for (size_t i = 0; i < chunk.size(); ++i, ++ordinal) {
-      const bool to_val = source.split == "val" ||
-                          (source.split == "auto" && holdout_draw(options.seed, source_hash, ordinal) < options.val_fraction);
+      const bool to_val = source.split == SourceSplit::kVal ||
+                          (source.split == SourceSplit::kAuto &&
+                           holdout_draw(options.seed, source_hash, ordinal) < options.val_fraction);
       (to_val ? val : train).add(encoded[i], chunk[i].size());
     }
     chunk.clear();

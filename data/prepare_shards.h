@@ -12,14 +12,18 @@
 #include <vector>
 
 #include "data/document_reader.h"
+#include "data/token_shard.h"
 #include "data/tokenizer.h"
 
 namespace anvil::data {
 
+// kAuto: val_fraction of the documents go to val; kTrain or kVal: all of them.
+enum class SourceSplit { kAuto, kTrain, kVal };
+
 struct CorpusSource {
   std::string name;  // folder name under the output directory
   DocumentSource documents;
-  std::string split = "auto";  // auto: val_fraction of the documents go to val; train or val: all of them
+  SourceSplit split = SourceSplit::kAuto;
 };
 
 struct PrepareOptions {
@@ -28,7 +32,7 @@ struct PrepareOptions {
   uint64_t seed = 0;
   int64_t threads = 0;                     // 0: all cores
   int64_t shard_tokens = 100'000'000;      // a new shard file starts past this many tokens
-  std::string token_dtype = "auto";        // auto | uint16 | uint32
+  TokenDtype token_dtype = TokenDtype::kAuto;
 };
 
 struct SplitStats {

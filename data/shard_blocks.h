@@ -10,16 +10,13 @@
 //                    tokens of its own document, positions restart at each
 //                    document, and no target crosses a boundary.
 #include <memory>
-#include <string>
 #include <vector>
 
 #include "data/block_dataset.h"
+#include "data/packing.h"
 #include "data/token_shard.h"
 
 namespace anvil::data {
-
-enum class Packing { kConcat, kDocumentMasked };
-Packing packing_from_name(const std::string& name);  // "concat" or "document_masked"
 
 class ShardBlocks final : public BlockDataset {
  public:

@@ -19,10 +19,9 @@ uint64_t padded_token_bytes(uint64_t tokens, uint32_t token_bytes) { return (tok
 
 }  // namespace
 
-uint32_t token_bytes_for(int64_t vocab_size, const std::string& dtype) {
-  if (dtype == "uint32") return 4;
-  if (dtype == "auto") return vocab_size <= 65536 ? 2 : 4;
-  if (dtype != "uint16") throw std::invalid_argument("token dtype '" + dtype + "': expected auto, uint16 or uint32");
+uint32_t token_bytes_for(int64_t vocab_size, TokenDtype dtype) {
+  if (dtype == TokenDtype::kUint32) return 4;
+  if (dtype == TokenDtype::kAuto) return vocab_size <= 65536 ? 2 : 4;
   if (vocab_size > 65536)
     throw std::invalid_argument("a vocabulary of " + std::to_string(vocab_size) +
                                 " tokens does not fit uint16 (at most 65536): use uint32 or auto");

@@ -32,10 +32,12 @@ struct ShardHeader {
 };
 static_assert(sizeof(ShardHeader) == 64, "the header is part of the file format");
 
-// Token width for a vocabulary: "auto" picks 2 bytes up to 65,536 ids, else
-// 4; "uint16" or "uint32" forces a width, and a vocabulary too large for
+enum class TokenDtype { kAuto, kUint16, kUint32 };
+
+// Token width for a vocabulary: kAuto picks 2 bytes up to 65,536 ids, else
+// 4; kUint16 or kUint32 forces a width, and a vocabulary too large for
 // uint16 is an error.
-uint32_t token_bytes_for(int64_t vocab_size, const std::string& dtype = "auto");
+uint32_t token_bytes_for(int64_t vocab_size, TokenDtype dtype = TokenDtype::kAuto);
 
 // Appends documents to a new shard. The file is written under `path.tmp` and
 // published by finish() (a common::AtomicFile), so a shard that exists is

@@ -7,7 +7,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "recipes/config_loader.h"
-#include "recipes/runtime.h"
+#include "recipes/resolved_config.h"
 
 namespace anvil::recipes {
 namespace {
@@ -19,10 +19,10 @@ const std::set<std::string> kMayDiffer = {"model.dropout", "model.activation_che
 // The sections as the model uses them: implicit values made explicit and
 // settings without effect set to their defaults, so equal models compare equal.
 RunConfig comparable(RunConfig c, CheckpointUse use) {
-  const auto model = gpt_config(c.model, /*vocab_size=*/1);
-  c.model.n_kv_head = model.kv_heads();
+  const auto model = resolve(c).model;
+  c.model.n_kv_head = model.n_kv_head;
   c.model.ffn_hidden = model.mlp_hidden();
-  if (c.model.position != "rope") c.model.rope_theta = ModelSection{}.rope_theta;
+  if (model.position != models::PositionEncoding::kRotary) c.model.rope_theta = ModelSection{}.rope_theta;
   if (use == CheckpointUse::kStartFrom) c.model.block_size = 0;
   if (c.lora.rank == 0 || use == CheckpointUse::kStartFrom) c.lora = LoraSection{};
   std::sort(c.lora.targets.begin(), c.lora.targets.end());

@@ -5,6 +5,7 @@
 #include "training/checkpoint.h"
 #include "recipes/config_loader.h"
 #include "recipes/config_table.h"
+#include "recipes/resolved_config.h"
 
 namespace anvil::recipes {
 using namespace training;
@@ -12,16 +13,25 @@ namespace {
 
 // Where the user set the first of `keys` that they set; the file itself when
 // all of them kept their defaults.
-std::string origin_of(const LoadedConfig& loaded, std::initializer_list<const char*> keys) {
-  for (const char* key : keys) {
+std::string origin_of(const LoadedConfig& loaded, const std::vector<std::string>& keys) {
+  for (const auto& key : keys) {
     const auto it = loaded.origin.find(key);
     if (it != loaded.origin.end()) return it->second;
   }
   return loaded.source;
 }
 
-void require(bool ok, const LoadedConfig& loaded, std::initializer_list<const char*> keys, const std::string& message) {
+void require(bool ok, const LoadedConfig& loaded, const std::vector<std::string>& keys, const std::string& message) {
   if (!ok) throw ConfigError(origin_of(loaded, keys) + ": " + message);
+}
+
+// check_relations, its error placed where the user set the first key involved.
+void validate_relations(const LoadedConfig& loaded) {
+  try {
+    check_relations(loaded.config);
+  } catch (const RelationError& e) {
+    throw ConfigError(origin_of(loaded, e.keys) + ": " + e.what());
+  }
 }
 
 // Whether two paths name one existing file: an output must never be an input.
@@ -46,28 +56,30 @@ void validate_tokenizer_training(const LoadedConfig& loaded) {
 }
 
 // The keys of fine-tuning templates that must appear, or the examples lose their text.
-void validate_templates(const LoadedConfig& loaded) {
+void validate_templates(const LoadedConfig& loaded, SftFormat format) {
   const auto& s = loaded.config.sft;
   auto has = [](const std::string& text, const char* slot) { return text.find(slot) != std::string::npos; };
-  if (s.format == "alpaca") {
+  if (format == SftFormat::kAlpaca) {
     require(has(s.prompt_template, "{instruction}") && has(s.prompt_template, "{input}"), loaded,
             {"sft.prompt_template"}, "sft.prompt_template must hold {instruction} and {input}");
     require(has(s.prompt_template_no_input, "{instruction}"), loaded, {"sft.prompt_template_no_input"},
             "sft.prompt_template_no_input must hold {instruction}");
   }
-  if (s.format == "messages")
+  if (format == SftFormat::kMessages)
     require(has(s.role_template, "{role}"), loaded, {"sft.role_template"}, "sft.role_template must hold {role}");
 }
 
 void validate_data(const LoadedConfig& loaded, ConfigUse use) {
   const RunConfig& c = loaded.config;
+  const ResolvedConfig r = resolve(c);
   if (use == ConfigUse::kTokenizerTrain) validate_tokenizer_training(loaded);
   if (use != ConfigUse::kTrain) {
     require(!c.data.sources.empty(), loaded, {"data.sources", "data"},
             "data.sources is required: the corpora to read (a list of {path: FILE_OR_GLOB, ...})");
     require(use != ConfigUse::kPrepare || !c.data.shards.empty(), loaded, {"data.shards", "data"},
             "data.shards is required: the directory anvil prepare writes the token shards to");
-    require(use == ConfigUse::kPrepare || c.tokenizer.type == "sentencepiece", loaded, {"tokenizer.type", "tokenizer"},
+    require(use == ConfigUse::kPrepare || r.tokenizer == TokenizerKind::kSentencePiece, loaded,
+            {"tokenizer.type", "tokenizer"},
             "tokenizer.type must be sentencepiece: anvil tokenizer train trains a sentencepiece model");
     require(!c.tokenizer.path.empty(), loaded, {"tokenizer.path", "tokenizer"},
             "tokenizer.path is required: the tokenizer file (a sentencepiece .model, or a char vocabulary)");
@@ -90,9 +102,9 @@ void validate_data(const LoadedConfig& loaded, ConfigUse use) {
           "classify.labels lists a label twice: each names one class");
   require(labels.size() != 1, loaded, {"classify.labels"},
           "classify.labels lists one label: classification needs at least two");
-  require(c.checkpoint.keep_best != "val_accuracy" || c.task.type == "classify", loaded, {"checkpoint.keep_best"},
+  require(r.keep_best != KeepBest::kValAccuracy || c.task.type == "classify", loaded, {"checkpoint.keep_best"},
           "checkpoint.keep_best: val_accuracy needs task.type classify");
-  require(c.data.packing == "concat" || !c.data.shards.empty(), loaded, {"data.packing"},
+  require(r.data.packing == data::Packing::kConcat || !c.data.shards.empty(), loaded, {"data.packing"},
           "data.packing: document_masked needs document boundaries: prepare data.sources into data.shards");
   require(c.data.stride <= c.model.block_size, loaded, {"data.stride"},
           "data.stride exceeds model.block_size: tokens between windows would never be trained on");
@@ -101,7 +113,7 @@ void validate_data(const LoadedConfig& loaded, ConfigUse use) {
           "lora.rank > 0 needs lora.targets: the layers that get adapters");
   require(c.task.type == "lm" || (c.eval.stride == 0 && c.eval.max_length == 0), loaded,
           {"eval.stride", "eval.max_length"}, "eval.stride and eval.max_length slide over text: task.type lm only");
-  if (c.task.type == "sft") validate_templates(loaded);
+  if (c.task.type == "sft") validate_templates(loaded, r.sft_format);
   for (const std::string* input : {&c.data.train, &c.data.val, &c.tokenizer.path})
     require(!same_file(c.eval.predictions, *input), loaded, {"eval.predictions"},
             "eval.predictions '" + c.eval.predictions + "' is one of the run's inputs: writing it would destroy it");
@@ -118,7 +130,7 @@ void validate_files(const LoadedConfig& loaded, ConfigUse use) {
   for (const auto& field : config_fields()) {
     if (!field.is_path || field.is_output || (field.key == "model.init_from" && !reads_init_from)) continue;
     const std::string& value = *std::get<std::string*>(field.ref(copy));
-    require(value.empty() || std::filesystem::exists(value), loaded, {field.key.c_str()},
+    require(value.empty() || std::filesystem::exists(value), loaded, {field.key},
             field.key + ": '" + value + "' does not exist");
   }
   require(!reads_init_from || std::filesystem::is_regular_file(c.model.init_from + "/model.safetensors"),
@@ -126,50 +138,14 @@ void validate_files(const LoadedConfig& loaded, ConfigUse use) {
   require(!reads_init_from || !is_incomplete_checkpoint(c.model.init_from), loaded, {"model.init_from"},
           "model.init_from: '" + c.model.init_from +
               "' is a checkpoint without its COMPLETE marker, which may be half written: name a complete one");
-  require(c.tokenizer.type != "sentencepiece" || !c.tokenizer.path.empty(), loaded, {"tokenizer.type", "tokenizer.path"},
+  require(resolve(c).tokenizer != TokenizerKind::kSentencePiece || !c.tokenizer.path.empty(), loaded,
+          {"tokenizer.type", "tokenizer.path"},
           "tokenizer.type is sentencepiece but tokenizer.path names no .model file");
   require(!std::filesystem::is_directory(c.tokenizer.path), loaded, {"tokenizer.path"},
           "tokenizer.path: '" + c.tokenizer.path + "' is a directory: name the tokenizer file");
   require(use == ConfigUse::kTokenizerTrain || c.tokenizer.path.empty() || std::filesystem::exists(c.tokenizer.path),
           loaded, {"tokenizer.path"},
           "tokenizer.path: '" + c.tokenizer.path + "' does not exist (anvil tokenizer train CONFIG writes it)");
-}
-
-// Relations between keys that hold whatever the files are.
-void validate_relations(const LoadedConfig& loaded) {
-  const RunConfig& c = loaded.config;
-  require(c.model.n_embd % c.model.n_head == 0, loaded, {"model.n_head", "model.n_embd"},
-          "model.n_embd (" + std::to_string(c.model.n_embd) + ") must be divisible by model.n_head (" +
-              std::to_string(c.model.n_head) + ")");
-  const auto& targets = c.lora.targets;
-  require(std::set<std::string>(targets.begin(), targets.end()).size() == targets.size(), loaded, {"lora.targets"},
-          "lora.targets lists a layer twice");
-  for (const auto& target : targets) {
-    const bool swiglu = c.model.mlp == "swiglu";
-    require(c.lora.rank == 0 || (swiglu ? target != "mlp.fc" : target != "mlp.gate" && target != "mlp.up"), loaded,
-            {"lora.targets", "model.mlp"},
-            "lora.targets: '" + target + "' is not a layer of a " + c.model.mlp + " MLP (" +
-                (swiglu ? "mlp.gate, mlp.up and mlp.proj" : "mlp.fc and mlp.proj") + ")");
-  }
-  const int64_t kv_heads = c.model.n_kv_head > 0 ? c.model.n_kv_head : c.model.n_head;
-  require(c.model.n_head % kv_heads == 0, loaded, {"model.n_kv_head", "model.n_head"},
-          "model.n_head (" + std::to_string(c.model.n_head) + ") must be divisible by model.n_kv_head (" +
-              std::to_string(kv_heads) + ")");
-  require(c.model.position != "rope" || (c.model.n_embd / c.model.n_head) % 2 == 0, loaded,
-          {"model.position", "model.n_embd"}, "rope needs an even head dimension (model.n_embd / model.n_head)");
-  const int64_t window = c.eval.max_length > 0 ? c.eval.max_length : c.model.block_size;
-  require(window <= c.model.block_size, loaded, {"eval.max_length"}, "eval.max_length exceeds model.block_size");
-  require(c.eval.stride <= window, loaded, {"eval.stride", "eval.max_length"},
-          "eval.stride exceeds the window length: tokens between windows would never be scored");
-  require(c.checkpoint.keep_best.empty() ||
-              (c.eval.every > 0 && c.checkpoint.every > 0 && c.checkpoint.every % c.eval.every == 0),
-          loaded, {"checkpoint.keep_best", "checkpoint.every", "eval.every"},
-          "checkpoint.keep_best needs validation at every checkpoint: checkpoint.every a multiple of eval.every");
-  require(c.schedule.min_lr <= c.optim.lr, loaded, {"schedule.min_lr", "optim.lr"}, "schedule.min_lr must not exceed optim.lr");
-  const int64_t decay_steps = c.schedule.decay_steps > 0 ? c.schedule.decay_steps : c.train.max_steps;
-  require(c.schedule.type == "constant" || c.schedule.warmup_steps <= decay_steps, loaded, {"schedule.warmup_steps", "schedule.decay_steps", "train.max_steps"},
-          "schedule.warmup_steps (" + std::to_string(c.schedule.warmup_steps) + ") exceeds the decay length (" +
-              std::to_string(decay_steps) + ")");
 }
 
 }  // namespace

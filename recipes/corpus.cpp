@@ -1,20 +1,12 @@
 #include "recipes/corpus.h"
 
-#include "recipes/data_sources_yaml.h"
+#include "recipes/resolved_config.h"
 
 namespace anvil::recipes {
 
 std::vector<data::CorpusSource> corpus_sources(const RunConfig& config) {
   std::vector<data::CorpusSource> out;
-  for (const auto& s : config.data.sources) {
-    data::DocumentSource documents;
-    documents.path = s.path;
-    documents.format = source_format(s);
-    documents.delimiter = s.delimiter;
-    documents.text_field = s.text_field;
-    documents.replace_invalid_utf8 = config.data.invalid_utf8 == "replace";
-    out.push_back({s.name, documents, s.split});
-  }
+  for (const auto& source : resolve(config).data.sources) out.push_back(source.corpus);
   return out;
 }
 
@@ -25,7 +17,7 @@ data::PrepareOptions prepare_options(const RunConfig& config) {
   options.seed = static_cast<uint64_t>(config.run.seed);
   options.threads = config.run.threads;
   options.shard_tokens = config.data.shard_tokens;
-  options.token_dtype = config.data.token_dtype;
+  options.token_dtype = resolve(config).data.token_dtype;
   return options;
 }
 
@@ -44,10 +36,10 @@ data::TokenizerTrainingOptions tokenizer_training_options(const RunConfig& confi
 }
 
 data::DocumentStream tokenizer_corpus(const RunConfig& config) {
-  auto sources = corpus_sources(config);
+  auto sources = resolve(config).data.sources;
   return [sources](const std::function<void(std::string_view)>& visit) {
     for (const auto& source : sources)
-      if (source.split != "val") data::read_documents(source.documents, visit);
+      if (source.corpus.split != data::SourceSplit::kVal) data::read_documents(source.corpus.documents, visit);
   };
 }
 

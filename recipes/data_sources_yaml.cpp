@@ -92,9 +92,4 @@ void write_data_sources(YAML::Emitter& out, const std::vector<DataSource>& sourc
   out << YAML::EndSeq;
 }
 
-std::string source_format(const DataSource& source) {
-  if (source.format != "auto") return source.format;
-  return std::filesystem::path(source.path).extension() == ".jsonl" ? "jsonl" : "txt";
-}
-
 }  // namespace anvil::recipes

@@ -19,7 +19,4 @@ std::vector<DataSource> read_data_sources(const YAML::Node& node,
 
 void write_data_sources(YAML::Emitter& out, const std::vector<DataSource>& sources);
 
-// The source's format, resolving auto from the file extension (.jsonl: jsonl, else txt).
-std::string source_format(const DataSource& source);
-
 }  // namespace anvil::recipes

@@ -1,10 +1,11 @@
 #include "recipes/model_builder.h"
 
+#include "models/kernels/cuda_kernels.h"
 #include "models/lora.h"
 #include "models/safetensors.h"
 #include "training/checkpoint.h"
 #include "recipes/checkpoint_config.h"
-#include "recipes/runtime.h"
+#include "recipes/resolved_config.h"
 
 namespace anvil::recipes {
 using namespace training;
@@ -22,10 +23,10 @@ bool fresh_or_unused(const std::string& name) {
 
 models::GPT build_model(const RunConfig& config, int64_t vocab_size, int64_t num_classes, c10::Device device,
                         bool restoring) {
-  auto gpt = gpt_config(config.model, vocab_size);
+  auto gpt = resolve(config).model;
+  gpt.vocab_size = vocab_size;
   gpt.num_classes = num_classes;
-  gpt.fused_ops = use_fused_kernels(config.run.fused_kernels, device);
-  gpt.pooling = config.classify.pooling == "mean" ? models::Pooling::kMean : models::Pooling::kLast;
+  gpt.fused_ops = resolve_fused_kernels(config, device, kernels::fused_ops_available(device.type()));
   models::GPT model(gpt);
   if (!config.model.init_from.empty() && (!restoring || config.lora.rank > 0)) {
     check_checkpoint_config(config, config.model.init_from, CheckpointUse::kStartFrom);

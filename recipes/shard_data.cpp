@@ -3,6 +3,7 @@
 
 #include "data/prepare_shards.h"
 #include "data/shard_blocks.h"
+#include "recipes/resolved_config.h"
 #include "recipes/run_data.h"
 
 namespace anvil::recipes {
@@ -34,11 +35,11 @@ Shards open_shards(const data::PreparedSplit& split, const data::Tokenizer& toke
   return shards;
 }
 
-std::shared_ptr<const data::ShardBlocks> make_blocks(Shards shards, const RunConfig& config, int64_t stride,
+std::shared_ptr<const data::ShardBlocks> make_blocks(Shards shards, const ResolvedConfig& options, int64_t stride,
                                                      const std::string& what) {
   try {
-    return std::make_shared<const data::ShardBlocks>(std::move(shards), config.model.block_size,
-                                                     data::packing_from_name(config.data.packing), stride);
+    return std::make_shared<const data::ShardBlocks>(std::move(shards), options.model.block_size,
+                                                     options.data.packing, stride);
   } catch (const std::exception& e) {
     throw std::runtime_error(what + ": " + e.what());
   }
@@ -50,23 +51,25 @@ RunData load_shard_data(const RunConfig& config, std::unique_ptr<data::Tokenizer
   if (config.data.sources.empty())
     throw std::runtime_error("data.shards is set but data.sources lists no source to read from it");
   if (!tokenizer) tokenizer = data::load_tokenizer(config.tokenizer.type, config.tokenizer.path);
+  const ResolvedConfig options = resolve(config);
   RunData out;
   Shards val_shards;
   std::ostringstream description;
-  for (const auto& source : config.data.sources) {
-    const std::string folder = config.data.shards + "/" + source.name;
-    const auto val = data::shard_files(config.data.shards, source.name, "val");
+  for (const auto& source : options.data.sources) {
+    const std::string& name = source.corpus.name;
+    const std::string folder = config.data.shards + "/" + name;
+    const auto val = data::shard_files(config.data.shards, name, "val");
     for (auto& shard : open_shards(val, *tokenizer, "the val shards of '" + folder + "'"))
       val_shards.push_back(std::move(shard));
-    const auto train = data::shard_files(config.data.shards, source.name, "train");
+    const auto train = data::shard_files(config.data.shards, name, "train");
     if (train.files.empty()) {
-      if (source.split != "val")
+      if (source.corpus.split != data::SourceSplit::kVal)
         throw std::runtime_error("no training shards in '" + folder + "': run anvil prepare first");
       continue;  // a validation-only source
     }
-    auto blocks = make_blocks(open_shards(train, *tokenizer, "the train shards of '" + folder + "'"), config,
-                              config.data.stride, "'" + folder + "'");
-    description << (out.train.empty() ? "" : " + ") << source.name << " (" << blocks->size() << " blocks, weight "
+    auto blocks = make_blocks(open_shards(train, *tokenizer, "the train shards of '" + folder + "'"), options,
+                              options.data.stride, "'" + folder + "'");
+    description << (out.train.empty() ? "" : " + ") << name << " (" << blocks->size() << " blocks, weight "
                 << source.weight;
     // Blocks never span shards: shards barely longer than a block leave much unread.
     const double unused = static_cast<double>(blocks->unused_tokens()) / static_cast<double>(blocks->tokens());
@@ -81,7 +84,8 @@ RunData load_shard_data(const RunConfig& config, std::unique_ptr<data::Tokenizer
   if (val_shards.empty())
     throw std::runtime_error("no validation shards under '" + config.data.shards +
                              "': set data.val_fraction > 0 or add a source with split: val, then run anvil prepare");
-  const auto val = make_blocks(std::move(val_shards), config, 0, "validation shards under '" + config.data.shards + "'");
+  const auto val = make_blocks(std::move(val_shards), options, options.model.block_size,
+                               "validation shards under '" + config.data.shards + "'");
   out.val_tokens = val->stream();
   out.val_bytes_per_token = static_cast<double>(val->text_bytes()) / static_cast<double>(val->tokens());
   out.val = val;

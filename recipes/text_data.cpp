@@ -5,6 +5,7 @@
 #include "data/char_tokenizer.h"
 #include "data/text_lines.h"
 #include "data/token_blocks.h"
+#include "recipes/resolved_config.h"
 
 namespace anvil::recipes {
 namespace {
@@ -30,9 +31,11 @@ std::shared_ptr<const data::TokenBlocks> make_blocks(const torch::Tensor& tokens
 }  // namespace
 
 RunData load_text_data(const RunConfig& config, std::unique_ptr<data::Tokenizer> tokenizer) {
-  const std::string train_text = data::read_whole_file(config.data.train, config.data.invalid_utf8 == "replace");
+  const ResolvedConfig options = resolve(config);
+  const bool replace_invalid = options.data.replace_invalid_utf8;
+  const std::string train_text = data::read_whole_file(config.data.train, replace_invalid);
   if (!tokenizer) {
-    if (config.tokenizer.type == "char")
+    if (options.tokenizer == TokenizerKind::kChar)
       tokenizer = std::make_unique<data::CharTokenizer>(data::CharTokenizer::from_text(train_text));
     else
       tokenizer = data::load_tokenizer(config.tokenizer.type, config.tokenizer.path);
@@ -45,7 +48,7 @@ RunData load_text_data(const RunConfig& config, std::unique_ptr<data::Tokenizer>
     const auto ids = val_tokens.to(torch::kInt).contiguous();
     val_bytes = tokenizer->decode({ids.data_ptr<int32_t>(), ids.data_ptr<int32_t>() + ids.numel()}).size();
   } else {
-    const std::string val_text = data::read_whole_file(config.data.val, config.data.invalid_utf8 == "replace");
+    const std::string val_text = data::read_whole_file(config.data.val, replace_invalid);
     val_tokens = encode_file(*tokenizer, val_text, config.data.val);
     val_bytes = val_text.size();
   }
@@ -53,10 +56,10 @@ RunData load_text_data(const RunConfig& config, std::unique_ptr<data::Tokenizer>
   const int64_t T = config.model.block_size;
   RunData out;
   out.tokenizer = std::move(tokenizer);
-  out.train = {make_blocks(train_tokens, T, config.data.stride, "training data '" + config.data.train + "'")};
+  out.train = {make_blocks(train_tokens, T, options.data.stride, "training data '" + config.data.train + "'")};
   out.weights = {1.0};
   // Validation always tiles the text, so each token is scored once.
-  out.val = make_blocks(val_tokens, T, 0, "validation data");
+  out.val = make_blocks(val_tokens, T, T, "validation data");
   out.val_tokens = val_tokens;
   out.val_bytes_per_token = static_cast<double>(val_bytes) / static_cast<double>(val_tokens.size(0));
   out.description = std::to_string(out.train[0]->size()) + " train blocks from '" + config.data.train + "'";

@@ -18,6 +18,7 @@
 #include "training/lr_schedule.h"
 #include "training/metrics_log.h"
 #include "recipes/model_builder.h"
+#include "recipes/resolved_config.h"
 #include "training/optimizer.h"
 #include "training/optimizer_step.h"
 #include "training/precision.h"
@@ -51,7 +52,7 @@ void print_header(const RunConfig& config, models::GPT& model, const RunData& da
   std::printf("data: %s | %lld val rows of up to %lld tokens | %s tokenizer | device %s, %d threads, %s%s%s\n",
               data.description.c_str(), (long long)data.val->size(), (long long)m.block_size,
               data.tokenizer->type().c_str(), device.str().c_str(), at::get_num_threads(),
-              resolve_precision(config.run.precision, device) == Precision::kBf16 ? "bf16 autocast" : "fp32",
+              resolve_precision(config, device) == Precision::kBf16 ? "bf16 autocast" : "fp32",
               m.fused_ops ? ", fused kernels" : "", cuda_graphs ? ", CUDA graphs" : "");
   if (sync)
     std::printf("data parallel: %d ranks, %lld sequences per rank per micro-batch, gradients in %zu buckets%s\n",
@@ -161,7 +162,7 @@ void print_done(const TrainSummary& summary, const TrainingState& state) {
 TrainSummary train_on_ranks(const RunConfig& config, Communicator& comm, c10::Device device) {
   StepLog log;
   log.start = Clock::now();
-  const bool cuda_graphs = use_cuda_graphs(config, device, comm.world_size());
+  const bool cuda_graphs = resolve_cuda_graphs(config, device, comm.world_size(), cuda_graphs_available());
   const fs::path run_dir = config.run.dir;
   const RunDirectory directory = open_run_directory(config, comm);  // locked until the run returns
   const auto& checkpoints = directory.checkpoints;
@@ -199,14 +200,15 @@ TrainSummary train_on_ranks(const RunConfig& config, Communicator& comm, c10::De
   const auto& t = config.train;
   const int64_t first_step = state.step;
   TrainSummary summary;
-  const StepParts parts{model, optimizer, loader, comm, sync.get(), resolve_precision(config.run.precision, device)};
+  const StepParts parts{model, optimizer, loader, comm, sync.get(), resolve_precision(config, device)};
   std::unique_ptr<GraphedStep> graphed;
   if (cuda_graphs) {
     optimizer.fused()->read_learning_rates_from_device();
     graphed = std::make_unique<GraphedStep>();
   }
+  const ScheduleOptions schedule = resolve(config).schedule;
   while (state.step < t.max_steps) {
-    const double lr = learning_rate(config.schedule, config.optim.lr, state.step, t.max_steps);
+    const double lr = learning_rate(schedule, state.step);
     optimizer.set_learning_rate(lr);
     // Dropout draws from a generator seeded by the step (and rank) alone, so a
     // resumed run draws exactly what an uninterrupted one would.
@@ -254,7 +256,7 @@ TrainSummary train(const RunConfig& config) {
   configure_threads(config.run.threads);
   allow_tf32(config.run.tf32);
   const LaunchEnv launch = launch_env_from_environment();
-  const auto device = select_device(config.run.device, launch.local_rank);
+  const auto device = select_device(resolve(config).device, launch.local_rank);
   require_even_batch_split(config, launch.world_size);
   if (!launch.distributed()) {
     Communicator single;

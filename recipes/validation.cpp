@@ -6,15 +6,16 @@
 #include "training/classification_metrics.h"
 #include "training/evaluate.h"
 #include "training/precision.h"
+#include "recipes/resolved_config.h"
 
 namespace anvil::recipes {
 using namespace training;
 
 Validation validate(models::GPT& model, const RunData& data, const RunConfig& config, c10::Device device) {
-  const int64_t batch = config.eval.batch_size > 0 ? config.eval.batch_size : config.train.batch_size;
+  const int64_t batch = resolve(config).eval.batch_size;
   Validation v;
   char line[256];
-  AutocastScope autocast(device, resolve_precision(config.run.precision, device));
+  AutocastScope autocast(device, resolve_precision(config, device));
   if (config.task.type == "classify") {
     const auto r = evaluate_classification(model, *data.val, batch, device);
     v.loss = r.loss;

@@ -5,12 +5,6 @@
 
 namespace anvil::training {
 
-Precision resolve_precision(const std::string& name, c10::Device device) {
-  if (name == "bf16") return Precision::kBf16;
-  if (name == "auto" && device.is_cuda()) return Precision::kBf16;
-  return Precision::kFp32;
-}
-
 void allow_tf32(bool allow) {
   at::globalContext().setAllowTF32CuBLAS(allow);
   at::globalContext().setAllowTF32CuDNN(allow);

@@ -2,18 +2,12 @@
 // Mixed precision. Under bf16 autocast, matmuls and attention run in bfloat16
 // while weights, gradients and optimizer state stay fp32 (no loss scaling:
 // bf16 has fp32's exponent range). TF32 speeds up whatever fp32 matmuls remain.
-#include <string>
-
 #include <c10/core/Device.h>
 #include <c10/core/ScalarType.h>
 
 namespace anvil::training {
 
 enum class Precision { kFp32, kBf16 };
-
-// run.precision for a device: "auto" is bf16 on CUDA and fp32 elsewhere
-// (CPUs without bf16 units run autocast slower than fp32).
-Precision resolve_precision(const std::string& name, c10::Device device);
 
 // Lets CUDA matmuls and convolutions take fp32 inputs as TF32.
 void allow_tf32(bool allow);

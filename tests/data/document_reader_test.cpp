@@ -9,6 +9,8 @@
 
 #include "tests/support/temp_dir.h"
 
+using anvil::data::Delimiter;
+using anvil::data::DocumentFormat;
 using anvil::data::DocumentSource;
 using anvil::data::expand_glob;
 using anvil::data::read_documents;
@@ -24,17 +26,23 @@ std::vector<std::string> read_all(const DocumentSource& source) {
   return documents;
 }
 
+// A txt source cut where `delimiter` says, as data.sources spells it: file,
+// blank_line, line, or any other text as the separator.
 DocumentSource txt(const std::string& path, const std::string& delimiter) {
   DocumentSource source;
   source.path = path;
-  source.delimiter = delimiter;
+  source.delimiter = delimiter == "file"         ? Delimiter::kFile
+                     : delimiter == "blank_line" ? Delimiter::kBlankLine
+                     : delimiter == "line"       ? Delimiter::kLine
+                                                 : Delimiter::kSeparator;
+  if (source.delimiter == Delimiter::kSeparator) source.separator = delimiter;
   return source;
 }
 
 DocumentSource jsonl(const std::string& path, const std::string& field = "text") {
   DocumentSource source;
   source.path = path;
-  source.format = "jsonl";
+  source.format = DocumentFormat::kJsonl;
   source.text_field = field;
   return source;
 }
@@ -189,9 +197,9 @@ TEST(DocumentReader, EmptyFileNamesIt) {
   EXPECT_THAT(read_error(jsonl(path)), HasSubstr("'" + path + "' is empty"));
 }
 
-TEST(DocumentReader, UnknownFormatIsNamed) {
+// The format is an enum now; the one value a source can still get wrong is an empty separator.
+TEST(DocumentReader, EmptySeparatorIsNamed) {
   TempDir dir;
-  auto source = txt(dir.write("a.txt", "x"), "file");
-  source.format = "parquet";
-  EXPECT_THAT(read_error(source), HasSubstr("unknown document format 'parquet'"));
+  const auto path = dir.write("a.txt", "x");
+  EXPECT_THAT(read_error(txt(path, "")), HasSubstr("empty delimiter for '" + path + "'"));
 }

@@ -25,10 +25,10 @@ std::string corpus() {
   return text;
 }
 
-CorpusSource lines_of(const std::string& name, const std::string& path, const std::string& split = "auto") {
+CorpusSource lines_of(const std::string& name, const std::string& path, SourceSplit split = SourceSplit::kAuto) {
   DocumentSource documents;
   documents.path = path;
-  documents.delimiter = "line";
+  documents.delimiter = Delimiter::kLine;
   return {name, documents, split};
 }
 
@@ -105,12 +105,12 @@ TEST_F(PrepareShards, FixedSplitsAndParallelEncodingMatchSerial) {
   options.out_dir = dir.path("serial");
   options.threads = 1;
   const auto path = dir.write("docs.txt", text);
-  prepare_shards({lines_of("held", path, "val")}, tokenizer, options);
+  prepare_shards({lines_of("held", path, SourceSplit::kVal)}, tokenizer, options);
   EXPECT_TRUE(shard_files(options.out_dir, "held", "train").files.empty());
   const std::string serial = bytes_of(shard_files(options.out_dir, "held", "val").files.at(0));
   options.out_dir = dir.path("parallel");
   options.threads = 4;
-  prepare_shards({lines_of("held", path, "val")}, tokenizer, options);
+  prepare_shards({lines_of("held", path, SourceSplit::kVal)}, tokenizer, options);
   EXPECT_EQ(bytes_of(shard_files(options.out_dir, "held", "val").files.at(0)), serial);
 }
 

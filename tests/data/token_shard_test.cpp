@@ -10,6 +10,7 @@
 
 using anvil::data::ShardWriter;
 using anvil::data::token_bytes_for;
+using anvil::data::TokenDtype;
 using anvil::data::TokenShard;
 using anvil::test_support::error_of;
 using anvil::test_support::TempDir;
@@ -110,7 +111,7 @@ TEST(TokenShard, DamagedTokenIsNamedWhenRead) {
 }
 
 TEST(TokenShard, VocabularyTooLargeForUint16IsAnError) {
-  EXPECT_EQ(token_bytes_for(65536, "uint16"), 2u);
-  EXPECT_EQ(token_bytes_for(300, "uint32"), 4u);
-  EXPECT_THAT(error_of([] { token_bytes_for(65537, "uint16"); }), HasSubstr("does not fit uint16"));
+  EXPECT_EQ(token_bytes_for(65536, TokenDtype::kUint16), 2u);
+  EXPECT_EQ(token_bytes_for(300, TokenDtype::kUint32), 4u);
+  EXPECT_THAT(error_of([] { token_bytes_for(65537, TokenDtype::kUint16); }), HasSubstr("does not fit uint16"));
 }

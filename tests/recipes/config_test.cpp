@@ -5,6 +5,7 @@
 
 #include "tests/support/temp_dir.h"
 #include "recipes/config_loader.h"
+#include "recipes/resolved_config.h"
 
 using anvil::recipes::ConfigError;
 using anvil::recipes::load_config;
@@ -308,4 +309,262 @@ TEST(Config, InitFromIsNeededOnlyWhileItIsRead) {
   EXPECT_EQ(config_error([&] { validate_config(load_config(path)); }), "");
   // LoRA still reads its frozen base on every resume.
   EXPECT_TRUE(contains(config_error([&] { validate_config(load_config(path, {"lora.rank=2"})); }), "does not exist"));
+}
+
+namespace {
+
+using anvil::recipes::RunConfig;
+namespace recipes = anvil::recipes;
+namespace models = anvil::models;
+namespace training = anvil::training;
+
+const c10::Device kCpu(c10::kCPU), kCuda(c10::kCUDA, 0);
+
+// The message of the RelationError check_relations throws for `config`, after
+// its keys ("" if none).
+std::string relation_error(const RunConfig& config) {
+  try {
+    recipes::check_relations(config);
+  } catch (const recipes::RelationError& e) {
+    std::string keys;
+    for (const auto& key : e.keys) keys += (keys.empty() ? "" : ",") + key;
+    return keys + ": " + e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST(Resolve, ZeroAndAutoMeanTheirDefaults) {
+  RunConfig c;
+  c.model.n_head = 8;
+  c.model.block_size = 32;
+  c.train.batch_size = 6;
+  c.train.max_steps = 70;
+  auto r = recipes::resolve(c);
+  EXPECT_EQ(r.model.n_kv_head, 8);  // n_kv_head 0: n_head
+  EXPECT_EQ(r.eval.batch_size, 6);  // eval.batch_size 0: train.batch_size
+  EXPECT_EQ(r.eval.window, 32);     // eval.max_length 0: model.block_size
+  EXPECT_EQ(r.data.stride, 32);     // data.stride 0: model.block_size
+  EXPECT_EQ(r.schedule.decay_steps, 70);  // schedule.decay_steps 0: train.max_steps
+  EXPECT_EQ(r.schedule.peak_lr, c.optim.lr);
+
+  c.model.n_kv_head = 2;
+  c.eval.batch_size = 3;
+  c.eval.max_length = 16;
+  c.data.stride = 5;
+  c.schedule.decay_steps = 50;
+  r = recipes::resolve(c);
+  EXPECT_EQ(r.model.n_kv_head, 2);
+  EXPECT_EQ(r.eval.batch_size, 3);
+  EXPECT_EQ(r.eval.window, 16);
+  EXPECT_EQ(r.data.stride, 5);
+  EXPECT_EQ(r.schedule.decay_steps, 50);
+}
+
+TEST(Resolve, ChoicesBecomeEnums) {
+  RunConfig c;
+  auto r = recipes::resolve(c);
+  EXPECT_EQ(r.task, recipes::TaskKind::kLm);
+  EXPECT_EQ(r.device, recipes::DeviceChoice::kAuto);
+  EXPECT_EQ(r.resume, recipes::ResumeMode::kAuto);
+  EXPECT_EQ(r.tokenizer, recipes::TokenizerKind::kChar);
+  EXPECT_EQ(r.model.position, models::PositionEncoding::kLearned);
+  EXPECT_EQ(r.model.norm, models::NormKind::kLayerNorm);
+  EXPECT_EQ(r.model.mlp, models::MlpKind::kGelu);
+  EXPECT_EQ(r.model.pooling, models::Pooling::kLast);
+  EXPECT_EQ(r.data.packing, anvil::data::Packing::kConcat);
+  EXPECT_FALSE(r.data.replace_invalid_utf8);
+  EXPECT_FALSE(r.data.truncate_overlong);
+  EXPECT_EQ(r.data.token_dtype, anvil::data::TokenDtype::kAuto);
+  EXPECT_EQ(r.schedule.kind, training::ScheduleKind::kCosine);
+  EXPECT_EQ(r.keep_best, recipes::KeepBest::kNone);
+  EXPECT_EQ(r.sft_format, recipes::SftFormat::kAlpaca);
+  EXPECT_EQ(r.sft_packing, recipes::SftPacking::kPad);
+  EXPECT_EQ(r.class_weights, recipes::ClassWeights::kNone);
+
+  c.task.type = "classify";
+  c.run.device = "cuda";
+  c.run.resume = "never";
+  c.tokenizer.type = "sentencepiece";
+  c.model.position = "rope";
+  c.model.norm = "rmsnorm";
+  c.model.mlp = "gelu_tanh";
+  c.classify.pooling = "mean";
+  c.data.packing = "document_masked";
+  c.data.invalid_utf8 = "replace";
+  c.data.overlong = "truncate";
+  c.data.token_dtype = "uint32";
+  c.schedule.type = "wsd";
+  c.checkpoint.keep_best = "val_accuracy";
+  c.sft.format = "messages";
+  c.sft.packing = "pack";
+  c.classify.class_weights = "balanced";
+  r = recipes::resolve(c);
+  EXPECT_EQ(r.task, recipes::TaskKind::kClassify);
+  EXPECT_EQ(r.device, recipes::DeviceChoice::kCuda);
+  EXPECT_EQ(r.resume, recipes::ResumeMode::kNever);
+  EXPECT_EQ(r.tokenizer, recipes::TokenizerKind::kSentencePiece);
+  EXPECT_EQ(r.model.position, models::PositionEncoding::kRotary);
+  EXPECT_EQ(r.model.norm, models::NormKind::kRMSNorm);
+  EXPECT_EQ(r.model.mlp, models::MlpKind::kGeluTanh);
+  EXPECT_EQ(r.model.pooling, models::Pooling::kMean);
+  EXPECT_EQ(r.data.packing, anvil::data::Packing::kDocumentMasked);
+  EXPECT_TRUE(r.data.replace_invalid_utf8);
+  EXPECT_TRUE(r.data.truncate_overlong);
+  EXPECT_EQ(r.data.token_dtype, anvil::data::TokenDtype::kUint32);
+  EXPECT_EQ(r.schedule.kind, training::ScheduleKind::kWsd);
+  EXPECT_EQ(r.keep_best, recipes::KeepBest::kValAccuracy);
+  EXPECT_EQ(r.sft_format, recipes::SftFormat::kMessages);
+  EXPECT_EQ(r.sft_packing, recipes::SftPacking::kPack);
+  EXPECT_EQ(r.class_weights, recipes::ClassWeights::kBalanced);
+}
+
+TEST(Resolve, DataSourcesGetTheirFormatDelimiterSplitAndUtf8Policy) {
+  RunConfig c;
+  c.data.invalid_utf8 = "replace";
+  c.data.sources.resize(3);
+  c.data.sources[0].path = "web/*.jsonl";
+  c.data.sources[1].path = "books.txt";
+  c.data.sources[1].split = "val";
+  c.data.sources[1].delimiter = "blank_line";
+  c.data.sources[2].path = "notes.jsonl";
+  c.data.sources[2].format = "txt";
+  c.data.sources[2].split = "train";
+  c.data.sources[2].weight = 3;
+  c.data.sources[2].delimiter = "<|endoftext|>";
+  const auto sources = recipes::resolve(c).data.sources;
+  ASSERT_EQ(sources.size(), 3u);
+  using anvil::data::Delimiter;
+  using anvil::data::DocumentFormat;
+  using anvil::data::SourceSplit;
+  EXPECT_EQ(sources[0].corpus.documents.format, DocumentFormat::kJsonl);
+  EXPECT_EQ(sources[1].corpus.documents.format, DocumentFormat::kTxt);
+  EXPECT_EQ(sources[2].corpus.documents.format, DocumentFormat::kTxt);  // set, not guessed
+  EXPECT_EQ(sources[0].corpus.split, SourceSplit::kAuto);
+  EXPECT_EQ(sources[1].corpus.split, SourceSplit::kVal);
+  EXPECT_EQ(sources[2].corpus.split, SourceSplit::kTrain);
+  EXPECT_EQ(sources[2].weight, 3);
+  EXPECT_TRUE(sources[0].corpus.documents.replace_invalid_utf8);
+  EXPECT_EQ(sources[0].corpus.documents.delimiter, Delimiter::kFile);
+  EXPECT_EQ(sources[1].corpus.documents.delimiter, Delimiter::kBlankLine);
+  EXPECT_EQ(sources[2].corpus.documents.delimiter, Delimiter::kSeparator);
+  EXPECT_EQ(sources[2].corpus.documents.separator, "<|endoftext|>");
+}
+
+TEST(Resolve, PrecisionAutoIsBf16OnCudaOnly) {
+  RunConfig c;
+  EXPECT_EQ(recipes::resolve_precision(c, kCpu), training::Precision::kFp32);
+  EXPECT_EQ(recipes::resolve_precision(c, kCuda), training::Precision::kBf16);
+  c.run.precision = "bf16";
+  EXPECT_EQ(recipes::resolve_precision(c, kCpu), training::Precision::kBf16);
+  c.run.precision = "fp32";
+  EXPECT_EQ(recipes::resolve_precision(c, kCuda), training::Precision::kFp32);
+}
+
+TEST(Resolve, FusedKernelsAutoMeansCudaWithTheKernelsBuilt) {
+  RunConfig c;
+  EXPECT_TRUE(recipes::resolve_fused_kernels(c, kCuda, true));
+  EXPECT_FALSE(recipes::resolve_fused_kernels(c, kCuda, false));
+  EXPECT_FALSE(recipes::resolve_fused_kernels(c, kCpu, true));
+  c.run.fused_kernels = "on";
+  EXPECT_TRUE(recipes::resolve_fused_kernels(c, kCpu, true));
+  try {
+    recipes::resolve_fused_kernels(c, kCuda, false);
+    ADD_FAILURE() << "on without the kernels must throw";
+  } catch (const std::runtime_error& e) {
+    EXPECT_TRUE(contains(e.what(), "run.fused_kernels is on, but this anvil was built without its CUDA kernels"))
+        << e.what();
+  }
+  c.run.fused_kernels = "off";
+  EXPECT_FALSE(recipes::resolve_fused_kernels(c, kCuda, true));
+}
+
+TEST(Resolve, CudaGraphsWhereTheStepCanBeRecorded) {
+  RunConfig c;
+  EXPECT_FALSE(recipes::resolve_cuda_graphs(c, kCuda, 1, true));  // off by default
+  c.run.cuda_graphs = "auto";
+  EXPECT_TRUE(recipes::resolve_cuda_graphs(c, kCuda, 1, true));
+  EXPECT_FALSE(recipes::resolve_cuda_graphs(c, kCpu, 1, true));
+  EXPECT_FALSE(recipes::resolve_cuda_graphs(c, kCuda, 2, true));
+  c.task.type = "sft";  // auto records language modelling only: its batches keep one shape
+  EXPECT_FALSE(recipes::resolve_cuda_graphs(c, kCuda, 1, true));
+  c.run.cuda_graphs = "on";
+  EXPECT_TRUE(recipes::resolve_cuda_graphs(c, kCuda, 1, true));
+  auto error = [&](c10::Device device, int world_size, bool built) {
+    try {
+      recipes::resolve_cuda_graphs(c, device, world_size, built);
+    } catch (const std::runtime_error& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EXPECT_EQ(error(kCpu, 1, true), "run.cuda_graphs is on, but it needs run.device cuda");
+  EXPECT_TRUE(contains(error(kCuda, 1, false), "built against a LibTorch without CUDA"));
+  EXPECT_TRUE(contains(error(kCuda, 2, true), "it runs one process only"));
+  c.optim.fused = false;
+  EXPECT_TRUE(contains(error(kCuda, 1, true), "it needs optim.fused"));
+  c.model.activation_checkpointing = 1;
+  EXPECT_TRUE(contains(error(kCuda, 1, true), "model.activation_checkpointing recomputes blocks"));
+}
+
+TEST(Resolve, EachRelationBetweenKeysIsChecked) {
+  EXPECT_EQ(relation_error(RunConfig{}), "");
+  auto with = [](auto change) {
+    RunConfig c;
+    change(c);
+    return relation_error(c);
+  };
+  EXPECT_EQ(with([](RunConfig& c) { c.model.n_head = 3; }),
+            "model.n_head,model.n_embd: model.n_embd (128) must be divisible by model.n_head (3)");
+  EXPECT_EQ(with([](RunConfig& c) { c.lora.targets = {"attn.qkv", "attn.qkv"}; }),
+            "lora.targets: lora.targets lists a layer twice");
+  EXPECT_EQ(with([](RunConfig& c) {
+              c.lora.rank = 2;
+              c.model.mlp = "swiglu";
+              c.lora.targets = {"mlp.fc"};
+            }),
+            "lora.targets,model.mlp: lora.targets: 'mlp.fc' is not a layer of a swiglu MLP (mlp.gate, mlp.up and "
+            "mlp.proj)");
+  EXPECT_EQ(with([](RunConfig& c) { c.model.n_kv_head = 3; }),
+            "model.n_kv_head,model.n_head: model.n_head (4) must be divisible by model.n_kv_head (3)");
+  EXPECT_EQ(with([](RunConfig& c) {
+              c.model.position = "rope";
+              c.model.n_embd = 12;
+            }),
+            "model.position,model.n_embd: rope needs an even head dimension (model.n_embd / model.n_head)");
+  EXPECT_EQ(with([](RunConfig& c) { c.eval.max_length = 65; }),
+            "eval.max_length: eval.max_length exceeds model.block_size");
+  EXPECT_EQ(with([](RunConfig& c) { c.eval.stride = 65; }),
+            "eval.stride,eval.max_length: eval.stride exceeds the window length: tokens between windows would never "
+            "be scored");
+  EXPECT_EQ(with([](RunConfig& c) {
+              c.checkpoint.keep_best = "val_loss";
+              c.checkpoint.every = 300;
+            }),
+            "checkpoint.keep_best,checkpoint.every,eval.every: checkpoint.keep_best needs validation at every "
+            "checkpoint: checkpoint.every a multiple of eval.every");
+  EXPECT_EQ(with([](RunConfig& c) { c.schedule.min_lr = 1; }),
+            "schedule.min_lr,optim.lr: schedule.min_lr must not exceed optim.lr");
+  EXPECT_EQ(with([](RunConfig& c) { c.train.max_steps = 50; }),
+            "schedule.warmup_steps,schedule.decay_steps,train.max_steps: schedule.warmup_steps (100) exceeds the "
+            "decay length (50)");
+  EXPECT_EQ(with([](RunConfig& c) {
+              c.train.max_steps = 50;
+              c.schedule.type = "constant";
+            }),
+            "");
+}
+
+// validate_config places a relation's error where the user set the first of its keys.
+TEST(Resolve, ValidationPlacesARelationErrorAtItsKey) {
+  anvil::test_support::TempDir dir;
+  const auto at_key = dir.write("a.yaml", "train:\n  max_steps: 50\n");
+  EXPECT_EQ(config_error([&] { validate_config(load_config(at_key), anvil::recipes::ConfigUse::kNoData); }),
+            at_key + ":2: schedule.warmup_steps (100) exceeds the decay length (50)");
+  const auto empty = dir.write("b.yaml", "");
+  EXPECT_EQ(config_error([&] {
+              validate_config(load_config(empty, {"train.max_steps=50"}), anvil::recipes::ConfigUse::kNoData);
+            }),
+            "override 'train.max_steps=50': schedule.warmup_steps (100) exceeds the decay length (50)");
 }

@@ -22,13 +22,6 @@ models::GPT tiny_model() {
 
 }  // namespace
 
-TEST(Precision, AutoIsBf16OnCudaOnly) {
-  EXPECT_EQ(training::resolve_precision("auto", kCpu), Precision::kFp32);
-  EXPECT_EQ(training::resolve_precision("auto", c10::Device(c10::kCUDA, 0)), Precision::kBf16);
-  EXPECT_EQ(training::resolve_precision("bf16", kCpu), Precision::kBf16);
-  EXPECT_EQ(training::resolve_precision("fp32", c10::Device(c10::kCUDA, 0)), Precision::kFp32);
-}
-
 TEST(Precision, Bf16ScopeRunsMatmulsInBf16AndRestoresTheState) {
   auto model = tiny_model();
   const auto tokens = torch::randint(41, {2, 16});

@@ -34,7 +34,7 @@ LoadedCheckpoint load_checkpoint_args(const Args& args, recipes::ConfigUse use) 
   const auto classes =
       out.config.task.type == "classify" ? static_cast<int64_t>(out.config.classify.labels.size()) : int64_t{0};
   out.model = recipes::build_model(out.config, out.tokenizer->vocab_size(), classes,
-                                   recipes::select_device(out.config.run.device), /*restoring=*/true);
+                                   recipes::select_device(recipes::resolve(out.config).device), /*restoring=*/true);
   recipes::load_checkpoint_weights(out.path, out.model, out.config);
   return out;
 }

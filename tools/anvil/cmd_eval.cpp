@@ -11,6 +11,7 @@
 #include "training/classification_metrics.h"
 #include "training/evaluate.h"
 #include "training/precision.h"
+#include "recipes/resolved_config.h"
 #include "recipes/run_data.h"
 
 namespace anvil::cli {
@@ -77,15 +78,13 @@ int eval_command(const Args& args) {
   auto ckpt = load_checkpoint_args(rest);
   const auto& config = ckpt.config;
   const auto data = recipes::load_run_data(config, std::move(ckpt.tokenizer));
-  const int64_t batch = config.eval.batch_size > 0 ? config.eval.batch_size : config.train.batch_size;
+  const auto eval = recipes::resolve(config).eval;
   const auto device = ckpt.model->parameters().front().device();
-  training::AutocastScope autocast(device, training::resolve_precision(config.run.precision, device));
-  if (config.task.type == "classify") return eval_classifier(ckpt, data, batch, device, json);
-  const int64_t window = config.eval.max_length > 0 ? config.eval.max_length : config.model.block_size;
-  const auto result =
-      config.eval.stride > 0
-          ? training::evaluate_sliding(ckpt.model, data.val_tokens, window, config.eval.stride, device)
-          : training::evaluate(ckpt.model, *data.val, batch, config.eval.batches, device);
+  training::AutocastScope autocast(device, recipes::resolve_precision(config, device));
+  if (config.task.type == "classify") return eval_classifier(ckpt, data, eval.batch_size, device, json);
+  const auto result = eval.stride > 0
+                          ? training::evaluate_sliding(ckpt.model, data.val_tokens, eval.window, eval.stride, device)
+                          : training::evaluate(ckpt.model, *data.val, eval.batch_size, eval.batches, device);
   // Bits per byte where the text's bytes are known (language modelling): an
   // sft response's loss has no byte count to spread over.
   std::optional<double> bpb;

@@ -4,10 +4,12 @@
 #include <stdexcept>
 
 #include "data/tokenizer.h"
+#include "models/kernels/cuda_kernels.h"
 #include "tools/anvil/commands.h"
 #include "tools/anvil/config_args.h"
 #include "training/memory_plan.h"
 #include "training/precision.h"
+#include "recipes/resolved_config.h"
 #include "recipes/runtime.h"
 
 namespace anvil::cli {
@@ -54,13 +56,13 @@ PlanArgs parse(const Args& args) {
 }
 
 // The vocabulary: --vocab, else the sentencepiece model's size.
-int64_t vocab_size(const PlanArgs& p, const recipes::RunConfig& config) {
+int64_t vocab_size(const PlanArgs& p, const recipes::RunConfig& config, recipes::TokenizerKind kind) {
   if (p.vocab > 0) return p.vocab;
   const auto& t = config.tokenizer;
-  if (t.type == "sentencepiece" && std::filesystem::exists(t.path))
-    return data::load_tokenizer(t.type, t.path)->vocab_size();
-  throw std::runtime_error(t.type == "char" ? "a char tokenizer's vocabulary comes from the data: pass --vocab N"
-                                            : "tokenizer.path '" + t.path + "' does not exist yet: pass --vocab N");
+  const bool char_tokenizer = kind == recipes::TokenizerKind::kChar;
+  if (!char_tokenizer && std::filesystem::exists(t.path)) return data::load_tokenizer(t.type, t.path)->vocab_size();
+  throw std::runtime_error(char_tokenizer ? "a char tokenizer's vocabulary comes from the data: pass --vocab N"
+                                          : "tokenizer.path '" + t.path + "' does not exist yet: pass --vocab N");
 }
 
 void row(const char* name, double bytes, const char* note) {
@@ -81,22 +83,23 @@ int plan_command(const Args& args) {
   }
   const auto p = parse(args);
   const auto config = load_config_args(p.config_args, recipes::ConfigUse::kNoData).config;
-  const bool cuda = config.run.device != "cpu";
+  const auto options = recipes::resolve(config);
+  const bool cuda = options.device != recipes::DeviceChoice::kCpu;
+  const c10::Device device = cuda ? c10::Device(c10::kCUDA, 0) : c10::Device(c10::kCPU);
   training::PlanInputs in;
-  in.model = recipes::gpt_config(config.model, vocab_size(p, config));
+  in.model = options.model;
+  in.model.vocab_size = vocab_size(p, config, options.tokenizer);
   // As run.fused_kernels decides on a CUDA build; a CPU-only build planning a
   // CUDA run assumes the kernels such a build has.
-  const auto& fused = config.run.fused_kernels;
-  in.model.fused_ops = fused == "on" || (fused == "auto" && cuda);
+  in.model.fused_ops = recipes::resolve_fused_kernels(config, device, cuda || kernels::fused_ops_available(c10::kCPU));
   if (config.task.type == "classify") in.model.num_classes = std::max<int64_t>(2, config.classify.labels.size());
   recipes::require_even_batch_split(config, p.nproc);
   in.micro_batch = config.train.batch_size / p.nproc;
   in.grad_accum = config.train.grad_accum;
   in.cuda = cuda;
-  in.bf16 = training::resolve_precision(config.run.precision, cuda ? c10::Device(c10::kCUDA, 0) : c10::kCPU) ==
-            training::Precision::kBf16;
+  in.bf16 = recipes::resolve_precision(config, device) == training::Precision::kBf16;
   in.chunked_loss = config.train.chunked_loss;
-  in.document_masks = config.data.packing == "document_masked";
+  in.document_masks = options.data.packing == data::Packing::kDocumentMasked;
   if (config.lora.rank > 0)
     in.lora_parameters = training::count_lora_parameters(in.model, config.lora.rank, config.lora.targets);
   in.world_size = p.nproc;

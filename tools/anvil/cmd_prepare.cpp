@@ -4,6 +4,7 @@
 #include "tools/anvil/commands.h"
 #include "tools/anvil/config_args.h"
 #include "recipes/corpus.h"
+#include "recipes/resolved_config.h"
 
 namespace anvil::cli {
 
@@ -21,13 +22,14 @@ int prepare_command(const Args& args) {
               static_cast<long long>(tokenizer->vocab_size()));
   std::fflush(stdout);
   const auto report = data::prepare_shards(recipes::corpus_sources(config), *tokenizer, recipes::prepare_options(config));
+  const auto sources = recipes::resolve(config).data.sources;
   int64_t tokens = 0, bytes = 0, val_documents = 0;
   for (size_t i = 0; i < report.sources.size(); ++i) {
     const auto& s = report.sources[i];
     std::printf("  %-16s train %9lld docs %11lld tokens | val %8lld docs %10lld tokens\n", s.name.c_str(),
                 (long long)s.train.documents, (long long)s.train.tokens, (long long)s.val.documents,
                 (long long)s.val.tokens);
-    if (s.train.documents == 0 && config.data.sources[i].split == "auto")
+    if (s.train.documents == 0 && sources[i].corpus.split == data::SourceSplit::kAuto)
       std::fprintf(stderr, "warning: source '%s' has no training documents: its %lld went to validation "
                    "(a source of one document, say: split it with a delimiter, or set its split)\n",
                    s.name.c_str(), (long long)s.val.documents);

@@ -25,6 +25,7 @@
 #include <torch/cuda.h>
 
 #include "models/gpt.h"
+#include "models/kernels/cuda_kernels.h"
 #include "models/safetensors.h"
 #include "recipes/config_loader.h"
 #include "training/cuda_graph_step.h"
@@ -93,11 +94,12 @@ int main(int argc, char** argv) try {
   const auto config = recipes::load_config(o.config, o.overrides).config;
   recipes::configure_threads(config.run.threads);
   training::allow_tf32(config.run.tf32);
-  const auto device = recipes::select_device(config.run.device);
-  const auto precision = training::resolve_precision(config.run.precision, device);
+  const auto device = recipes::select_device(recipes::resolve(config).device);
+  const auto precision = recipes::resolve_precision(config, device);
   torch::manual_seed(0);
   auto model_config = recipes::gpt_config(config.model, o.vocab);
-  model_config.fused_ops = recipes::use_fused_kernels(config.run.fused_kernels, device);
+  model_config.fused_ops =
+      recipes::resolve_fused_kernels(config, device, kernels::fused_ops_available(device.type()));
   models::GPT model(model_config);
   if (!o.init.empty()) models::load_module_state(*model, models::load_safetensors(o.init), o.init);
   model->to(device);
@@ -126,7 +128,7 @@ int main(int argc, char** argv) try {
   auto* fused = dynamic_cast<training::FusedAdamW*>(optimizer.get());
   std::unique_ptr<training::CudaGraphStep> graph;
   torch::Tensor graph_batch;
-  if (recipes::use_cuda_graphs(config, device, 1)) {
+  if (recipes::resolve_cuda_graphs(config, device, 1, training::cuda_graphs_available())) {
     fused->read_learning_rates_from_device();
     graph = std::make_unique<training::CudaGraphStep>();
   }
