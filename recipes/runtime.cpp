@@ -8,6 +8,7 @@
 
 #include "models/kernels/cuda_kernels.h"
 #include "recipes/config_loader.h"
+#include "recipes/tasks/task.h"
 #include "training/cuda_graph_step.h"
 
 namespace anvil::recipes {
@@ -57,7 +58,7 @@ bool use_cuda_graphs(const RunConfig& config, c10::Device device, int world_size
   if (setting == "off") return false;
   const auto conflict = cuda_graphs_conflict(config, device, world_size);
   if (setting == "on" && !conflict.empty()) throw std::runtime_error("run.cuda_graphs is on, but " + conflict);
-  return conflict.empty() && (setting == "on" || config.task.type == "lm");
+  return conflict.empty() && (setting == "on" || task_of(config).keeps_batch_shape());
 }
 
 void require_even_batch_split(const RunConfig& config, int world_size) {

@@ -79,7 +79,7 @@ int eval_command(const Args& args) {
   const int64_t batch = config.eval.batch_size > 0 ? config.eval.batch_size : config.train.batch_size;
   const auto device = ckpt.model->parameters().front().device();
   training::AutocastScope autocast(device, training::resolve_precision(config.run.precision, device));
-  if (config.task.type == "classify") return eval_classifier(ckpt, data, batch, device, json);
+  if (ckpt.model->score) return eval_classifier(ckpt, data, batch, device, json);
   const int64_t window = config.eval.max_length > 0 ? config.eval.max_length : config.model.block_size;
   const auto result =
       config.eval.stride > 0

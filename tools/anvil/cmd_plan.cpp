@@ -9,6 +9,7 @@
 #include "training/memory_plan.h"
 #include "training/precision.h"
 #include "recipes/runtime.h"
+#include "recipes/tasks/task.h"
 
 namespace anvil::cli {
 namespace {
@@ -88,7 +89,7 @@ int plan_command(const Args& args) {
   // CUDA run assumes the kernels such a build has.
   const auto& fused = config.run.fused_kernels;
   in.model.fused_ops = fused == "on" || (fused == "auto" && cuda);
-  if (config.task.type == "classify") in.model.num_classes = std::max<int64_t>(2, config.classify.labels.size());
+  in.model.num_classes = recipes::task_of(config).num_classes(config.classify.labels);
   recipes::require_even_batch_split(config, p.nproc);
   in.micro_batch = config.train.batch_size / p.nproc;
   in.grad_accum = config.train.grad_accum;
