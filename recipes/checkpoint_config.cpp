@@ -11,7 +11,6 @@
 #include "recipes/tasks/task.h"
 
 namespace anvil::recipes {
-using namespace training;
 namespace {
 
 // Training-time regularisation and memory knobs, and where the weights came from.

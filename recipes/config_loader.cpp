@@ -14,7 +14,6 @@
 #include "recipes/model_presets.h"
 
 namespace anvil::recipes {
-using namespace training;
 namespace {
 
 std::string where(const std::string& file, const YAML::Mark& mark) {

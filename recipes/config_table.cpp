@@ -5,7 +5,6 @@
 #include "recipes/model_presets.h"
 
 namespace anvil::recipes {
-using namespace training;
 namespace {
 
 // The key and the member it sets are the same path: write it once.

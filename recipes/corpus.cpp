@@ -3,7 +3,6 @@
 #include "recipes/data_sources_yaml.h"
 
 namespace anvil::recipes {
-using namespace training;
 
 std::vector<data::CorpusSource> corpus_sources(const RunConfig& config) {
   std::vector<data::CorpusSource> out;

@@ -6,7 +6,6 @@
 #include "recipes/config_loader.h"
 
 namespace anvil::recipes {
-using namespace training;
 namespace {
 
 const std::set<std::string> kKeys = {"name", "path", "format", "delimiter", "text_field", "split", "weight"};

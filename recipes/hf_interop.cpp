@@ -11,7 +11,6 @@
 #include "models/lora.h"
 
 namespace anvil::recipes {
-using namespace training;
 namespace fs = std::filesystem;
 namespace {
 

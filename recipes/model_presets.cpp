@@ -1,7 +1,6 @@
 #include "recipes/model_presets.h"
 
 namespace anvil::recipes {
-using namespace training;
 
 const std::vector<ModelPreset>& model_presets() {
   static const std::vector<ModelPreset> presets = {

@@ -6,7 +6,6 @@
 #include "recipes/run_data.h"
 
 namespace anvil::recipes {
-using namespace training;
 namespace {
 
 using Shards = std::vector<std::shared_ptr<const data::TokenShard>>;

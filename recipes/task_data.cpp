@@ -16,7 +16,6 @@
 #include "recipes/run_data.h"
 
 namespace anvil::recipes {
-using namespace training;
 namespace {
 
 using data::error_at;

@@ -7,7 +7,6 @@
 #include "data/token_blocks.h"
 
 namespace anvil::recipes {
-using namespace training;
 namespace {
 
 torch::Tensor encode_file(const data::Tokenizer& tokenizer, const std::string& text, const std::string& path) {

@@ -5,7 +5,7 @@
 
 namespace anvil::training {
 
-double learning_rate(const ScheduleSection& s, double peak_lr, int64_t step, int64_t max_steps) {
+double learning_rate(const recipes::ScheduleSection& s, double peak_lr, int64_t step, int64_t max_steps) {
   if (step < s.warmup_steps) return peak_lr * static_cast<double>(step + 1) / static_cast<double>(s.warmup_steps + 1);
   if (s.type == "constant") return peak_lr;
   const int64_t end = s.decay_steps > 0 ? s.decay_steps : max_steps;
