@@ -29,10 +29,10 @@ std::unique_ptr<training::ShardedAdamW> adamw(models::GPT& model, training::Comm
   return std::make_unique<training::ShardedAdamW>(model->parameters(), o, comm, /*shard=*/false);
 }
 
-// Rows of 8 tokens predicting the next, some targets ignored (-1).
+// Rows of 8 tokens predicting the next, the first target of each ignored.
 data::Batch rows(const torch::Tensor& tokens, int64_t first, int64_t count) {
   auto targets = tokens.narrow(0, first, count).narrow(1, 1, 8).clone();
-  targets.select(1, 0).fill_(-1);
+  targets.select(1, 0).fill_(data::kIgnoreIndex);
   return {tokens.narrow(0, first, count).narrow(1, 0, 8), targets};
 }
 
