@@ -8,6 +8,7 @@
 
 #include "recipes/config_loader.h"
 #include "recipes/resolved_config.h"
+#include "recipes/tasks/task.h"
 
 namespace anvil::recipes {
 namespace {
@@ -48,8 +49,8 @@ void check_checkpoint_config(const RunConfig& config, const std::string& checkpo
       const std::string name = item.first.as<std::string>(), key = section + "." + name;
       const std::string here = text_of(item.second), there = text_of(saved[section][name]);
       // A classifier starting from a language model uses neither LM head.
-      const bool head_unused = use == CheckpointUse::kStartFrom && config.task.type == "classify" &&
-                               key == "model.tie_embeddings";
+      const bool classifier = task_of(config).num_classes(config.classify.labels) > 0;
+      const bool head_unused = use == CheckpointUse::kStartFrom && classifier && key == "model.tie_embeddings";
       if (kMayDiffer.count(key) || head_unused || here == there) continue;
       differences += (differences.empty() ? "" : "; ") + key + " is " + here + " here but " + there + " in the checkpoint";
     }

@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include "recipes/tasks/task.h"
+
 namespace anvil::recipes {
 using namespace training;
 namespace {
@@ -241,7 +243,7 @@ bool resolve_cuda_graphs(const RunConfig& config, c10::Device device, int world_
   if (setting == Switch::kOff) return false;
   const auto conflict = cuda_graphs_conflict(config, device, world_size, graphs_built);
   if (setting == Switch::kOn && !conflict.empty()) throw std::runtime_error("run.cuda_graphs is on, but " + conflict);
-  return conflict.empty() && (setting == Switch::kOn || task_kind(config) == TaskKind::kLm);
+  return conflict.empty() && (setting == Switch::kOn || task_of(config).keeps_batch_shape());
 }
 
 }  // namespace anvil::recipes

@@ -41,10 +41,7 @@ RunData load_task_data(const RunConfig& config, std::unique_ptr<data::Tokenizer>
 // alpaca instruction without input, a prompt, or a user message).
 std::string sft_prompt(const RunConfig& config, const std::string& request);
 
-inline RunData load_run_data(const RunConfig& config, std::unique_ptr<data::Tokenizer> tokenizer = nullptr) {
-  if (config.task.type != "lm") return load_task_data(config, std::move(tokenizer));
-  return config.data.shards.empty() ? load_text_data(config, std::move(tokenizer))
-                                    : load_shard_data(config, std::move(tokenizer));
-}
+// The data of the task config.task.type names (recipes/tasks/).
+RunData load_run_data(const RunConfig& config, std::unique_ptr<data::Tokenizer> tokenizer = nullptr);
 
 }  // namespace anvil::recipes

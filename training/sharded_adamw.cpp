@@ -4,7 +4,6 @@
 #include <numeric>
 
 #include "training/communicator.h"
-#include "training/optimizer.h"
 
 namespace anvil::training {
 namespace {
@@ -31,21 +30,26 @@ torch::optim::AdamWParamState* adam_state(torch::optim::Optimizer& optimizer, co
 
 }  // namespace
 
-ShardedAdamW::ShardedAdamW(std::vector<torch::Tensor> params, const recipes::OptimSection& options, Communicator& comm,
+ShardedAdamW::ShardedAdamW(std::vector<torch::Tensor> params, const AdamWOptions& options, Communicator& comm,
                            bool shard)
     : params_(std::move(params)), options_(options), comm_(comm), shard_(shard && comm.world_size() > 1),
       owner_(shard_ ? deal_out(params_, comm.world_size()) : std::vector<int>(params_.size(), comm.rank())) {
   std::vector<torch::Tensor> mine;
   for (size_t i = 0; i < params_.size(); ++i)
     if (owns(i)) mine.push_back(params_[i]);
-  local_ = make_adamw(mine, options_);
+  local_ = std::make_unique<AdamW>(mine, options_);
 }
 
 bool ShardedAdamW::owns(size_t param) const { return owner_[param] == comm_.rank(); }
 
-void ShardedAdamW::set_learning_rate(double lr) { training::set_learning_rate(*local_, lr); }
+void ShardedAdamW::set_learning_rate(double lr) { local_->set_learning_rate(lr); }
 
-FusedAdamW* ShardedAdamW::fused() { return dynamic_cast<FusedAdamW*>(local_.get()); }
+void ShardedAdamW::read_learning_rates_from_device() {
+  TORCH_CHECK(!shard_, "a sharded AdamW steps on the host's schedule: no CUDA graph");
+  local_->read_learning_rates_from_device();
+}
+
+void ShardedAdamW::count_replayed_step() { local_->count_replayed_step(); }
 
 void ShardedAdamW::zero_grad() {
   for (auto& p : params_) p.mutable_grad().reset();
@@ -53,7 +57,7 @@ void ShardedAdamW::zero_grad() {
 
 void ShardedAdamW::step(const torch::Tensor& grad_divisor) {
   full_.reset();
-  step_dividing_gradients(*local_, grad_divisor);
+  local_->step_dividing_gradients(grad_divisor);
   if (!shard_) return;
   for (int r = 0; r < comm_.world_size(); ++r) {
     std::vector<torch::Tensor> owned;
@@ -72,7 +76,7 @@ int64_t ShardedAdamW::state_bytes() const {
 
 torch::optim::Optimizer& ShardedAdamW::gather_full_state() {
   if (!shard_) return *local_;
-  full_ = make_adamw(params_, options_);
+  full_ = std::make_unique<AdamW>(params_, options_);
   // Each owner contributes its parameters' step counts; the sum gives every rank all of them.
   std::vector<double> steps(params_.size(), 0.0);
   for (size_t i = 0; i < params_.size(); ++i)
@@ -107,7 +111,7 @@ torch::optim::Optimizer& ShardedAdamW::gather_full_state() {
 
 void ShardedAdamW::load_full_state(const std::function<void(torch::optim::Optimizer&)>& load) {
   if (!shard_) return load(*local_);
-  auto full = make_adamw(params_, options_);
+  auto full = std::make_unique<AdamW>(params_, options_);
   load(*full);
   for (size_t i = 0; i < params_.size(); ++i) {
     const auto it = full->state().find(params_[i].unsafeGetTensorImpl());

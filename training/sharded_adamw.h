@@ -13,8 +13,7 @@
 
 #include <torch/optim/adamw.h>
 
-#include "training/fused_adamw.h"
-#include "recipes/run_config.h"
+#include "training/adamw.h"
 
 namespace anvil::training {
 
@@ -22,15 +21,18 @@ class Communicator;
 
 class ShardedAdamW {
  public:
-  ShardedAdamW(std::vector<torch::Tensor> params, const recipes::OptimSection& options, Communicator& comm, bool shard);
+  ShardedAdamW(std::vector<torch::Tensor> params, const AdamWOptions& options, Communicator& comm, bool shard);
 
+  const std::vector<torch::Tensor>& parameters() const { return params_; }
   void set_learning_rate(double lr);
   void zero_grad();  // every parameter's gradient, whichever rank owns it
   // Gradients divided by `grad_divisor` first (a scalar tensor: clipping;
   // undefined: as they are), without a pass of its own with the fused AdamW.
   void step(const torch::Tensor& grad_divisor = {});
-  // The fused AdamW stepping this rank's parameters, or null (optim.fused off).
-  FusedAdamW* fused();
+  // For a step replayed from a CUDA graph (one rank; see AdamW): once before
+  // recording, and after each call that only replayed.
+  void read_learning_rates_from_device();
+  void count_replayed_step();
   // Bytes of optimizer state (the two moments) this rank holds.
   int64_t state_bytes() const;
 
@@ -44,12 +46,12 @@ class ShardedAdamW {
   bool owns(size_t param) const;
 
   std::vector<torch::Tensor> params_;
-  recipes::OptimSection options_;
+  AdamWOptions options_;
   Communicator& comm_;
   bool shard_;
   std::vector<int> owner_;  // rank that steps each parameter
-  std::unique_ptr<torch::optim::AdamW> local_;  // over this rank's parameters
-  std::unique_ptr<torch::optim::AdamW> full_;   // gathered for a checkpoint
+  std::unique_ptr<AdamW> local_;  // over this rank's parameters
+  std::unique_ptr<AdamW> full_;   // gathered for a checkpoint
 };
 
 }  // namespace anvil::training

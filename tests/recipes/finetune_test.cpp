@@ -17,9 +17,10 @@
 #include "recipes/config_loader.h"
 #include "training/loss.h"
 #include "recipes/model_builder.h"
-#include "training/optimizer.h"
+#include "recipes/training_parts.h"
+#include "training/adamw.h"
 #include "recipes/run_data.h"
-#include "recipes/train_loop.h"
+#include "recipes/trainer.h"
 
 using namespace anvil;
 
@@ -254,14 +255,14 @@ TEST(Finetune, LoraTrainsOnlyAdaptersAndHeadAndNeverMovesTheBase) {
   // Optimizer steps, weight decay included, move adapters and head but no base weight.
   const auto data = recipes::load_run_data(config, training::load_checkpoint_tokenizer(pretrained, "char"));
   auto model = recipes::build_model(config, data.tokenizer->vocab_size(), 2, c10::Device(c10::kCPU));
-  auto optimizer = training::make_adamw(recipes::trainable_parameters(model), config.optim);
+  training::AdamW optimizer(recipes::trainable_parameters(model), recipes::adamw_options(config.optim));
   models::TensorMap before;
   for (const auto& [name, tensor] : models::module_state(*model)) before[name] = tensor.clone();
   for (int step = 0; step < 3; ++step) {
     const auto batch = data.train[0]->gather({0, 1, 2, 3});
-    optimizer->zero_grad();
+    optimizer.zero_grad();
     training::summed_token_loss(model->forward(batch.inputs), batch.targets).backward();
-    optimizer->step();
+    optimizer.step();
   }
   const auto after = models::module_state(*model);
   for (const auto& [name, tensor] : before) {

@@ -23,7 +23,7 @@
 #include "training/run_lock.h"
 #include "recipes/runtime.h"
 #include "recipes/run_data.h"
-#include "recipes/train_loop.h"
+#include "recipes/trainer.h"
 
 using namespace anvil;
 using test_support::error_of;

@@ -6,7 +6,7 @@
 
 #include "tests/support/metrics.h"
 #include "tests/support/temp_dir.h"
-#include "recipes/train_loop.h"
+#include "recipes/trainer.h"
 
 namespace anvil::test_support {
 

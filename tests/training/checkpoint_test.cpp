@@ -17,7 +17,7 @@
 #include "training/checkpoint.h"
 #include "recipes/checkpoint_config.h"
 #include "recipes/config_loader.h"
-#include "training/optimizer.h"
+#include "training/adamw.h"
 
 namespace fs = std::filesystem;
 using namespace anvil;
@@ -28,7 +28,8 @@ models::GPTConfig tiny() { return test_support::tiny_gpt_config(11, 8, 1, 2, 8);
 
 struct Fixture {
   models::GPT model{tiny()};
-  std::unique_ptr<torch::optim::AdamW> optimizer = training::make_adamw(model->parameters(), recipes::OptimSection{});
+  std::unique_ptr<torch::optim::AdamW> optimizer =
+      std::make_unique<training::AdamW>(model->parameters(), training::AdamWOptions{});
   data::CharTokenizer tokenizer = data::CharTokenizer::from_text("abcdefghijk");
   std::string config_yaml = "run:\n  seed: 1\n";
 

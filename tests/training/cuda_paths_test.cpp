@@ -13,12 +13,13 @@
 #include "tests/support/tiny_model.h"
 #include "training/batch_loss.h"
 #include "training/chunked_lm_loss.h"
-#include "training/cuda_graph_step.h"
+#include "training/adamw.h"
+#include "training/communicator.h"
 #include "training/device_stats.h"
 #include "training/loss.h"
 #include "training/memory_plan.h"
-#include "training/optimizer.h"
 #include "training/precision.h"
+#include "training/train_step.h"
 
 using namespace anvil;
 
@@ -202,15 +203,15 @@ TEST(CudaPaths, FusedKernelsTrainGpt2LikeTheUnfusedOps) {
     auto c = gpu_config(0.0);
     c.fused_ops = fused;
     auto model = seeded_cuda_model(c);
-    auto optimizer = training::make_adamw(model->parameters(), recipes::OptimSection{});
+    training::AdamW optimizer(model->parameters(), {});
     std::vector<double> out;
     for (int step = 0; step < 10; ++step) {
       torch::manual_seed(100 + step);
       const auto tokens = torch::randint(512, {8, 129}, torch::TensorOptions(torch::kLong).device(kCuda));
-      optimizer->zero_grad();
+      optimizer.zero_grad();
       const auto loss = mean_bf16_loss(model, tokens);
       loss.backward();
-      optimizer->step();
+      optimizer.step();
       out.push_back(loss.item<double>());
     }
     return out;
@@ -240,18 +241,18 @@ TEST(CudaPaths, FusedAdamWMatchesTorchAdamW) {
   }
   a->to(kCuda);
   b->to(kCuda);
-  recipes::OptimSection o;
+  training::AdamWOptions o;
   o.fused = true;
-  auto fused = training::make_adamw(a->parameters(), o);
+  training::AdamW fused(a->parameters(), o);
   o.fused = false;
-  auto plain = training::make_adamw(b->parameters(), o);
+  training::AdamW plain(b->parameters(), o);
   for (int step = 0; step < 5; ++step) {
     torch::manual_seed(step);
     for (auto& p : a->parameters()) p.mutable_grad() = torch::randn_like(p);
     torch::manual_seed(step);
     for (auto& p : b->parameters()) p.mutable_grad() = torch::randn_like(p);
-    fused->step();
-    plain->step();
+    fused.step();
+    plain.step();
   }
   auto pa = a->parameters(), pb = b->parameters();
   for (size_t i = 0; i < pa.size(); ++i) EXPECT_LT((pa[i] - pb[i]).abs().max().item<double>(), 1e-6) << i;
@@ -280,9 +281,9 @@ TEST(CudaPaths, MemoryPlanMatchesTheAllocatorUnderBf16) {
   EXPECT_GT(training::peak_memory_bytes(kCuda), kept);
 }
 
-// Recorded once and replayed, the step trains as eager steps do: a new batch
-// and learning rate each step, dropout drawn afresh, and the step counts a
-// checkpoint saves.
+// Recorded once and replayed, the training step trains as eager steps do: a
+// new batch and learning rate each step, dropout drawn afresh, and the step
+// counts a checkpoint saves.
 TEST(CudaPaths, CudaGraphStepTrainsLikeEagerSteps) {
   SKIP_WITHOUT_CUDA();
   constexpr int kSteps = 7;
@@ -294,36 +295,25 @@ TEST(CudaPaths, CudaGraphStepTrainsLikeEagerSteps) {
   auto train = [](bool graphed) {
     Trained out;
     auto model = seeded_cuda_model(gpu_config(0.1));
-    auto optimizer = training::make_adamw(model->parameters(), recipes::OptimSection{});
-    auto* fused = dynamic_cast<training::FusedAdamW*>(optimizer.get());
-    if (graphed) fused->read_learning_rates_from_device();
-    training::CudaGraphStep graph(/*warmup=*/2);
-    torch::Tensor batch, loss;
-    auto step = [&] {
-      optimizer->zero_grad();
-      loss = mean_bf16_loss(model, batch);
-      loss.backward();
-      training::step_dividing_gradients(*optimizer,
-                                       training::clip_divisor(training::gradient_norm(model->parameters()), 1.0));
-    };
+    training::Communicator single;
+    training::StepOptions options;
+    options.precision = training::Precision::kBf16;
+    options.cuda_graph = graphed;
+    training::TrainStep step(model, std::make_unique<training::ShardedAdamW>(model->parameters(),
+                                                                            training::AdamWOptions{}, single, false),
+                             single, kCuda, options);
+    EXPECT_EQ(step.graphed(), graphed);
     for (int i = 0; i < kSteps; ++i) {
       torch::manual_seed(100 + i);  // this step's batch, then its dropout
       const auto tokens = torch::randint(512, {8, 129}, torch::TensorOptions(torch::kLong).device(kCuda));
-      training::set_learning_rate(*optimizer, 1e-3 * (i + 1));
-      if (!graphed) {
-        batch = tokens;
-        step();
-      } else {
-        if (batch.defined()) batch.copy_(tokens);
-        else batch = tokens.clone();
-        fused->stage_learning_rates();
-        if (graph.run(step)) fused->count_replayed_step();
-      }
-      out.losses.push_back(loss.item<double>());
+      step.set_learning_rate(1e-3 * (i + 1));
+      const auto result = step.run([&] { return data::Batch{tokens.narrow(1, 0, 128), tokens.narrow(1, 1, 128)}; });
+      out.losses.push_back(result.loss_sum.item<double>() / result.step_tokens);
     }
+    auto& optimizer = step.optimizer().gather_full_state();
     for (const auto& p : model->parameters()) {
       out.params.push_back(p.detach().cpu());
-      const auto& state = optimizer->state().at(p.unsafeGetTensorImpl());
+      const auto& state = optimizer.state().at(p.unsafeGetTensorImpl());
       out.step_counts.push_back(static_cast<torch::optim::AdamWParamState&>(*state).step());
     }
     return out;

@@ -7,7 +7,8 @@
 
 #include "models/gpt.h"
 #include "tests/support/tiny_model.h"
-#include "training/optimizer.h"
+#include "training/adamw.h"
+#include "training/gradient_clipping.h"
 
 using namespace anvil;
 
@@ -24,8 +25,8 @@ struct Pair {
   }
 };
 
-recipes::OptimSection options(bool fused) {
-  recipes::OptimSection o;
+training::AdamWOptions options(bool fused) {
+  training::AdamWOptions o;
   o.lr = 3e-3;
   o.weight_decay = 0.1;
   o.fused = fused;
@@ -47,27 +48,26 @@ double max_difference(models::GPT& x, models::GPT& y) {
 
 }  // namespace
 
+// The plain AdamW runs torch::optim::AdamW's own step: the reference.
 TEST(FusedAdamW, MatchesTorchAdamWStepForStep) {
   Pair m;
-  auto fused = training::make_adamw(m.a->parameters(), options(true));
-  auto plain = training::make_adamw(m.b->parameters(), options(false));
-  ASSERT_NE(dynamic_cast<training::FusedAdamW*>(fused.get()), nullptr);
-  ASSERT_EQ(dynamic_cast<training::FusedAdamW*>(plain.get()), nullptr);
+  training::AdamW fused(m.a->parameters(), options(true));
+  training::AdamW plain(m.b->parameters(), options(false));
   for (int step = 0; step < 6; ++step) {
-    training::set_learning_rate(*fused, 1e-3 * (step + 1));
-    training::set_learning_rate(*plain, 1e-3 * (step + 1));
+    fused.set_learning_rate(1e-3 * (step + 1));
+    plain.set_learning_rate(1e-3 * (step + 1));
     set_gradients(m.a, step);
     set_gradients(m.b, step);
-    fused->step();
-    plain->step();
+    fused.step();
+    plain.step();
     EXPECT_LT(max_difference(m.a, m.b), 1e-6) << "step " << step;
   }
 }
 
 TEST(FusedAdamW, StateSavedMidRunContinuesInEitherOptimizer) {
   Pair m;
-  auto straight = training::make_adamw(m.a->parameters(), options(true));
-  auto first_half = training::make_adamw(m.b->parameters(), options(true));
+  auto straight = std::make_unique<training::AdamW>(m.a->parameters(), options(true));
+  auto first_half = std::make_unique<training::AdamW>(m.b->parameters(), options(true));
   for (int step = 0; step < 3; ++step) {
     set_gradients(m.a, step);
     set_gradients(m.b, step);
@@ -84,10 +84,9 @@ TEST(FusedAdamW, StateSavedMidRunContinuesInEitherOptimizer) {
       auto pb = m.b->parameters(), pr = resumed_pair.b->parameters();
       for (size_t i = 0; i < pb.size(); ++i) pr[i].copy_(pb[i]);
     }
-    auto resumed = training::make_adamw(resumed_pair.b->parameters(), options(fused));
+    auto resumed = std::make_unique<training::AdamW>(resumed_pair.b->parameters(), options(fused));
     saved.seekg(0);
     torch::load(*resumed, saved);
-    auto reference = training::make_adamw(m.a->parameters(), options(true));
     for (int step = 3; step < 5; ++step) {
       set_gradients(resumed_pair.b, step);
       resumed->step();
@@ -104,26 +103,24 @@ TEST(FusedAdamW, StateSavedMidRunContinuesInEitherOptimizer) {
 }
 
 // What a CUDA graph's replays rely on: the learning rate read from a tensor
-// filled before each step, and the host's step counts advanced without step().
+// that set_learning_rate fills, and the host's step counts advanced without step().
 TEST(FusedAdamW, LearningRateReadFromATensorMatchesTheOption) {
   Pair m;
-  auto from_tensor = training::make_adamw(m.a->parameters(), options(true));
-  auto from_option = training::make_adamw(m.b->parameters(), options(true));
-  auto* fused = dynamic_cast<training::FusedAdamW*>(from_tensor.get());
-  fused->read_learning_rates_from_device();
+  training::AdamW from_tensor(m.a->parameters(), options(true));
+  training::AdamW from_option(m.b->parameters(), options(true));
+  from_tensor.read_learning_rates_from_device();
   for (int step = 0; step < 4; ++step) {
-    training::set_learning_rate(*from_tensor, 1e-3 * (step + 1));
-    training::set_learning_rate(*from_option, 1e-3 * (step + 1));
-    fused->stage_learning_rates();
+    from_tensor.set_learning_rate(1e-3 * (step + 1));
+    from_option.set_learning_rate(1e-3 * (step + 1));
     set_gradients(m.a, step);
     set_gradients(m.b, step);
-    from_tensor->step();
-    from_option->step();
+    from_tensor.step();
+    from_option.step();
     EXPECT_LT(max_difference(m.a, m.b), 1e-7) << "step " << step;
   }
-  fused->count_replayed_step();
+  from_tensor.count_replayed_step();
   for (const auto& p : m.a->parameters()) {
-    const auto& state = from_tensor->state().at(p.unsafeGetTensorImpl());
+    const auto& state = from_tensor.state().at(p.unsafeGetTensorImpl());
     EXPECT_EQ(static_cast<torch::optim::AdamWParamState&>(*state).step(), 5);
   }
 }
@@ -131,13 +128,13 @@ TEST(FusedAdamW, LearningRateReadFromATensorMatchesTheOption) {
 TEST(AdamW, DecaysMatricesAndEmbeddingsButNotBiasesOrNormGains) {
   for (const bool fused : {true, false}) {
     models::GPT model(test_support::tiny_gpt_config(11, 8, 1, 2, 16));
-    auto optimizer = training::make_adamw(model->parameters(), options(fused));
+    training::AdamW optimizer(model->parameters(), options(fused));
     std::vector<torch::Tensor> before;
     for (const auto& p : model->parameters()) {
       before.push_back(p.detach().clone());
       p.mutable_grad() = torch::zeros_like(p);  // with zero gradients only decay moves a weight
     }
-    optimizer->step();
+    optimizer.step();
     auto params = model->parameters();
     for (size_t i = 0; i < params.size(); ++i) {
       const bool moved = !params[i].equal(before[i]);
@@ -155,8 +152,8 @@ TEST(ClipGradNorm, DividingInTheStepMatchesTorchsClipThenAdamW) {
   const double max_norm = 1.0;
   for (const bool fused : {true, false}) {
     Pair m;
-    auto ours = training::make_adamw(m.a->parameters(), options(fused));
-    auto theirs = training::make_adamw(m.b->parameters(), options(false));
+    training::AdamW ours(m.a->parameters(), options(fused));
+    training::AdamW theirs(m.b->parameters(), options(false));
     const double scales[] = {50.0, 0.01, 5.0, 0.1};
     for (int step = 0; step < 4; ++step) {
       set_gradients(m.a, step);
@@ -166,8 +163,8 @@ TEST(ClipGradNorm, DividingInTheStepMatchesTorchsClipThenAdamW) {
       const auto norm = training::gradient_norm(m.a->parameters());
       const double expected = torch::nn::utils::clip_grad_norm_(m.b->parameters(), max_norm);
       EXPECT_NEAR(norm.item<double>(), expected, 1e-5 * expected);
-      training::step_dividing_gradients(*ours, training::clip_divisor(norm, max_norm));
-      theirs->step();
+      ours.step_dividing_gradients(training::clip_divisor(norm, max_norm));
+      theirs.step();
       EXPECT_LT(max_difference(m.a, m.b), 1e-6) << (fused ? "fused" : "plain") << " step " << step;
     }
   }

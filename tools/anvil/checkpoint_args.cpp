@@ -6,6 +6,7 @@
 #include "training/checkpoint.h"
 #include "recipes/model_builder.h"
 #include "recipes/runtime.h"
+#include "recipes/tasks/task.h"
 
 namespace anvil::cli {
 
@@ -27,12 +28,10 @@ LoadedCheckpoint load_checkpoint_args(const Args& args, recipes::ConfigUse use) 
     throw std::runtime_error("'" + out.path + "' is not a complete checkpoint directory");
 
   recipes::configure_threads(out.config.run.threads);
-  // A classifier's classes are those its run resolved and saved.
-  if (out.config.task.type == "classify")
-    out.config.classify.labels = recipes::load_config(out.path + "/config.yaml").config.classify.labels;
+  const auto& task = recipes::task_of(out.config);
+  task.adopt_checkpoint_settings(out.config, out.path);
   out.tokenizer = training::load_checkpoint_tokenizer(out.path, out.config.tokenizer.type);
-  const auto classes =
-      out.config.task.type == "classify" ? static_cast<int64_t>(out.config.classify.labels.size()) : int64_t{0};
+  const auto classes = task.num_classes(out.config.classify.labels);
   out.model = recipes::build_model(out.config, out.tokenizer->vocab_size(), classes,
                                    recipes::select_device(recipes::resolve(out.config).device), /*restoring=*/true);
   recipes::load_checkpoint_weights(out.path, out.model, out.config);

@@ -81,7 +81,7 @@ int eval_command(const Args& args) {
   const auto eval = recipes::resolve(config).eval;
   const auto device = ckpt.model->parameters().front().device();
   training::AutocastScope autocast(device, recipes::resolve_precision(config, device));
-  if (config.task.type == "classify") return eval_classifier(ckpt, data, eval.batch_size, device, json);
+  if (ckpt.model->score) return eval_classifier(ckpt, data, eval.batch_size, device, json);
   const auto result = eval.stride > 0
                           ? training::evaluate_sliding(ckpt.model, data.val_tokens, eval.window, eval.stride, device)
                           : training::evaluate(ckpt.model, *data.val, eval.batch_size, eval.batches, device);

@@ -4,7 +4,7 @@
 #include "tools/anvil/checkpoint_args.h"
 #include "tools/anvil/commands.h"
 #include "tools/anvil/config_args.h"
-#include "recipes/run_data.h"
+#include "recipes/tasks/task.h"
 
 namespace anvil::cli {
 
@@ -26,9 +26,10 @@ int generate_command(const Args& args) {
   options.top_p = g.top_p;
   options.seed = static_cast<uint64_t>(g.seed);
   options.use_cache = g.use_cache;
-  const bool answer = ckpt.config.task.type == "sft";
+  const auto answer_prompt = recipes::task_of(ckpt.config).answer_prompt(ckpt.config, g.prompt);
+  const bool answer = answer_prompt.has_value();
   if (answer) options.stop_token = ckpt.tokenizer->eos_id();
-  const auto prompt_ids = ckpt.tokenizer->encode(answer ? recipes::sft_prompt(ckpt.config, g.prompt) : g.prompt);
+  const auto prompt_ids = ckpt.tokenizer->encode(answer_prompt.value_or(g.prompt));
   auto tokens = models::generate(ckpt.model, {prompt_ids.begin(), prompt_ids.end()}, options);
   if (answer) {
     tokens.erase(tokens.begin(), tokens.begin() + static_cast<std::ptrdiff_t>(prompt_ids.size()));

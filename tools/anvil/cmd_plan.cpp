@@ -11,6 +11,7 @@
 #include "training/precision.h"
 #include "recipes/resolved_config.h"
 #include "recipes/runtime.h"
+#include "recipes/tasks/task.h"
 
 namespace anvil::cli {
 namespace {
@@ -92,7 +93,7 @@ int plan_command(const Args& args) {
   // As run.fused_kernels decides on a CUDA build; a CPU-only build planning a
   // CUDA run assumes the kernels such a build has.
   in.model.fused_ops = recipes::resolve_fused_kernels(config, device, cuda || kernels::fused_ops_available(c10::kCPU));
-  if (config.task.type == "classify") in.model.num_classes = std::max<int64_t>(2, config.classify.labels.size());
+  in.model.num_classes = recipes::task_of(config).num_classes(config.classify.labels);
   recipes::require_even_batch_split(config, p.nproc);
   in.micro_batch = config.train.batch_size / p.nproc;
   in.grad_accum = config.train.grad_accum;

@@ -7,7 +7,7 @@
 #include "tools/anvil/local_launch.h"
 #include "training/run_lock.h"
 #include "recipes/runtime.h"
-#include "recipes/train_loop.h"
+#include "recipes/trainer.h"
 
 namespace anvil::cli {
 namespace {

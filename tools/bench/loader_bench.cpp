@@ -1,6 +1,7 @@
 // Times the training data path alone: batches assembled from the config's
-// data (memory-mapped shards or text) with its packing, through the same
-// loader training uses, and prints one JSON line. Compare ms_per_batch with
+// data (its task's: memory-mapped shards, text or examples) with its packing,
+// through the loader `anvil train` builds (recipes/training_parts.h), and
+// prints one JSON line. Compare ms_per_batch with
 // train_step_bench's ms_per_step: the loader must be far faster than a step.
 //   loader_bench CONFIG [--batches N] [key.path=value ...]
 #include <chrono>
@@ -11,6 +12,7 @@
 #include "data/batch_loader.h"
 #include "recipes/config_loader.h"
 #include "recipes/run_data.h"
+#include "recipes/training_parts.h"
 
 using namespace anvil;
 
@@ -40,10 +42,10 @@ int main(int argc, char** argv) {
     const auto data = recipes::load_run_data(config);
     const double open_seconds = seconds_since(start);
     // No prefetch: the time to assemble a batch, paid on the calling thread.
-    data::BatchLoader loader(data.train, data.weights, config.train.batch_size, 1, {}, 0);
+    const auto loader = recipes::build_loader(config, data, {}, {}, /*prefetch=*/0);
     int64_t checksum = 0;
     start = Clock::now();
-    for (int64_t i = 0; i < batches; ++i) checksum += loader.next().batch.targets[0][0].item<int64_t>();
+    for (int64_t i = 0; i < batches; ++i) checksum += loader->next().batch.targets[0][0].item<int64_t>();
     const double seconds = seconds_since(start);
     std::printf("{\"data\": \"%s\", \"batch\": [%lld, %lld], \"packing\": \"%s\", \"open_s\": %.3f, "
                 "\"ms_per_batch\": %.4f, \"batches_per_sec\": %.0f, \"tokens_per_sec\": %.0f, \"checksum\": %lld}\n",

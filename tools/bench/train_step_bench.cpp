@@ -1,21 +1,21 @@
-// Times anvil's training step (forward, loss, backward, clip, AdamW) for the
-// model of a config, and prints one JSON line: ms per step, tokens/s, MFU and
-// peak memory. The step runs as `anvil train` runs it: run.precision,
-// run.tf32, run.fused_kernels, run.cuda_graphs, optim.fused, train.chunked_loss
-// and model.activation_checkpointing apply.
+// Times the training step of `anvil train` (forward, loss, backward, clip,
+// AdamW: training::TrainStep, assembled from the config as the run assembles
+// it) for the model of a config, and prints one JSON line: ms per step,
+// tokens/s, MFU and peak memory. run.precision, run.tf32, run.fused_kernels,
+// run.cuda_graphs, optim.*, train.grad_accum, train.chunked_loss and
+// model.activation_checkpointing apply.
 //
 //   train_step_bench CONFIG [--vocab N] [--steps N] [--warmup N] [key.path=value ...]
-//       random tokens, the same batch every step
+//       random tokens, the same batch every micro-batch
 //   train_step_bench CONFIG --init W.safetensors --batches FILE [--vocab N] [--steps N] ...
 //       loss parity with another implementation: start from the weights in W
-//       (anvil's names), train on FILE's batches (int32 tokens [steps, batch, block + 1])
-//       at the constant rate optim.lr, and print {"step", "loss"} per step first
+//       (anvil's names), train on FILE's batches (int32 tokens [steps x grad_accum, batch,
+//       block + 1]) at the constant rate optim.lr, and print {"step", "loss"} per step first
 //   --profile TRACE.json   then 5 more steps under the profiler: a Chrome trace, and
 //                          the top kernels (CUDA) or operators (CPU) on stderr
 #include <chrono>
 #include <cstdio>
 #include <fstream>
-#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -24,17 +24,18 @@
 #include <ATen/ops/from_blob.h>
 #include <torch/cuda.h>
 
+#include "data/batch.h"
 #include "models/gpt.h"
-#include "models/kernels/cuda_kernels.h"
 #include "models/safetensors.h"
 #include "recipes/config_loader.h"
-#include "training/cuda_graph_step.h"
-#include "training/device_stats.h"
-#include "training/batch_loss.h"
-#include "training/optimizer.h"
-#include "training/precision.h"
-#include "tools/bench/step_profile.h"
+#include "recipes/model_builder.h"
 #include "recipes/runtime.h"
+#include "recipes/training_parts.h"
+#include "tools/bench/step_profile.h"
+#include "training/communicator.h"
+#include "training/device_stats.h"
+#include "training/precision.h"
+#include "training/train_step.h"
 
 using namespace anvil;
 
@@ -66,7 +67,7 @@ Options parse(int argc, char** argv) {
   return o;
 }
 
-// The whole batches file as int64 [steps, B, T + 1], checked against the shapes.
+// The whole batches file as int64 [micro-batches, B, T + 1], checked against the shapes.
 torch::Tensor read_batches(const std::string& path, int64_t steps, int64_t B, int64_t T) {
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) throw std::runtime_error("cannot open batches file '" + path + "'");
@@ -95,53 +96,27 @@ int main(int argc, char** argv) try {
   recipes::configure_threads(config.run.threads);
   training::allow_tf32(config.run.tf32);
   const auto device = recipes::select_device(recipes::resolve(config).device);
-  const auto precision = recipes::resolve_precision(config, device);
-  torch::manual_seed(0);
-  auto model_config = recipes::gpt_config(config.model, o.vocab);
-  model_config.fused_ops =
-      recipes::resolve_fused_kernels(config, device, kernels::fused_ops_available(device.type()));
-  models::GPT model(model_config);
+  torch::manual_seed(static_cast<uint64_t>(config.run.seed));
+  auto model = recipes::build_model(config, o.vocab, /*num_classes=*/0, device);
   if (!o.init.empty()) models::load_module_state(*model, models::load_safetensors(o.init), o.init);
-  model->to(device);
-  auto optimizer = training::make_adamw(model->parameters(), config.optim);
-  const int64_t B = config.train.batch_size, T = config.model.block_size;
+  training::Communicator single;
+  const auto options = recipes::step_options(config, device, single.world_size());
+  training::TrainStep train_step(model, recipes::build_optimizer(config, model, single), single, device, options);
+
+  const int64_t B = config.train.batch_size, T = config.model.block_size, micro_steps = o.steps * options.grad_accum;
   const auto on_device = torch::TensorOptions().dtype(torch::kLong).device(device);
   const auto batches = o.batches.empty() ? torch::randint(o.vocab, {1, B, T + 1}, on_device)
-                                         : read_batches(o.batches, o.steps, B, T).to(device);
-
-  torch::Tensor loss;  // with a CUDA graph, the recorded step's, which each replay rewrites
-  auto train_on = [&](const torch::Tensor& batch) {
-    optimizer->zero_grad();
-    {
-      training::AutocastScope autocast(device, precision);
-      loss = training::summed_batch_loss(model, {batch.narrow(1, 0, T), batch.narrow(1, 1, T)}, device,
-                                        {0.0, {}, config.train.chunked_loss}) /
-             static_cast<double>(B * T);
-    }
-    loss.backward();
-    const double max_norm = config.optim.grad_clip;
-    training::step_dividing_gradients(
-        *optimizer, max_norm > 0 ? training::clip_divisor(training::gradient_norm(model->parameters()), max_norm)
-                                 : torch::Tensor());
+                                         : read_batches(o.batches, micro_steps, B, T).to(device);
+  int64_t drawn = 0;  // micro-batches so far; the profile's steps after them start over
+  auto next_micro_batch = [&] {
+    const auto tokens = batches[drawn++ % batches.size(0)];
+    return data::Batch{tokens.narrow(1, 0, T), tokens.narrow(1, 1, T)};
   };
-  // run.cuda_graphs: the step reads its batch from one tensor that each step's batch is copied into.
-  auto* fused = dynamic_cast<training::FusedAdamW*>(optimizer.get());
-  std::unique_ptr<training::CudaGraphStep> graph;
-  torch::Tensor graph_batch;
-  if (recipes::resolve_cuda_graphs(config, device, 1, training::cuda_graphs_available())) {
-    fused->read_learning_rates_from_device();
-    graph = std::make_unique<training::CudaGraphStep>();
-  }
   auto step = [&](int64_t i) {
-    const auto batch = batches[batches.size(0) == 1 ? 0 : i];
-    if (!graph) {
-      train_on(batch);
-    } else {
-      if (graph_batch.defined()) graph_batch.copy_(batch);
-      else graph_batch = batch.clone();
-      if (graph->run([&] { train_on(graph_batch); })) fused->count_replayed_step();
-    }
-    if (!o.batches.empty()) std::printf("{\"step\": %lld, \"loss\": %.6f}\n", (long long)i, loss.item<double>());
+    const auto result = train_step.run(next_micro_batch);
+    if (o.batches.empty()) return;
+    const double loss = result.loss_sum.item<double>() / result.step_tokens;
+    std::printf("{\"step\": %lld, \"loss\": %.6f}\n", (long long)i, loss);
   };
   for (int64_t i = 0; i < o.warmup; ++i) step(i);
   if (device.is_cuda()) torch::cuda::synchronize();
@@ -149,14 +124,14 @@ int main(int argc, char** argv) try {
   for (int64_t i = 0; i < o.steps; ++i) step(i);
   if (device.is_cuda()) torch::cuda::synchronize();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const double tokens_per_sec = static_cast<double>(B * T * o.steps) / seconds;
+  const double tokens_per_sec = static_cast<double>(B * T * micro_steps) / seconds;
   const double peak = training::peak_flops(device, config.run.peak_tflops);
   std::printf("{\"ms_per_step\": %.4f, \"tokens_per_sec\": %.1f, \"mfu\": %.4f, \"peak_memory_bytes\": %.0f, "
               "\"threads\": %d, \"parameters\": %lld, \"precision\": \"%s\"}\n",
               1e3 * seconds / static_cast<double>(o.steps), tokens_per_sec,
               peak > 0 ? tokens_per_sec * model->flops_per_token() / peak : 0.0, training::peak_memory_bytes(device),
               at::get_num_threads(), static_cast<long long>(model->num_parameters()),
-              precision == training::Precision::kBf16 ? "bf16" : "fp32");
+              options.precision == training::Precision::kBf16 ? "bf16" : "fp32");
   if (!o.profile.empty()) bench::profile_steps([&] { step(0); }, 5, device.is_cuda(), o.profile);
   return 0;
 } catch (const std::exception& e) {

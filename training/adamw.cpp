@@ -1,26 +1,70 @@
-#include "training/fused_adamw.h"
+#include "training/adamw.h"
 
+#include <memory>
 #include <optional>
 
 #include <ATen/ops/_foreach_add.h>
+#include <ATen/ops/_foreach_div.h>
 #include <ATen/ops/_fused_adamw.h>
 #include <torch/csrc/autograd/grad_mode.h>
 
 namespace anvil::training {
+namespace {
 
-torch::Tensor FusedAdamW::step(LossClosure closure) {
-  TORCH_CHECK(!closure, "FusedAdamW does not take a closure");
+torch::optim::AdamWOptions group_options(const AdamWOptions& o, double weight_decay) {
+  return torch::optim::AdamWOptions(o.lr).betas({o.beta1, o.beta2}).eps(o.eps).weight_decay(weight_decay);
+}
+
+std::vector<torch::optim::OptimizerParamGroup> decay_groups(const std::vector<torch::Tensor>& params,
+                                                            const AdamWOptions& o) {
+  std::vector<torch::Tensor> decay, no_decay;
+  for (const auto& p : params) (p.dim() >= 2 ? decay : no_decay).push_back(p);
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(decay, std::make_unique<torch::optim::AdamWOptions>(group_options(o, o.weight_decay)));
+  if (!no_decay.empty())
+    groups.emplace_back(no_decay, std::make_unique<torch::optim::AdamWOptions>(group_options(o, 0.0)));
+  return groups;
+}
+
+// The gradients of those of `params` that have one.
+std::vector<torch::Tensor> defined_gradients(const std::vector<torch::Tensor>& params) {
+  std::vector<torch::Tensor> grads;
+  for (const auto& p : params)
+    if (p.grad().defined()) grads.push_back(p.grad());
+  return grads;
+}
+
+}  // namespace
+
+AdamW::AdamW(const std::vector<torch::Tensor>& params, const AdamWOptions& options)
+    : torch::optim::AdamW(decay_groups(params, options), group_options(options, options.weight_decay)),
+      fused_(options.fused) {}
+
+void AdamW::set_learning_rate(double lr) {
+  for (auto& group : param_groups()) group.options().set_lr(lr);
+  for (auto& rate : device_learning_rates_) rate.fill_(lr);
+}
+
+torch::Tensor AdamW::step(LossClosure closure) {
+  TORCH_CHECK(!closure, "anvil's AdamW does not take a closure");
   step_dividing_gradients({});
   return {};
 }
 
-void FusedAdamW::step_dividing_gradients(const torch::Tensor& divisor) {
+void AdamW::step_dividing_gradients(const torch::Tensor& divisor) {
+  if (fused_) return fused_step(divisor);
+  if (divisor.defined())
+    for (const auto& group : param_groups()) at::_foreach_div_(defined_gradients(group.params()), divisor);
+  torch::optim::AdamW::step();
+}
+
+void AdamW::fused_step(const torch::Tensor& divisor) {
   torch::NoGradGuard no_grad;
   const auto grad_scale = divisor.defined() ? std::optional<torch::Tensor>(divisor) : std::nullopt;
   for (size_t group_index = 0; group_index < param_groups().size(); ++group_index) {
     auto& group = param_groups()[group_index];
     const auto& options = static_cast<const torch::optim::AdamWOptions&>(group.options());
-    TORCH_CHECK(!options.amsgrad(), "FusedAdamW does not implement amsgrad");
+    TORCH_CHECK(!options.amsgrad(), "the fused AdamW does not implement amsgrad");
     std::vector<torch::Tensor> params, grads, exp_avgs, exp_avg_sqs, steps;
     for (const auto& p : group.params()) {
       if (!p.grad().defined()) continue;
@@ -57,21 +101,17 @@ void FusedAdamW::step_dividing_gradients(const torch::Tensor& divisor) {
   }
 }
 
-void FusedAdamW::read_learning_rates_from_device() {
+void AdamW::read_learning_rates_from_device() {
+  TORCH_CHECK(fused_, "only the fused AdamW reads its learning rate from the device");
   device_learning_rates_.clear();
   for (auto& group : param_groups()) {
-    TORCH_CHECK(!group.params().empty(), "FusedAdamW: an empty parameter group");
-    device_learning_rates_.push_back(torch::zeros({}, group.params()[0].options().dtype(torch::kFloat)));
+    TORCH_CHECK(!group.params().empty(), "AdamW: an empty parameter group");
+    const double lr = static_cast<const torch::optim::AdamWOptions&>(group.options()).lr();
+    device_learning_rates_.push_back(torch::full({}, lr, group.params()[0].options().dtype(torch::kFloat)));
   }
-  stage_learning_rates();
 }
 
-void FusedAdamW::stage_learning_rates() {
-  for (size_t i = 0; i < device_learning_rates_.size(); ++i)
-    device_learning_rates_[i].fill_(static_cast<const torch::optim::AdamWOptions&>(param_groups()[i].options()).lr());
-}
-
-void FusedAdamW::count_replayed_step() {
+void AdamW::count_replayed_step() {
   for (auto& group : param_groups()) {
     for (const auto& p : group.params()) {
       const auto slot = state().find(p.unsafeGetTensorImpl());

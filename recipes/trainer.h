@@ -1,4 +1,6 @@
 #pragma once
+#include <string>
+
 #include "recipes/run_config.h"
 
 namespace anvil::recipes {
