@@ -9,7 +9,8 @@
 #include <torch/nn/init.h>
 
 #include "common/strings.h"
-#include "models/activation_checkpoint.h"
+#include "models/block_pass.h"
+#include "models/fused_forward.h"
 #include "models/positions.h"
 #include "models/transformer_block.h"
 
@@ -34,16 +35,17 @@ torch::Tensor segment_causal_mask(const torch::Tensor& segments) {
   return (same & torch::ones({T, T}, same.options()).tril()).unsqueeze(1);
 }
 
-// What a block's attention reads besides its input, without a cache: the
-// rotary tables if any and, for packed documents, positions and mask.
-AttentionContext block_context(const RotaryTables& rotary, const torch::Tensor& positions, const torch::Tensor& mask) {
-  AttentionContext context;
-  context.rotary = rotary.cos.defined() ? &rotary : nullptr;
-  if (positions.defined()) {
-    context.positions = &positions;
-    context.mask = &mask;
+// The blocks in turn, each adding its sublayers to the residual stream: x = block(x).
+torch::Tensor apply_blocks(const BlockPass& pass, const torch::nn::ModuleList& blocks, torch::Tensor x) {
+  for (size_t i = 0; i < blocks->size(); ++i) {
+    auto block = blocks->ptr<TransformerBlockImpl>(i);
+    const auto whole_block = [block](const torch::Tensor& h, const AttentionContext& context) {
+      return block->forward(h, context);
+    };
+    x = pass.checkpointed(i) ? pass.run_checkpointed(whole_block, x, block->parameters())
+                             : block->forward(x, pass.context(i));
   }
-  return context;
+  return x;
 }
 
 }  // namespace
@@ -138,32 +140,10 @@ torch::Tensor GPTImpl::forward_hidden(const torch::Tensor& tokens, KVCache* cach
       cache->values.push_back(torch::empty(shape, x.options()));
     }
   }
-  const int64_t every = is_training() && !cache ? config.activation_checkpointing : 0;
-  // The last block's MLP output, not yet added to x: the next norm adds it in
-  // the same kernel (fused_ops), and blocks never materialise x + pending alone.
-  torch::Tensor pending;
-  for (size_t i = 0; i < blocks->size(); ++i) {
-    auto block = blocks->ptr<TransformerBlockImpl>(i);
-    if (every > 0 && static_cast<int64_t>(i) % every == 0) {
-      if (pending.defined()) x = x + pending;  // a checkpointed block keeps one input
-      pending = torch::Tensor();
-      // The recompute runs after forward returns: the lambda owns its tables.
-      const auto recompute = [block, rotary = rotary, positions, mask](const torch::Tensor& h) {
-        return block->forward(h, block_context(rotary, positions, mask));
-      };
-      x = checkpointed(recompute, x, block->parameters());
-      continue;
-    }
-    auto context = block_context(rotary, positions, mask);
-    if (cache) {  // never with segments
-      context.keys = &cache->keys[i];
-      context.values = &cache->values[i];
-      context.past = past;
-    }
-    std::tie(x, pending) = block->forward_deferred(x, pending, context);
-  }
+  const BlockPass pass{rotary, positions, mask, cache, is_training() && !cache ? config.activation_checkpointing : 0};
+  x = config.fused_ops ? fused_blocks_then_norm(pass, blocks, *ln_final, x) : ln_final(apply_blocks(pass, blocks, x));
   if (cache) cache->length += T;
-  return ln_final->add_then_forward(x, pending, config.fused_ops).second;
+  return x;
 }
 
 int64_t GPTImpl::num_parameters() const {

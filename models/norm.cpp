@@ -3,8 +3,6 @@
 #include <ATen/ops/layer_norm.h>
 #include <ATen/ops/rms_norm.h>
 
-#include "models/kernels/add_norm.h"
-
 namespace anvil::models {
 
 NormImpl::NormImpl(int64_t dim, const GPTConfig& c) : kind(c.norm), eps(c.norm_eps) {
@@ -15,17 +13,6 @@ NormImpl::NormImpl(int64_t dim, const GPTConfig& c) : kind(c.norm), eps(c.norm_e
 torch::Tensor NormImpl::forward(const torch::Tensor& x) {
   if (kind == NormKind::kRMSNorm) return at::rms_norm(x, {weight.size(0)}, weight, eps);
   return at::layer_norm(x, {weight.size(0)}, weight, bias, eps);
-}
-
-std::pair<torch::Tensor, torch::Tensor> NormImpl::add_then_forward(const torch::Tensor& x, const torch::Tensor& delta,
-                                                                   bool fused) {
-  if (!delta.defined()) return {x, forward(x)};
-  if (!fused) {
-    auto sum = x + delta;
-    return {sum, forward(sum)};
-  }
-  auto out = kernels::add_norm(x, delta, weight, bias, eps, kind == NormKind::kLayerNorm);
-  return {out.sum, out.normed};
 }
 
 }  // namespace anvil::models

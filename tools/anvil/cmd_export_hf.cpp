@@ -5,9 +5,10 @@
 #include "tools/anvil/commands.h"
 #include "tools/anvil/config_args.h"
 #include "tools/anvil/output_dir.h"
+#include "models/hf_format.h"
 #include "training/checkpoint.h"
 #include "recipes/config_loader.h"
-#include "recipes/hf_interop.h"
+#include "recipes/runtime.h"
 
 namespace anvil::cli {
 namespace {
@@ -41,8 +42,9 @@ int export_hf_command(const Args& args) {
   check_checkpoint_dir(checkpoint);
   StagedOutputDir out(args[1]);
   const auto config = recipes::load_config((checkpoint / "config.yaml").string()).config;
-  recipes::export_hf(config.model, models::load_safetensors((checkpoint / "model.safetensors").string()),
-                     out.path().string());
+  // export_hf reads the vocabulary off the token embedding, padding rows included.
+  models::export_hf(recipes::gpt_config(config.model, /*vocab_size=*/0),
+                    models::load_safetensors((checkpoint / "model.safetensors").string()), out.path().string());
   out.commit();
   std::printf("exported %s -> %s\n", args[0].c_str(), args[1].c_str());
   return 0;

@@ -5,8 +5,9 @@
 #include "tools/anvil/commands.h"
 #include "tools/anvil/config_args.h"
 #include "tools/anvil/output_dir.h"
+#include "models/hf_format.h"
 #include "recipes/config_loader.h"
-#include "recipes/hf_interop.h"
+#include "recipes/model_section.h"
 
 namespace anvil::cli {
 
@@ -21,15 +22,15 @@ int import_hf_command(const Args& args) {
     return wants_help(args) ? 0 : 2;
   }
   StagedOutputDir out(args[1]);
-  const auto imported = recipes::import_hf(args[0]);
+  const auto imported = models::import_hf(args[0]);
   recipes::RunConfig config;
-  config.model = imported.model;
+  config.model = recipes::model_section(imported.config);
   common::publish_file(out.path() / "config.yaml", recipes::to_yaml(config));
   models::save_safetensors((out.path() / "model.safetensors").string(), imported.state);
   out.commit();
   std::printf("imported %s model: %lld layers, %lld heads, %lld wide, vocab %lld -> %s\n",
-              imported.architecture.c_str(), (long long)imported.model.n_layer, (long long)imported.model.n_head,
-              (long long)imported.model.n_embd, (long long)imported.state.at("token_embedding.weight").size(0),
+              imported.model_type.c_str(), (long long)imported.config.n_layer, (long long)imported.config.n_head,
+              (long long)imported.config.n_embd, (long long)imported.config.vocab_size,
               args[1].c_str());
   return 0;
 }

@@ -7,11 +7,11 @@
 #include <nlohmann/json.hpp>
 
 #include "models/gpt.h"
+#include "models/hf_format.h"
 #include "models/safetensors.h"
 #include "tests/support/error_of.h"
 #include "tests/support/temp_dir.h"
-#include "recipes/hf_interop.h"
-#include "recipes/runtime.h"
+#include "tests/support/tiny_model.h"
 
 namespace fs = std::filesystem;
 using namespace anvil;
@@ -20,24 +20,84 @@ namespace {
 
 // A GPT-2 style model of 2 layers, exported to DIR as a Hugging Face model.
 models::TensorMap export_tiny_gpt2(const std::string& dir) {
-  recipes::ModelSection m;
-  m.n_layer = 2;
-  m.n_head = 2;
-  m.n_embd = 16;
-  m.block_size = 8;
-  m.bias = true;
+  const auto config = test_support::tiny_gpt_config(11, 8, 2, 2, 16);
   torch::manual_seed(0);
-  models::GPT model(recipes::gpt_config(m, 11));
+  models::GPT model(config);
   const auto state = models::module_state(*model);
-  recipes::export_hf(m, state, dir);
+  models::export_hf(config, state, dir);
   return state;
+}
+
+// A Llama style model: RMSNorm, SwiGLU, rotary positions, no biases, and 2 key/value heads for 4 query heads.
+models::GPTConfig tiny_llama_config() {
+  auto c = test_support::tiny_gpt_config(13, 8, 2, 4, 16);
+  c.n_kv_head = 2;
+  c.ffn_hidden = 24;
+  c.bias = false;
+  c.tie_embeddings = false;
+  c.position = models::PositionEncoding::kRotary;
+  c.rope_theta = 500.0;
+  c.norm = models::NormKind::kRMSNorm;
+  c.norm_eps = 1e-6;
+  c.mlp = models::MlpKind::kSwiGLU;
+  return c;
+}
+
+void expect_same_architecture(const models::GPTConfig& a, const models::GPTConfig& b) {
+  EXPECT_EQ(a.vocab_size, b.vocab_size);
+  EXPECT_EQ(a.block_size, b.block_size);
+  EXPECT_EQ(a.n_layer, b.n_layer);
+  EXPECT_EQ(a.n_head, b.n_head);
+  EXPECT_EQ(a.kv_heads(), b.kv_heads());
+  EXPECT_EQ(a.n_embd, b.n_embd);
+  EXPECT_EQ(a.mlp_hidden(), b.mlp_hidden());
+  EXPECT_EQ(a.bias, b.bias);
+  EXPECT_EQ(a.tie_embeddings, b.tie_embeddings);
+  EXPECT_EQ(a.position, b.position);
+  EXPECT_EQ(a.rope_theta, b.rope_theta);
+  EXPECT_EQ(a.norm, b.norm);
+  EXPECT_EQ(a.norm_eps, b.norm_eps);
+  EXPECT_EQ(a.mlp, b.mlp);
 }
 
 bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
 }  // namespace
 
-TEST(HfInterop, ImportsAModelShardedWithAnIndex) {
+// Both directions of each layout: GPT-2's Conv1D weights are stored transposed,
+// Llama's q, k and v are three tensors where anvil has one qkv.
+TEST(HfFormat, ExportThenImportGivesBackTheModel) {
+  auto gpt2 = test_support::tiny_gpt_config(11, 8, 2, 2, 16);
+  gpt2.tie_embeddings = false;
+  gpt2.mlp = models::MlpKind::kGeluTanh;
+  for (const auto& config : {gpt2, tiny_llama_config()}) {
+    const bool llama = config.mlp == models::MlpKind::kSwiGLU;
+    SCOPED_TRACE(llama ? "llama" : "gpt2");
+    test_support::TempDir dir;
+    torch::manual_seed(0);
+    models::GPT model(config);
+    const auto state = models::module_state(*model);
+    models::export_hf(config, state, dir.path("hf"));
+
+    const auto hf = models::load_safetensors(dir.path("hf/model.safetensors"));
+    const auto& qkv = state.at("blocks.1.attn.qkv.weight");
+    if (llama) {
+      EXPECT_TRUE(hf.at("model.layers.1.self_attn.q_proj.weight").equal(qkv.narrow(0, 0, 16)));
+      EXPECT_TRUE(hf.at("model.layers.1.self_attn.k_proj.weight").equal(qkv.narrow(0, 16, 8)));
+      EXPECT_TRUE(hf.at("model.layers.1.self_attn.v_proj.weight").equal(qkv.narrow(0, 24, 8)));
+    } else {
+      EXPECT_TRUE(hf.at("transformer.h.1.attn.c_attn.weight").equal(qkv.t()));
+    }
+
+    const auto imported = models::import_hf(dir.path("hf"));
+    EXPECT_EQ(imported.model_type, llama ? "llama" : "gpt2");
+    expect_same_architecture(imported.config, config);
+    ASSERT_EQ(imported.state.size(), state.size());
+    for (const auto& [name, tensor] : state) EXPECT_TRUE(imported.state.at(name).equal(tensor)) << name;
+  }
+}
+
+TEST(HfFormat, ImportsAModelShardedWithAnIndex) {
   test_support::TempDir dir;
   const auto original = export_tiny_gpt2(dir.path("hf"));
   // Split the weights as transformers does: two shards and an index naming each tensor's file.
@@ -54,28 +114,26 @@ TEST(HfInterop, ImportsAModelShardedWithAnIndex) {
   models::save_safetensors(dir.path("hf/model-00002-of-00002.safetensors"), second);
   dir.write("hf/model.safetensors.index.json", nlohmann::json{{"weight_map", weight_map}}.dump());
 
-  const auto imported = recipes::import_hf(dir.path("hf"));
-  EXPECT_EQ(imported.model.n_layer, 2);
+  const auto imported = models::import_hf(dir.path("hf"));
+  EXPECT_EQ(imported.config.n_layer, 2);
   ASSERT_EQ(imported.state.size(), original.size());
   for (const auto& [name, tensor] : original) EXPECT_TRUE(imported.state.at(name).equal(tensor)) << name;
 }
 
 // Hugging Face's causal LM classes have no place for a classifier's head or
 // for adapters without their base: both are refused, saying what to do.
-TEST(HfInterop, ExportRefusesAClassifierAndLoraAdapters) {
+TEST(HfFormat, ExportRefusesAClassifierAndLoraAdapters) {
   test_support::TempDir dir;
-  recipes::ModelSection m;
-  m.n_layer = 1;
-  m.n_head = 2;
-  m.n_embd = 8;
-  auto config = recipes::gpt_config(m, 11);
+  auto config = test_support::tiny_gpt_config(11, 64, 1, 2, 8);
+  config.bias = false;
   config.num_classes = 2;
   models::GPT classifier(config);
-  const auto head = test_support::error_of([&] { recipes::export_hf(m, models::module_state(*classifier), dir.path("a")); });
+  const auto head =
+      test_support::error_of([&] { models::export_hf(config, models::module_state(*classifier), dir.path("a")); });
   EXPECT_TRUE(contains(head, "this is a classifier (task classify: its 'score' head")) << head;
 
   const models::TensorMap adapters = {{"blocks.0.attn.qkv.lora_a", torch::zeros({2, 8})}};
-  const auto lora = test_support::error_of([&] { recipes::export_hf(m, adapters, dir.path("b")); });
+  const auto lora = test_support::error_of([&] { models::export_hf(config, adapters, dir.path("b")); });
   EXPECT_TRUE(contains(lora, "merge them into the base first with `anvil merge-lora")) << lora;
   EXPECT_FALSE(fs::exists(dir.path("a")) || fs::exists(dir.path("b")));
 }
@@ -91,13 +149,13 @@ std::string import_error_after(const std::function<void(nlohmann::json&)>& edit)
   auto config = nlohmann::json::parse(in);
   edit(config);
   dir.write("hf/config.json", config.dump());
-  return test_support::error_of([&] { recipes::import_hf(dir.path("hf")); });
+  return test_support::error_of([&] { models::import_hf(dir.path("hf")); });
 }
 
 }  // namespace
 
 // config.json must describe the weights exactly: no tensor left out, none of another shape.
-TEST(HfInterop, ImportChecksConfigJsonAgainstTheTensors) {
+TEST(HfFormat, ImportChecksConfigJsonAgainstTheTensors) {
   const auto fewer_layers = import_error_after([](auto& c) { c["n_layer"] = 1; });
   EXPECT_TRUE(contains(fewer_layers, "tensor(s) are not part of the model config.json describes")) << fewer_layers;
   EXPECT_TRUE(contains(fewer_layers, "'transformer.h.1.")) << fewer_layers;

@@ -1,4 +1,4 @@
-#include "recipes/hf_interop.h"
+#include "models/hf_format.h"
 
 #include <filesystem>
 #include <fstream>
@@ -11,7 +11,7 @@
 #include "common/atomic_file.h"
 #include "models/lora.h"
 
-namespace anvil::recipes {
+namespace anvil::models {
 namespace fs = std::filesystem;
 namespace {
 
@@ -32,8 +32,8 @@ json read_json_object(const fs::path& path) {
   return parsed;
 }
 
-models::TensorMap read_weights(const fs::path& dir) {
-  if (fs::exists(dir / "model.safetensors")) return models::load_safetensors((dir / "model.safetensors").string());
+TensorMap read_weights(const fs::path& dir) {
+  if (fs::exists(dir / "model.safetensors")) return load_safetensors((dir / "model.safetensors").string());
   const fs::path index = dir / "model.safetensors.index.json";
   if (!fs::exists(index)) throw std::runtime_error("'" + dir.string() + "' has no model.safetensors");
   // Named, so that the parsed index outlives the loop over its weight_map.
@@ -47,8 +47,8 @@ models::TensorMap read_weights(const fs::path& dir) {
       throw std::runtime_error("'" + index.string() + "': weight_map entry '" + name + "' is not a file name");
     shards.insert(file.get<std::string>());
   }
-  models::TensorMap all;
-  for (const auto& shard : shards) all.merge(models::load_safetensors((dir / shard).string()));
+  TensorMap all;
+  for (const auto& shard : shards) all.merge(load_safetensors((dir / shard).string()));
   return all;
 }
 
@@ -63,7 +63,7 @@ std::string shape_text(const Shape& shape) {
 }
 
 // Takes `name` out of `hf`, checking it has the shape config.json implies.
-torch::Tensor take(models::TensorMap& hf, const std::string& name, const Shape& shape, const std::string& dir) {
+torch::Tensor take(TensorMap& hf, const std::string& name, const Shape& shape, const std::string& dir) {
   const auto it = hf.find(name);
   if (it == hf.end()) throw std::runtime_error("'" + dir + "': tensor '" + name + "' is missing");
   const auto sizes = it->second.sizes();
@@ -79,7 +79,7 @@ torch::Tensor take(models::TensorMap& hf, const std::string& name, const Shape& 
 
 // Every tensor of the checkpoint must have found its place: one left over
 // means config.json describes less than the weights hold (fewer layers, say).
-void check_all_used(const models::TensorMap& hf, const std::string& dir) {
+void check_all_used(const TensorMap& hf, const std::string& dir) {
   if (hf.empty()) return;
   throw std::runtime_error("'" + dir + "': " + std::to_string(hf.size()) + " tensor(s) are not part of the model " +
                            "config.json describes, the first '" + hf.begin()->first +
@@ -96,7 +96,7 @@ int64_t positive(const json& c, const std::string& key, const std::string& dir) 
 }
 
 // Heads must split the width, and key/value heads the query heads.
-void check_heads(const ModelSection& m, const std::string& dir) {
+void check_heads(const GPTConfig& m, const std::string& dir) {
   if (m.n_embd % m.n_head != 0)
     throw std::runtime_error("'" + dir + "/config.json': the width " + std::to_string(m.n_embd) +
                              " is not divisible by the " + std::to_string(m.n_head) + " attention heads");
@@ -113,9 +113,9 @@ int64_t vocab_rows(const json& c, const std::string& dir) {
 
 std::string layer(int64_t i) { return "blocks." + std::to_string(i) + "."; }
 
-ImportedModel import_gpt2(const json& c, models::TensorMap hf, const std::string& dir) {
-  ImportedModel out{"gpt2", {}, {}};
-  auto& m = out.model;
+HfModel import_gpt2(const json& c, TensorMap hf, const std::string& dir) {
+  HfModel out{"gpt2", {}, {}};
+  auto& m = out.config;
   m.n_layer = positive(c, "n_layer", dir);
   m.n_head = positive(c, "n_head", dir);
   m.n_embd = positive(c, "n_embd", dir);
@@ -125,17 +125,17 @@ ImportedModel import_gpt2(const json& c, models::TensorMap hf, const std::string
   m.norm_eps = c.value("layer_norm_epsilon", 1e-5);
   const std::string act = c.value("activation_function", "gelu_new");
   if (act != "gelu_new" && act != "gelu") throw std::runtime_error("'" + dir + "': unsupported activation " + act);
-  m.mlp = act == "gelu" ? "gelu" : "gelu_tanh";
+  m.mlp = act == "gelu" ? MlpKind::kGelu : MlpKind::kGeluTanh;
   m.bias = true;
   m.tie_embeddings = c.value("tie_word_embeddings", true);
-  m.position = "learned";
-  m.norm = "layernorm";
+  m.position = PositionEncoding::kLearned;
+  m.norm = NormKind::kLayerNorm;
   // GPT2LMHeadModel prefixes "transformer."; a bare GPT2Model does not.
   const std::string p = hf.count("transformer.wte.weight") ? "transformer." : "";
-  const int64_t C = m.n_embd, H = m.ffn_hidden > 0 ? m.ffn_hidden : 4 * C;
+  const int64_t C = m.n_embd, H = m.mlp_hidden();
   auto& s = out.state;
   s["token_embedding.weight"] = take(hf, p + "wte.weight", {vocab_rows(c, dir), C}, dir);
-  const int64_t vocab = s["token_embedding.weight"].size(0);
+  m.vocab_size = s["token_embedding.weight"].size(0);
   s["position_embedding.weight"] = take(hf, p + "wpe.weight", {m.block_size, C}, dir);
   for (int64_t i = 0; i < m.n_layer; ++i) {
     const std::string h = p + "h." + std::to_string(i) + ".", a = layer(i);
@@ -162,14 +162,14 @@ ImportedModel import_gpt2(const json& c, models::TensorMap hf, const std::string
   if (m.tie_embeddings)
     hf.erase("lm_head.weight");
   else
-    s["lm_head.weight"] = take(hf, "lm_head.weight", {vocab, C}, dir);
+    s["lm_head.weight"] = take(hf, "lm_head.weight", {m.vocab_size, C}, dir);
   check_all_used(hf, dir);
   return out;
 }
 
-ImportedModel import_llama(const json& c, models::TensorMap hf, const std::string& dir) {
-  ImportedModel out{"llama", {}, {}};
-  auto& m = out.model;
+HfModel import_llama(const json& c, TensorMap hf, const std::string& dir) {
+  HfModel out{"llama", {}, {}};
+  auto& m = out.config;
   m.n_layer = positive(c, "num_hidden_layers", dir);
   m.n_head = positive(c, "num_attention_heads", dir);
   m.n_kv_head = c.contains("num_key_value_heads") ? positive(c, "num_key_value_heads", dir) : m.n_head;
@@ -181,19 +181,19 @@ ImportedModel import_llama(const json& c, models::TensorMap hf, const std::strin
   m.rope_theta = c.value("rope_theta", 10000.0);
   m.tie_embeddings = c.value("tie_word_embeddings", false);
   m.bias = false;
-  m.position = "rope";
-  m.norm = "rmsnorm";
-  m.mlp = "swiglu";
+  m.position = PositionEncoding::kRotary;
+  m.norm = NormKind::kRMSNorm;
+  m.mlp = MlpKind::kSwiGLU;
   if (c.value("attention_bias", false) || c.value("mlp_bias", false))
     throw std::runtime_error("'" + dir + "': Llama with attention or MLP biases is not supported");
   if (c.contains("rope_scaling") && !c["rope_scaling"].is_null())
     throw std::runtime_error("'" + dir + "': rope_scaling is not supported");
   if (c.contains("head_dim") && !c["head_dim"].is_null() && c["head_dim"].get<int64_t>() != m.n_embd / m.n_head)
     throw std::runtime_error("'" + dir + "': head_dim other than hidden_size / num_attention_heads is not supported");
-  const int64_t C = m.n_embd, F = m.ffn_hidden, D = C / m.n_head, Q = m.n_head * D, KV = m.n_kv_head * D;
+  const int64_t C = m.n_embd, F = m.ffn_hidden, Q = m.n_head * m.head_dim(), KV = m.kv_heads() * m.head_dim();
   auto& s = out.state;
   s["token_embedding.weight"] = take(hf, "model.embed_tokens.weight", {vocab_rows(c, dir), C}, dir);
-  const int64_t vocab = s["token_embedding.weight"].size(0);
+  m.vocab_size = s["token_embedding.weight"].size(0);
   for (int64_t i = 0; i < m.n_layer; ++i) {
     const std::string h = "model.layers." + std::to_string(i) + ".", a = layer(i);
     s[a + "ln_attn.weight"] = take(hf, h + "input_layernorm.weight", {C}, dir);
@@ -211,32 +211,32 @@ ImportedModel import_llama(const json& c, models::TensorMap hf, const std::strin
   if (m.tie_embeddings)
     hf.erase("lm_head.weight");
   else
-    s["lm_head.weight"] = take(hf, "lm_head.weight", {vocab, C}, dir);
+    s["lm_head.weight"] = take(hf, "lm_head.weight", {m.vocab_size, C}, dir);
   check_all_used(hf, dir);
   return out;
 }
 
-bool is_gpt2_style(const ModelSection& m) {
-  return m.norm == "layernorm" && m.mlp != "swiglu" && m.position == "learned" &&
-         (m.n_kv_head == 0 || m.n_kv_head == m.n_head);
+bool is_gpt2_style(const GPTConfig& m) {
+  return m.norm == NormKind::kLayerNorm && m.mlp != MlpKind::kSwiGLU && m.position == PositionEncoding::kLearned &&
+         m.kv_heads() == m.n_head;
 }
 
-bool is_llama_style(const ModelSection& m) {
-  return m.norm == "rmsnorm" && m.mlp == "swiglu" && m.position == "rope" && !m.bias;
+bool is_llama_style(const GPTConfig& m) {
+  return m.norm == NormKind::kRMSNorm && m.mlp == MlpKind::kSwiGLU && m.position == PositionEncoding::kRotary && !m.bias;
 }
 
 // A tensor the export needs, naming it when the weights lack it.
-const torch::Tensor& need(const models::TensorMap& s, const std::string& name) {
+const torch::Tensor& need(const TensorMap& s, const std::string& name) {
   const auto it = s.find(name);
   if (it == s.end())
-    throw std::runtime_error("the weights have no tensor '" + name + "', which this model section needs");
+    throw std::runtime_error("the weights have no tensor '" + name + "', which this model needs");
   return it->second;
 }
 
 // Hugging Face's causal LM classes hold a base model and an LM head, nothing else.
-void check_exportable(const models::TensorMap& s) {
+void check_exportable(const TensorMap& s) {
   for (const auto& [name, _] : s) {
-    if (models::is_lora_tensor(name))
+    if (is_lora_tensor(name))
       throw std::runtime_error("these are LoRA adapters ('" + name +
                                "'), not a whole model: merge them into the base first with "
                                "`anvil merge-lora CONFIG OUT_DIR checkpoint=...`, then export-hf that OUT_DIR");
@@ -248,12 +248,12 @@ void check_exportable(const models::TensorMap& s) {
 }
 
 // GPT-2 always has biases; a bias-free anvil model exports zeros, which compute the same.
-torch::Tensor bias_or_zeros(const models::TensorMap& s, const std::string& name, int64_t size) {
+torch::Tensor bias_or_zeros(const TensorMap& s, const std::string& name, int64_t size) {
   const auto it = s.find(name);
   return it != s.end() ? it->second : torch::zeros({size});
 }
 
-json export_gpt2(const ModelSection& m, const models::TensorMap& s, int64_t vocab, models::TensorMap& hf) {
+json export_gpt2(const GPTConfig& m, const TensorMap& s, int64_t vocab, TensorMap& hf) {
   const int64_t C = m.n_embd;
   hf["transformer.wte.weight"] = need(s, "token_embedding.weight");
   hf["transformer.wpe.weight"] = need(s, "position_embedding.weight");
@@ -277,13 +277,13 @@ json export_gpt2(const ModelSection& m, const models::TensorMap& s, int64_t voca
   return {{"architectures", {"GPT2LMHeadModel"}}, {"model_type", "gpt2"}, {"vocab_size", vocab},
           {"n_positions", m.block_size}, {"n_ctx", m.block_size}, {"n_embd", C}, {"n_layer", m.n_layer},
           {"n_head", m.n_head}, {"n_inner", hidden},
-          {"activation_function", m.mlp == "gelu" ? "gelu" : "gelu_new"}, {"layer_norm_epsilon", m.norm_eps},
+          {"activation_function", m.mlp == MlpKind::kGelu ? "gelu" : "gelu_new"}, {"layer_norm_epsilon", m.norm_eps},
           {"resid_pdrop", 0.0}, {"embd_pdrop", 0.0}, {"attn_pdrop", 0.0},
           {"tie_word_embeddings", m.tie_embeddings}, {"torch_dtype", "float32"}};
 }
 
-json export_llama(const ModelSection& m, const models::TensorMap& s, int64_t vocab, models::TensorMap& hf) {
-  const int64_t D = m.n_embd / m.n_head, kv = m.n_kv_head > 0 ? m.n_kv_head : m.n_head;
+json export_llama(const GPTConfig& m, const TensorMap& s, int64_t vocab, TensorMap& hf) {
+  const int64_t D = m.head_dim(), kv = m.kv_heads();
   hf["model.embed_tokens.weight"] = need(s, "token_embedding.weight");
   for (int64_t i = 0; i < m.n_layer; ++i) {
     const std::string h = "model.layers." + std::to_string(i) + ".", a = layer(i);
@@ -310,7 +310,7 @@ json export_llama(const ModelSection& m, const models::TensorMap& s, int64_t voc
 
 }  // namespace
 
-ImportedModel import_hf(const std::string& dir) {
+HfModel import_hf(const std::string& dir) {
   const json config = read_json_object(fs::path(dir) / "config.json");
   try {
     const std::string type = config.value("model_type", "");
@@ -323,10 +323,10 @@ ImportedModel import_hf(const std::string& dir) {
   }
 }
 
-void export_hf(const ModelSection& m, const models::TensorMap& state, const std::string& dir) {
+void export_hf(const GPTConfig& m, const TensorMap& state, const std::string& dir) {
   check_exportable(state);
   const int64_t vocab = need(state, "token_embedding.weight").size(0);
-  models::TensorMap hf;
+  TensorMap hf;
   json config;
   if (is_gpt2_style(m))
     config = export_gpt2(m, state, vocab, hf);
@@ -336,7 +336,7 @@ void export_hf(const ModelSection& m, const models::TensorMap& state, const std:
     throw std::runtime_error("this model mixes GPT-2 and Llama features, which no Hugging Face class has");
   fs::create_directories(dir);
   common::publish_file(fs::path(dir) / "config.json", config.dump(2) + "\n");
-  models::save_safetensors((fs::path(dir) / "model.safetensors").string(), hf, {{"format", "pt"}});
+  save_safetensors((fs::path(dir) / "model.safetensors").string(), hf, {{"format", "pt"}});
 }
 
-}  // namespace anvil::recipes
+}  // namespace anvil::models
