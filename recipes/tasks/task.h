@@ -29,11 +29,11 @@ class Task {
 
   // Classes of the model's classification head for the label set `labels`
   // (empty: not known yet); 0: no such head, the model predicts tokens.
-  virtual int64_t num_classes(const std::vector<std::string>& labels) const { return 0; }
+  virtual int64_t num_classes(const std::vector<std::string>& /*labels*/) const { return 0; }
 
   // What a command reading checkpoint `dir` takes from the config its run
   // saved rather than from the one it was given (a classifier's label set).
-  virtual void adopt_checkpoint_settings(RunConfig& config, const std::string& dir) const {}
+  virtual void adopt_checkpoint_settings(RunConfig& /*config*/, const std::string& /*dir*/) const {}
 
   // The validation every eval.every steps, on all of data.val in batches of
   // `batch` (autocast already set).
@@ -43,7 +43,7 @@ class Task {
   // The text `anvil generate` gives the model for `request` when the model was
   // tuned to answer requests, which it then answers until end of text; none:
   // the model continues the request as written.
-  virtual std::optional<std::string> answer_prompt(const RunConfig& config, const std::string& request) const {
+  virtual std::optional<std::string> answer_prompt(const RunConfig& /*config*/, const std::string& /*request*/) const {
     return std::nullopt;
   }
 
