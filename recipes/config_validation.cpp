@@ -56,16 +56,16 @@ void validate_tokenizer_training(const LoadedConfig& loaded) {
 }
 
 // The keys of fine-tuning templates that must appear, or the examples lose their text.
-void validate_templates(const LoadedConfig& loaded, SftFormat format) {
+void validate_templates(const LoadedConfig& loaded, data::SftFormat format) {
   const auto& s = loaded.config.sft;
   auto has = [](const std::string& text, const char* slot) { return text.find(slot) != std::string::npos; };
-  if (format == SftFormat::kAlpaca) {
+  if (format == data::SftFormat::kAlpaca) {
     require(has(s.prompt_template, "{instruction}") && has(s.prompt_template, "{input}"), loaded,
             {"sft.prompt_template"}, "sft.prompt_template must hold {instruction} and {input}");
     require(has(s.prompt_template_no_input, "{instruction}"), loaded, {"sft.prompt_template_no_input"},
             "sft.prompt_template_no_input must hold {instruction}");
   }
-  if (format == SftFormat::kMessages)
+  if (format == data::SftFormat::kMessages)
     require(has(s.role_template, "{role}"), loaded, {"sft.role_template"}, "sft.role_template must hold {role}");
 }
 
@@ -90,9 +90,9 @@ void validate_data(const LoadedConfig& loaded, ConfigUse use) {
                                : "set data.train or data.shards, not both");
   require(c.data.shards.empty() || !c.tokenizer.path.empty(), loaded, {"tokenizer.path", "data.shards"},
           "data.shards needs tokenizer.path: the tokenizer the shards were prepared with");
-  require(c.task.type == "lm" || c.data.shards.empty(), loaded, {"task.type", "data.shards"},
+  require(r.task == TaskKind::kLm || c.data.shards.empty(), loaded, {"task.type", "data.shards"},
           "task.type " + c.task.type + " reads labeled examples from data.train, not token shards");
-  require(c.task.type == "lm" || !c.tokenizer.path.empty() || !c.model.init_from.empty(), loaded,
+  require(r.task == TaskKind::kLm || !c.tokenizer.path.empty() || !c.model.init_from.empty(), loaded,
           {"tokenizer.path", "model.init_from", "task.type"},
           "task.type " + c.task.type + " needs a tokenizer: tokenizer.path, or model.init_from holding one");
   require(c.lora.rank == 0 || !c.model.init_from.empty(), loaded, {"lora.rank", "model.init_from"},
@@ -102,7 +102,7 @@ void validate_data(const LoadedConfig& loaded, ConfigUse use) {
           "classify.labels lists a label twice: each names one class");
   require(labels.size() != 1, loaded, {"classify.labels"},
           "classify.labels lists one label: classification needs at least two");
-  require(r.keep_best != KeepBest::kValAccuracy || c.task.type == "classify", loaded, {"checkpoint.keep_best"},
+  require(r.keep_best != KeepBest::kValAccuracy || r.task == TaskKind::kClassify, loaded, {"checkpoint.keep_best"},
           "checkpoint.keep_best: val_accuracy needs task.type classify");
   require(r.data.packing == data::Packing::kConcat || !c.data.shards.empty(), loaded, {"data.packing"},
           "data.packing: document_masked needs document boundaries: prepare data.sources into data.shards");
@@ -111,9 +111,9 @@ void validate_data(const LoadedConfig& loaded, ConfigUse use) {
   require(!c.run.dir.empty(), loaded, {"run.dir"}, "run.dir is empty: name the run's directory");
   require(c.lora.rank == 0 || !c.lora.targets.empty(), loaded, {"lora.targets", "lora.rank"},
           "lora.rank > 0 needs lora.targets: the layers that get adapters");
-  require(c.task.type == "lm" || (c.eval.stride == 0 && c.eval.max_length == 0), loaded,
+  require(r.task == TaskKind::kLm || (c.eval.stride == 0 && c.eval.max_length == 0), loaded,
           {"eval.stride", "eval.max_length"}, "eval.stride and eval.max_length slide over text: task.type lm only");
-  if (c.task.type == "sft") validate_templates(loaded, r.sft_format);
+  if (r.task == TaskKind::kSft) validate_templates(loaded, r.sft_format);
   for (const std::string* input : {&c.data.train, &c.data.val, &c.tokenizer.path})
     require(!same_file(c.eval.predictions, *input), loaded, {"eval.predictions"},
             "eval.predictions '" + c.eval.predictions + "' is one of the run's inputs: writing it would destroy it");

@@ -173,9 +173,10 @@ ResolvedConfig resolve(const RunConfig& c) {
   out.keep_best = choice<KeepBest>("checkpoint.keep_best", c.checkpoint.keep_best,
                          {{"", KeepBest::kNone}, {"val_loss", KeepBest::kValLoss},
                           {"val_accuracy", KeepBest::kValAccuracy}});
-  out.sft_format = choice<SftFormat>("sft.format", c.sft.format,
-                          {{"alpaca", SftFormat::kAlpaca}, {"prompt_completion", SftFormat::kPromptCompletion},
-                           {"messages", SftFormat::kMessages}});
+  out.sft_format = choice<data::SftFormat>(
+      "sft.format", c.sft.format,
+      {{"alpaca", data::SftFormat::kAlpaca}, {"prompt_completion", data::SftFormat::kPromptCompletion},
+       {"messages", data::SftFormat::kMessages}});
   out.sft_packing =
       choice<SftPacking>("sft.packing", c.sft.packing, {{"pad", SftPacking::kPad}, {"pack", SftPacking::kPack}});
   out.class_weights = choice<ClassWeights>("classify.class_weights", c.classify.class_weights,

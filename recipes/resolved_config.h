@@ -11,6 +11,7 @@
 
 #include "data/packing.h"
 #include "data/prepare_shards.h"
+#include "data/sft_examples.h"
 #include "models/gpt_config.h"
 #include "recipes/config_loader.h"
 #include "recipes/run_config.h"
@@ -24,7 +25,6 @@ enum class DeviceChoice { kAuto, kCpu, kCuda };
 enum class TokenizerKind { kChar, kSentencePiece };
 enum class ResumeMode { kAuto, kNever };
 enum class KeepBest { kNone, kValLoss, kValAccuracy };
-enum class SftFormat { kAlpaca, kPromptCompletion, kMessages };
 enum class SftPacking { kPad, kPack };
 enum class ClassWeights { kNone, kBalanced };
 
@@ -62,7 +62,7 @@ struct ResolvedConfig {
   training::ScheduleOptions schedule;
   EvalOptions eval;
   KeepBest keep_best = KeepBest::kNone;
-  SftFormat sft_format = SftFormat::kAlpaca;
+  data::SftFormat sft_format = data::SftFormat::kAlpaca;
   SftPacking sft_packing = SftPacking::kPad;
   ClassWeights class_weights = ClassWeights::kNone;
 };

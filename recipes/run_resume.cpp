@@ -8,6 +8,7 @@
 #include "recipes/checkpoint_config.h"
 #include "recipes/config_loader.h"
 #include "recipes/model_builder.h"
+#include "recipes/resolved_config.h"
 
 namespace anvil::recipes {
 using namespace training;
@@ -50,7 +51,7 @@ RunDirectory open_run_directory(const RunConfig& config, Communicator& comm) {
   }
   comm.barrier();
   directory.checkpoints = complete_checkpoints(config.run.dir);
-  if (config.run.resume == "never" && !directory.checkpoints.empty())
+  if (resolve(config).resume == ResumeMode::kNever && !directory.checkpoints.empty())
     throw std::runtime_error("run.dir '" + config.run.dir +
                              "' already holds checkpoints and run.resume is never: choose another run.dir");
   return directory;

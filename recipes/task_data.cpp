@@ -11,6 +11,7 @@
 #include "data/prepare_shards.h"
 #include "data/sft_examples.h"
 #include "data/text_lines.h"
+#include "recipes/resolved_config.h"
 #include "recipes/run_data.h"
 
 namespace anvil::recipes {
@@ -36,16 +37,9 @@ struct TaskDataOptions {
   bool balanced_class_weights = false;
 };
 
-data::SftFormat sft_format(const std::string& name) {
-  if (name == "alpaca") return data::SftFormat::kAlpaca;
-  if (name == "prompt_completion") return data::SftFormat::kPromptCompletion;
-  if (name == "messages") return data::SftFormat::kMessages;
-  throw std::invalid_argument("sft.format '" + name + "': expected alpaca, prompt_completion or messages");
-}
-
-data::SftOptions sft_options(const SftSection& s) {
+data::SftOptions sft_options(const SftSection& s, data::SftFormat format) {
   data::SftOptions o;
-  o.format = sft_format(s.format);
+  o.format = format;
   o.prompt_template = s.prompt_template;
   o.prompt_template_no_input = s.prompt_template_no_input;
   o.instruction_field = s.instruction_field;
@@ -63,15 +57,16 @@ data::ClassificationOptions classification_options(const ClassifySection& c) {
 }
 
 TaskDataOptions task_data_options(const RunConfig& c) {
+  const ResolvedConfig r = resolve(c);
   TaskDataOptions o;
-  o.classify = c.task.type == "classify";
+  o.classify = r.task == TaskKind::kClassify;
   if (o.classify) o.classification = classification_options(c.classify);
-  else o.sft = sft_options(c.sft);
-  o.replace_invalid_utf8 = c.data.invalid_utf8 == "replace";
+  else o.sft = sft_options(c.sft, r.sft_format);
+  o.replace_invalid_utf8 = r.data.replace_invalid_utf8;
   o.block_size = c.model.block_size;
-  o.truncate_overlong = c.data.overlong == "truncate";
-  o.pack = !o.classify && c.sft.packing == "pack";
-  o.balanced_class_weights = o.classify && c.classify.class_weights == "balanced";
+  o.truncate_overlong = r.data.truncate_overlong;
+  o.pack = !o.classify && r.sft_packing == SftPacking::kPack;
+  o.balanced_class_weights = o.classify && r.class_weights == ClassWeights::kBalanced;
   return o;
 }
 
@@ -125,7 +120,7 @@ std::vector<Example> fit_to_block(std::vector<NumberedExample> items, const Task
 }  // namespace
 
 std::string sft_prompt(const RunConfig& config, const std::string& request) {
-  return data::sft_prompt(sft_options(config.sft), request);
+  return data::sft_prompt(sft_options(config.sft, resolve(config).sft_format), request);
 }
 
 RunData load_task_data(const RunConfig& config, std::unique_ptr<data::Tokenizer> tokenizer) {

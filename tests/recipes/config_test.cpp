@@ -379,7 +379,7 @@ TEST(Resolve, ChoicesBecomeEnums) {
   EXPECT_EQ(r.data.token_dtype, anvil::data::TokenDtype::kAuto);
   EXPECT_EQ(r.schedule.kind, training::ScheduleKind::kCosine);
   EXPECT_EQ(r.keep_best, recipes::KeepBest::kNone);
-  EXPECT_EQ(r.sft_format, recipes::SftFormat::kAlpaca);
+  EXPECT_EQ(r.sft_format, anvil::data::SftFormat::kAlpaca);
   EXPECT_EQ(r.sft_packing, recipes::SftPacking::kPad);
   EXPECT_EQ(r.class_weights, recipes::ClassWeights::kNone);
 
@@ -415,7 +415,7 @@ TEST(Resolve, ChoicesBecomeEnums) {
   EXPECT_EQ(r.data.token_dtype, anvil::data::TokenDtype::kUint32);
   EXPECT_EQ(r.schedule.kind, training::ScheduleKind::kWsd);
   EXPECT_EQ(r.keep_best, recipes::KeepBest::kValAccuracy);
-  EXPECT_EQ(r.sft_format, recipes::SftFormat::kMessages);
+  EXPECT_EQ(r.sft_format, anvil::data::SftFormat::kMessages);
   EXPECT_EQ(r.sft_packing, recipes::SftPacking::kPack);
   EXPECT_EQ(r.class_weights, recipes::ClassWeights::kBalanced);
 }
