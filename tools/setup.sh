@@ -18,7 +18,7 @@ build=${ANVIL_BUILD_DIR:-$root/build}
 torch_version=2.11.0
 debian_packages=(build-essential cmake ninja-build ccache pkg-config python3-venv
                  libyaml-cpp-dev libsentencepiece-dev nlohmann-json3-dev googletest libgtest-dev
-                 libgloo-dev)  # headers only: c10d's Gloo process group includes them
+                 libgloo-dev libpcre2-dev libutf8proc-dev)  # gloo: headers only: c10d's Gloo process group includes them
 
 # To stderr: functions below return their result on stdout.
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
@@ -48,10 +48,11 @@ torch_python() {
     "$venv/bin/pip" install -q --upgrade pip >&2
     "$venv/bin/pip" install -q "torch==$torch_version" >&2
   fi
-  # numpy for torch, transformers and safetensors for the Hugging Face parity tests.
-  if ! "$venv/bin/python" -c "import numpy, transformers, safetensors" 2>/dev/null; then
-    log "installing numpy, transformers, safetensors into $venv"
-    "$venv/bin/pip" install -q numpy transformers safetensors >&2
+  # numpy for torch; transformers, safetensors, tiktoken and sentencepiece for the
+  # Hugging Face parity tests (weights, tokenizers, chat templates).
+  if ! "$venv/bin/python" -c "import numpy, transformers, safetensors, tiktoken, sentencepiece, jinja2" 2>/dev/null; then
+    log "installing the parity tests' Python packages into $venv"
+    "$venv/bin/pip" install -q numpy transformers safetensors tiktoken sentencepiece protobuf jinja2 >&2
   fi
   echo "$venv/bin/python"
 }

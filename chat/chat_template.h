@@ -1,0 +1,43 @@
+#pragma once
+// A model's chat template applied to conversations: the text
+// apply_chat_template gives, and for training the byte spans the loss falls on.
+#include <cstddef>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "chat/template.h"
+
+namespace anvil::chat {
+
+struct RenderedChat {
+  std::string text;
+  // [begin, end) byte spans of the assistant turns: each turn's content and
+  // the end-of-turn token that follows it, never system or user text or the
+  // template's scaffolding.
+  std::vector<std::pair<size_t, size_t>> trained;
+};
+
+class ChatTemplate {
+ public:
+  // VARIABLES: bos_token, eos_token, ... as transformers passes them.
+  // END_OF_TURN: the token strings that close an assistant turn
+  // (<|im_end|>, <|eot_id|>, </s>, ...).
+  ChatTemplate(const std::string& source, const std::string& name, std::map<std::string, std::string> variables,
+               std::vector<std::string> end_of_turn);
+
+  // MESSAGES: a JSON array of {role, content}. A conversation the template
+  // rejects throws TemplateRaised with the template's own text.
+  std::string render(const nlohmann::json& messages, bool add_generation_prompt) const;
+  RenderedChat render_for_training(const nlohmann::json& messages) const;
+
+ private:
+  Template template_;
+  std::map<std::string, std::string> variables_;
+  std::vector<std::string> end_of_turn_;
+};
+
+}  // namespace anvil::chat

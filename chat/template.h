@@ -1,0 +1,45 @@
+#pragma once
+// Jinja templates as transformers renders chat templates: the subset real
+// templates use, with trim_blocks, lstrip_blocks and loop controls on. No
+// LibTorch.
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace anvil::chat {
+
+// A template that does not parse or fails while rendering: the message names
+// the template, its line and what went wrong.
+class TemplateError : public std::runtime_error {
+ public:
+  TemplateError(const std::string& name, int line, const std::string& message);
+  int line() const { return line_; }
+
+ private:
+  int line_;
+};
+
+// The template called raise_exception(text): what() is that text, unchanged.
+class TemplateRaised : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class Template {
+ public:
+  Template(const std::string& source, const std::string& name = "chat_template");
+  ~Template();
+  Template(Template&&) noexcept;
+  Template& operator=(Template&&) noexcept;
+
+  // VARIABLES is a JSON object (messages, add_generation_prompt, bos_token, ...).
+  std::string render(const nlohmann::json& variables) const;
+
+ private:
+  struct Program;
+  std::unique_ptr<Program> program_;
+};
+
+}  // namespace anvil::chat
