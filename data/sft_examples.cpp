@@ -4,11 +4,19 @@
 
 #include <nlohmann/json.hpp>
 
+#include "data/chat_examples.h"
 #include "data/record_fields.h"
 #include "data/text_lines.h"
 
 namespace anvil::data {
 namespace {
+
+const HfTokenizer& chat_tokenizer(const Tokenizer& tokenizer) {
+  if (!tokenizer.hf())
+    throw std::runtime_error("sft.format chat renders with a Hugging Face tokenizer's chat template, but the "
+                             "tokenizer is " + tokenizer.type() + " (tokenizer.type: hf, or a model directory)");
+  return *tokenizer.hf();
+}
 
 bool is_chat_role(const std::string& role) {
   return role == "system" || role == "user" || role == "assistant" || role == "tool";
@@ -70,16 +78,19 @@ std::vector<TextPart> sft_parts(const nlohmann::json& record, const SftOptions& 
               {string_field(record, options.completion_field, path, line), true}};
     case SftFormat::kMessages:
       return message_parts(record, options, path, line);
+    case SftFormat::kChat:
+      break;
   }
-  throw std::logic_error("sft_parts: unknown SftFormat");
+  throw std::logic_error("sft_parts: not for this SftFormat");
 }
 
 Example sft_example(const nlohmann::json& record, const SftOptions& options, const Tokenizer& tokenizer,
                     const std::string& path, int64_t line) {
+  if (options.format == SftFormat::kChat) return chat_example(record, options, chat_tokenizer(tokenizer), path, line);
   return encode_parts(sft_parts(record, options, path, line), tokenizer);
 }
 
-std::string sft_prompt(const SftOptions& options, const std::string& request) {
+std::string sft_prompt(const SftOptions& options, const Tokenizer& tokenizer, const std::string& request) {
   switch (options.format) {
     case SftFormat::kAlpaca:
       return fill_template(options.prompt_template_no_input, {{"instruction", request}, {"input", ""}});
@@ -88,6 +99,8 @@ std::string sft_prompt(const SftOptions& options, const std::string& request) {
     case SftFormat::kMessages:
       return fill_template(options.role_template, {{"role", "user"}}) + request +
              fill_template(options.role_template, {{"role", "assistant"}});
+    case SftFormat::kChat:
+      return chat_prompt(chat_tokenizer(tokenizer), request);
   }
   throw std::logic_error("sft_prompt: unknown SftFormat");
 }

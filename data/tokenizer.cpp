@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "data/char_tokenizer.h"
+#include "data/hf_tokenizer.h"
 #include "data/sentencepiece_tokenizer.h"
 
 namespace anvil::data {
@@ -10,7 +11,8 @@ namespace anvil::data {
 std::string tokenizer_file_name(const std::string& type) {
   if (type == "char") return "tokenizer.chars.json";
   if (type == "sentencepiece") return "tokenizer.model";
-  throw std::invalid_argument("unknown tokenizer type '" + type + "': expected char or sentencepiece");
+  if (type == "hf") return "tokenizer";
+  throw std::invalid_argument("unknown tokenizer type '" + type + "': expected char, sentencepiece or hf");
 }
 
 uint64_t fnv1a_64(std::string_view bytes) {
@@ -22,10 +24,12 @@ uint64_t fnv1a_64(std::string_view bytes) {
   return hash;
 }
 
-std::unique_ptr<Tokenizer> load_tokenizer(const std::string& type, const std::string& path) {
+std::unique_ptr<Tokenizer> load_tokenizer(const std::string& type, const std::string& path,
+                                          const std::string& chat_template_file) {
   if (type == "char") return std::make_unique<CharTokenizer>(CharTokenizer::load(path));
   if (type == "sentencepiece") return std::make_unique<SentencePieceTokenizer>(path);
-  throw std::invalid_argument("unknown tokenizer type '" + type + "': expected char or sentencepiece");
+  if (type == "hf") return std::make_unique<HfTokenizer>(tokenizers::HfTokenizer::load(path), chat_template_file);
+  throw std::invalid_argument("unknown tokenizer type '" + type + "': expected char, sentencepiece or hf");
 }
 
 }  // namespace anvil::data

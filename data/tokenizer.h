@@ -9,6 +9,8 @@
 
 namespace anvil::data {
 
+class HfTokenizer;
+
 class Tokenizer {
  public:
   virtual ~Tokenizer() = default;
@@ -20,10 +22,14 @@ class Tokenizer {
   // A hash of the whole vocabulary and its rules: token shards record it, so
   // shards are never read with a tokenizer other than the one that made them.
   virtual uint64_t fingerprint() const = 0;
-  // "char" or "sentencepiece": which loader reads the saved file back.
+  // "char", "sentencepiece" or "hf": which loader reads the saved file back.
   virtual std::string type() const = 0;
-  // Writes a self-contained file that load_tokenizer(type(), path) reads back.
+  // Writes what load_tokenizer(type(), path) reads back: a file, or for hf a
+  // directory of the tokenizer's own files.
   virtual void save(const std::string& path) const = 0;
+  // What only Hugging Face tokenizers have (chat templates, offsets, special
+  // tokens), or null.
+  virtual const HfTokenizer* hf() const { return nullptr; }
 };
 
 // The file name a tokenizer of this type is saved under inside a run directory.
@@ -32,6 +38,9 @@ std::string tokenizer_file_name(const std::string& type);
 // FNV-1a, 64 bits: stable across platforms and runs (std::hash is neither).
 uint64_t fnv1a_64(std::string_view bytes);
 
-std::unique_ptr<Tokenizer> load_tokenizer(const std::string& type, const std::string& path);
+// For hf, PATH is a model directory or a tokenizer file, and CHAT_TEMPLATE_FILE
+// (when not empty) a Jinja file that replaces its chat template.
+std::unique_ptr<Tokenizer> load_tokenizer(const std::string& type, const std::string& path,
+                                          const std::string& chat_template_file = "");
 
 }  // namespace anvil::data

@@ -57,7 +57,7 @@ std::vector<int64_t> generate(GPT& model, const std::vector<int64_t>& prompt, co
     }
     // Padding rows of the vocabulary are no tokens.
     tokens.push_back(sample_token(logits[0][-1].narrow(0, 0, model->config.vocab_size), o, generator));
-    if (tokens.back() == o.stop_token) break;
+    if (std::find(o.stop_tokens.begin(), o.stop_tokens.end(), tokens.back()) != o.stop_tokens.end()) break;
   }
   model->train(was_training);
   return tokens;

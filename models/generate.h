@@ -14,7 +14,7 @@ struct SamplingOptions {
   double top_p = 1.0;        // 1: no nucleus cut
   uint64_t seed = 0;
   bool use_cache = true;     // false recomputes the whole window for every token
-  int64_t stop_token = -1;   // generation ends after emitting it (-1: never)
+  std::vector<int64_t> stop_tokens;  // generation ends after emitting one of these
 };
 
 // The prompt followed by up to max_new_tokens sampled tokens. The model sees

@@ -181,6 +181,22 @@ void apply_preset(LoadedConfig& out) {
   }
 }
 
+// A model directory brings its tokenizer: when the config names no
+// tokenizer.type, a tokenizer.path that is a directory, or a model.init_from
+// holding an imported tokenizer/, means the Hugging Face tokenizer in it.
+void pick_model_directory_tokenizer(LoadedConfig& out) {
+  auto& t = out.config.tokenizer;
+  if (out.origin.count("tokenizer.type")) return;
+  const std::string imported = out.config.model.init_from + "/tokenizer";
+  if (t.path.empty() && !out.config.model.init_from.empty() && std::filesystem::is_directory(imported)) {
+    t.path = imported;
+    out.origin["tokenizer.path"] = "model.init_from";
+  }
+  if (t.path.empty() || !std::filesystem::is_directory(t.path)) return;
+  t.type = "hf";
+  out.origin["tokenizer.type"] = "tokenizer.path '" + t.path + "', a directory";
+}
+
 }  // namespace
 
 std::string expand_variables(const std::string& value) {
@@ -230,6 +246,7 @@ LoadedConfig load_config(const std::string& path, const std::vector<std::string>
   }
   for (const auto& o : overrides) apply_override(o, out);
   apply_preset(out);
+  pick_model_directory_tokenizer(out);
   return out;
 }
 

@@ -98,9 +98,13 @@ const std::vector<ConfigField>& config_fields() {
       one_of({FIELD(data.invalid_utf8), "anvil prepare: invalid UTF-8 is an error, or replaced by U+FFFD"},
              {"error", "replace"}),
 
-      one_of({FIELD(tokenizer.type), "char (vocabulary built from the training text) or sentencepiece"},
-             {"char", "sentencepiece"}),
-      output_path({FIELD(tokenizer.path), "sentencepiece .model file (tokenizer.type: sentencepiece)"}),
+      one_of({FIELD(tokenizer.type), "char (vocabulary built from the training text), sentencepiece, or hf (a Hugging "
+                                     "Face tokenizer; picked when tokenizer.path is a directory or model.init_from "
+                                     "holds one)"},
+             {"char", "sentencepiece", "hf"}),
+      output_path({FIELD(tokenizer.path), "sentencepiece .model file; hf: a model directory or its tokenizer.json, "
+                                          "vocab.json or tokenizer.model (tiktoken or sentencepiece)"}),
+      path({FIELD(tokenizer.chat_template), "hf: a Jinja chat template file replacing the tokenizer's own"}),
       one_of({FIELD(tokenizer.model_type), "anvil tokenizer train: sentencepiece algorithm"}, {"bpe", "unigram"}),
       number({FIELD(tokenizer.vocab_size), "anvil tokenizer train: vocabulary size"}, 8, 1 << 24),
       number({FIELD(tokenizer.character_coverage), "anvil tokenizer train: share of characters kept as pieces"}, 0.5,
@@ -179,8 +183,10 @@ const std::vector<ConfigField>& config_fields() {
       {FIELD(generate.use_cache), "anvil generate: KV cache, so each new token costs one position"},
 
       one_of({FIELD(sft.format), "alpaca: instruction/input/output fields; prompt_completion; messages: a list of "
-                                 "{role, content}, the assistant's turns trained"},
-             {"alpaca", "prompt_completion", "messages"}),
+                                 "{role, content}, the assistant's turns trained; chat: messages (or an alpaca record "
+                                 "as a user and an assistant turn) rendered with the hf tokenizer's chat template, "
+                                 "the assistant's turns and their end-of-turn tokens trained"},
+             {"alpaca", "prompt_completion", "messages", "chat"}),
       {FIELD(sft.prompt_template), "alpaca: the prompt, with {instruction} and {input} filled in"},
       {FIELD(sft.prompt_template_no_input), "alpaca: the prompt when the input field is empty"},
       {FIELD(sft.instruction_field), "alpaca: field of the instruction"},
@@ -188,7 +194,7 @@ const std::vector<ConfigField>& config_fields() {
       {FIELD(sft.output_field), "alpaca: field of the response"},
       {FIELD(sft.prompt_field), "prompt_completion: field of the prompt"},
       {FIELD(sft.completion_field), "prompt_completion: field of the completion"},
-      {FIELD(sft.messages_field), "messages: field of the message list"},
+      {FIELD(sft.messages_field), "messages, chat: field of the message list"},
       {FIELD(sft.role_template), "messages: text before each message, with {role} filled in"},
       one_of({FIELD(sft.packing), "pad: one example per row, padded to the longest in the batch; pack: examples end to "
                                   "end in rows of block_size, attention kept within each"},

@@ -67,6 +67,10 @@ void validate_templates(const LoadedConfig& loaded, data::SftFormat format) {
   }
   if (format == data::SftFormat::kMessages)
     require(has(s.role_template, "{role}"), loaded, {"sft.role_template"}, "sft.role_template must hold {role}");
+  if (format == data::SftFormat::kChat)
+    require(resolve(loaded.config).tokenizer == TokenizerKind::kHf, loaded, {"sft.format", "tokenizer.type"},
+            "sft.format chat renders with a Hugging Face tokenizer's chat template: set tokenizer.type hf and "
+            "tokenizer.path, or model.init_from to an imported model");
 }
 
 void validate_data(const LoadedConfig& loaded, ConfigUse use) {
@@ -141,8 +145,14 @@ void validate_files(const LoadedConfig& loaded, ConfigUse use) {
   require(resolve(c).tokenizer != TokenizerKind::kSentencePiece || !c.tokenizer.path.empty(), loaded,
           {"tokenizer.type", "tokenizer.path"},
           "tokenizer.type is sentencepiece but tokenizer.path names no .model file");
-  require(!std::filesystem::is_directory(c.tokenizer.path), loaded, {"tokenizer.path"},
-          "tokenizer.path: '" + c.tokenizer.path + "' is a directory: name the tokenizer file");
+  require(resolve(c).tokenizer == TokenizerKind::kHf || !std::filesystem::is_directory(c.tokenizer.path), loaded,
+          {"tokenizer.path"}, "tokenizer.path: '" + c.tokenizer.path + "' is a directory: name the tokenizer file");
+  require(resolve(c).tokenizer != TokenizerKind::kHf || !c.tokenizer.path.empty(), loaded,
+          {"tokenizer.type", "tokenizer.path"},
+          "tokenizer.type is hf but tokenizer.path names no model directory or tokenizer file");
+  require(c.tokenizer.chat_template.empty() || resolve(c).tokenizer == TokenizerKind::kHf, loaded,
+          {"tokenizer.chat_template", "tokenizer.type"},
+          "tokenizer.chat_template is for Hugging Face tokenizers (tokenizer.type: hf)");
   require(use == ConfigUse::kTokenizerTrain || c.tokenizer.path.empty() || std::filesystem::exists(c.tokenizer.path),
           loaded, {"tokenizer.path"},
           "tokenizer.path: '" + c.tokenizer.path + "' does not exist (anvil tokenizer train CONFIG writes it)");

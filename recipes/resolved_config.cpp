@@ -163,7 +163,8 @@ ResolvedConfig resolve(const RunConfig& c) {
   out.resume =
       choice<ResumeMode>("run.resume", c.run.resume, {{"auto", ResumeMode::kAuto}, {"never", ResumeMode::kNever}});
   out.tokenizer = choice<TokenizerKind>("tokenizer.type", c.tokenizer.type,
-                         {{"char", TokenizerKind::kChar}, {"sentencepiece", TokenizerKind::kSentencePiece}});
+                         {{"char", TokenizerKind::kChar}, {"sentencepiece", TokenizerKind::kSentencePiece},
+                          {"hf", TokenizerKind::kHf}});
   out.model = gpt_config(c.model, /*vocab_size=*/0);
   out.model.pooling = choice<models::Pooling>("classify.pooling", c.classify.pooling,
                              {{"last", models::Pooling::kLast}, {"mean", models::Pooling::kMean}});
@@ -176,7 +177,7 @@ ResolvedConfig resolve(const RunConfig& c) {
   out.sft_format = choice<data::SftFormat>(
       "sft.format", c.sft.format,
       {{"alpaca", data::SftFormat::kAlpaca}, {"prompt_completion", data::SftFormat::kPromptCompletion},
-       {"messages", data::SftFormat::kMessages}});
+       {"messages", data::SftFormat::kMessages}, {"chat", data::SftFormat::kChat}});
   out.sft_packing =
       choice<SftPacking>("sft.packing", c.sft.packing, {{"pad", SftPacking::kPad}, {"pack", SftPacking::kPack}});
   out.class_weights = choice<ClassWeights>("classify.class_weights", c.classify.class_weights,

@@ -22,7 +22,7 @@ namespace anvil::recipes {
 
 enum class TaskKind { kLm, kSft, kClassify };
 enum class DeviceChoice { kAuto, kCpu, kCuda };
-enum class TokenizerKind { kChar, kSentencePiece };
+enum class TokenizerKind { kChar, kSentencePiece, kHf };
 enum class ResumeMode { kAuto, kNever };
 enum class KeepBest { kNone, kValLoss, kValAccuracy };
 enum class SftPacking { kPad, kPack };

@@ -49,7 +49,8 @@ struct DataSection {
 
 struct TokenizerSection {
   std::string type = "char";
-  std::string path;  // sentencepiece .model
+  std::string path;  // sentencepiece .model; hf: a model directory or tokenizer file
+  std::string chat_template;  // hf: a Jinja file replacing the tokenizer's template
   // anvil tokenizer train:
   std::string model_type = "bpe";
   int64_t vocab_size = 8192;

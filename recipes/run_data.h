@@ -39,7 +39,10 @@ RunData load_task_data(const RunConfig& config, std::unique_ptr<data::Tokenizer>
 
 // sft: the text the model was tuned to answer, around a user's request (an
 // alpaca instruction without input, a prompt, or a user message).
-std::string sft_prompt(const RunConfig& config, const std::string& request);
+// The tokenizer the config names (tokenizer.type, path and chat_template).
+std::unique_ptr<data::Tokenizer> load_config_tokenizer(const RunConfig& config);
+
+std::string sft_prompt(const RunConfig& config, const data::Tokenizer& tokenizer, const std::string& request);
 
 // The data of the task config.task.type names (recipes/tasks/).
 RunData load_run_data(const RunConfig& config, std::unique_ptr<data::Tokenizer> tokenizer = nullptr);

@@ -79,7 +79,7 @@ std::unique_ptr<data::Tokenizer> starting_tokenizer(const RunConfig& config, Res
   }
   resume.require_one_left();
   const auto from = fs::path(config.model.init_from) / data::tokenizer_file_name(config.tokenizer.type);
-  if (!config.model.init_from.empty() && fs::exists(from)) return data::load_tokenizer(config.tokenizer.type, from.string());
+  if (!config.model.init_from.empty() && fs::exists(from)) return data::load_tokenizer(config.tokenizer.type, from.string(), config.tokenizer.chat_template);
   return nullptr;
 }
 

@@ -50,7 +50,7 @@ std::shared_ptr<const data::ShardBlocks> make_blocks(Shards shards, const Resolv
 RunData load_shard_data(const RunConfig& config, std::unique_ptr<data::Tokenizer> tokenizer) {
   if (config.data.sources.empty())
     throw std::runtime_error("data.shards is set but data.sources lists no source to read from it");
-  if (!tokenizer) tokenizer = data::load_tokenizer(config.tokenizer.type, config.tokenizer.path);
+  if (!tokenizer) tokenizer = load_config_tokenizer(config);
   const ResolvedConfig options = resolve(config);
   RunData out;
   Shards val_shards;

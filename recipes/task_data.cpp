@@ -119,12 +119,17 @@ std::vector<Example> fit_to_block(std::vector<NumberedExample> items, const Task
 
 }  // namespace
 
-std::string sft_prompt(const RunConfig& config, const std::string& request) {
-  return data::sft_prompt(sft_options(config.sft, resolve(config).sft_format), request);
+std::unique_ptr<data::Tokenizer> load_config_tokenizer(const RunConfig& config) {
+  const auto& t = config.tokenizer;
+  return data::load_tokenizer(t.type, t.path, t.chat_template);
+}
+
+std::string sft_prompt(const RunConfig& config, const data::Tokenizer& tokenizer, const std::string& request) {
+  return data::sft_prompt(sft_options(config.sft, resolve(config).sft_format), tokenizer, request);
 }
 
 RunData load_task_data(const RunConfig& config, std::unique_ptr<data::Tokenizer> tokenizer) {
-  if (!tokenizer) tokenizer = data::load_tokenizer(config.tokenizer.type, config.tokenizer.path);
+  if (!tokenizer) tokenizer = load_config_tokenizer(config);
   const TaskDataOptions options = task_data_options(config);
   RunData out;
   auto train = read_examples(config.data.train, options, *tokenizer, out.labels);

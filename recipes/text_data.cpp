@@ -38,7 +38,7 @@ RunData load_text_data(const RunConfig& config, std::unique_ptr<data::Tokenizer>
     if (options.tokenizer == TokenizerKind::kChar)
       tokenizer = std::make_unique<data::CharTokenizer>(data::CharTokenizer::from_text(train_text));
     else
-      tokenizer = data::load_tokenizer(config.tokenizer.type, config.tokenizer.path);
+      tokenizer = load_config_tokenizer(config);
   }
   torch::Tensor train_tokens = encode_file(*tokenizer, train_text, config.data.train);
   torch::Tensor val_tokens;

@@ -34,7 +34,7 @@ constexpr int64_t kTrainingStateFormat = 1;
 template <typename Read>
 auto read_checkpoint_file(const fs::path& path, Read&& read) -> decltype(read()) {
   try {
-    common::check_readable(path);
+    if (!fs::is_directory(path)) common::check_readable(path);  // a directory (an hf tokenizer) checks its own files
     return read();
   } catch (const CorruptCheckpoint&) {
     throw;

@@ -16,8 +16,9 @@ class InstructionTuning : public Task {
     return validate_next_token(model, data, config, batch, device);
   }
 
-  std::optional<std::string> answer_prompt(const RunConfig& config, const std::string& request) const override {
-    return sft_prompt(config, request);
+  std::optional<std::string> answer_prompt(const RunConfig& config, const data::Tokenizer& tokenizer,
+                                           const std::string& request) const override {
+    return sft_prompt(config, tokenizer, request);
   }
 };
 

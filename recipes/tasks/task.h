@@ -41,9 +41,10 @@ class Task {
                               c10::Device device) const = 0;
 
   // The text `anvil generate` gives the model for `request` when the model was
-  // tuned to answer requests, which it then answers until end of text; none:
-  // the model continues the request as written.
-  virtual std::optional<std::string> answer_prompt(const RunConfig& /*config*/, const std::string& /*request*/) const {
+  // tuned to answer requests, which it then answers until end of text or of
+  // its turn; none: the model continues the request as written.
+  virtual std::optional<std::string> answer_prompt(const RunConfig& /*config*/, const data::Tokenizer& /*tokenizer*/,
+                                                   const std::string& /*request*/) const {
     return std::nullopt;
   }
 

@@ -125,7 +125,19 @@ TEST(SftExamples, EachResponseAndItsEosCarryTheLoss) {
 }
 
 TEST(SftExamples, PromptForARequestMatchesTheTrainingLayout) {
-  EXPECT_EQ(sft_prompt(options(SftFormat::kAlpaca), "add {input}"), "I: add {input} R: ");
-  EXPECT_EQ(sft_prompt(options(SftFormat::kPromptCompletion), "Q"), "Q");
-  EXPECT_EQ(sft_prompt(options(SftFormat::kMessages), "hi"), "<user>hi<assistant>");
+  const CharsWithEos tok;
+  EXPECT_EQ(sft_prompt(options(SftFormat::kAlpaca), tok, "add {input}"), "I: add {input} R: ");
+  EXPECT_EQ(sft_prompt(options(SftFormat::kPromptCompletion), tok, "Q"), "Q");
+  EXPECT_EQ(sft_prompt(options(SftFormat::kMessages), tok, "hi"), "<user>hi<assistant>");
+}
+
+TEST(SftExamples, ChatNeedsAHuggingFaceTokenizer) {
+  const CharsWithEos tok;
+  const auto record = nlohmann::json::parse(R"({"messages": [{"role": "user", "content": "hi"}]})");
+  EXPECT_EQ(error_of([&] { sft_example(record, options(SftFormat::kChat), tok, "d.jsonl", 7); }),
+            "sft.format chat renders with a Hugging Face tokenizer's chat template, but the tokenizer is test "
+            "(tokenizer.type: hf, or a model directory)");
+  EXPECT_EQ(error_of([&] { sft_prompt(options(SftFormat::kChat), tok, "hi"); }),
+            "sft.format chat renders with a Hugging Face tokenizer's chat template, but the tokenizer is test "
+            "(tokenizer.type: hf, or a model directory)");
 }

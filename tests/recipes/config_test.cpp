@@ -568,3 +568,23 @@ TEST(Resolve, ValidationPlacesARelationErrorAtItsKey) {
             }),
             "override 'train.max_steps=50': schedule.warmup_steps (100) exceeds the decay length (50)");
 }
+
+TEST(Config, AModelDirectoryBringsItsTokenizer) {
+  anvil::test_support::TempDir dir;
+  dir.write("model/tokenizer/tokenizer.json", "{}");
+  const auto imported = load_config(dir.write("a.yaml", "model:\n  init_from: " + dir.path("model") + "\n"));
+  EXPECT_EQ(imported.config.tokenizer.type, "hf");
+  EXPECT_EQ(imported.config.tokenizer.path, dir.path("model") + "/tokenizer");
+  EXPECT_EQ(imported.origin.at("tokenizer.path"), "model.init_from");
+
+  const auto named = load_config(dir.write("b.yaml", "tokenizer:\n  path: " + dir.path("model/tokenizer") + "\n"));
+  EXPECT_EQ(named.config.tokenizer.type, "hf");
+
+  // A tokenizer the config names wins, and a file is not a model directory.
+  const auto chosen = load_config(dir.write("c.yaml", "tokenizer:\n  type: char\nmodel:\n  init_from: " +
+                                                          dir.path("model") + "\n"));
+  EXPECT_EQ(chosen.config.tokenizer.type, "char");
+  EXPECT_EQ(chosen.config.tokenizer.path, "");
+  const auto file = load_config(dir.write("d.yaml", "tokenizer:\n  path: " + dir.path("a.yaml") + "\n"));
+  EXPECT_EQ(file.config.tokenizer.type, "char");
+}

@@ -30,7 +30,8 @@ int export_hf_command(const Args& args) {
     std::printf(
         "usage: anvil export-hf CHECKPOINT OUT_DIR\n\n"
         "Writes OUT_DIR/config.json and OUT_DIR/model.safetensors in the Hugging Face layout\n"
-        "(GPT2LMHeadModel or LlamaForCausalLM) from a checkpoint directory (or import-hf output).\n"
+        "(GPT2LMHeadModel or LlamaForCausalLM) from a checkpoint directory (or import-hf output),\n"
+        "with its Hugging Face tokenizer's files, chat template and generation_config.json.\n"
         "OUT_DIR must not exist yet or be empty.\n");
     return wants_help(args) ? 0 : 2;
   }
@@ -45,8 +46,12 @@ int export_hf_command(const Args& args) {
   // export_hf reads the vocabulary off the token embedding, padding rows included.
   models::export_hf(recipes::gpt_config(config.model, /*vocab_size=*/0),
                     models::load_safetensors((checkpoint / "model.safetensors").string()), out.path().string());
+  // A Hugging Face tokenizer goes back as the files it came from, beside the
+  // weights, so AutoTokenizer.from_pretrained(OUT_DIR) loads it as it was.
+  const bool hf_tokenizer = config.tokenizer.type == "hf";
+  if (hf_tokenizer) training::load_checkpoint_tokenizer(checkpoint.string(), "hf")->save(out.path().string());
   out.commit();
-  std::printf("exported %s -> %s\n", args[0].c_str(), args[1].c_str());
+  std::printf("exported %s -> %s%s\n", args[0].c_str(), args[1].c_str(), hf_tokenizer ? " (with its tokenizer)" : "");
   return 0;
 }
 

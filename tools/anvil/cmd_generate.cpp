@@ -1,5 +1,9 @@
+#include <algorithm>
 #include <cstdio>
 
+#include <nlohmann/json.hpp>
+
+#include "data/chat_examples.h"
 #include "models/generate.h"
 #include "tools/anvil/checkpoint_args.h"
 #include "tools/anvil/commands.h"
@@ -7,18 +11,9 @@
 #include "recipes/tasks/task.h"
 
 namespace anvil::cli {
+namespace {
 
-int generate_command(const Args& args) {
-  if (wants_help(args)) {
-    print_usage_with_keys(
-        "usage: anvil generate CONFIG [checkpoint=PATH] [generate.prompt=TEXT] [key.path=value ...]\n\n"
-        "Continues generate.prompt with a checkpoint (default: the newest complete one in run.dir)\n"
-        "and prints the prompt and the continuation. With task.type sft, the prompt is the request:\n"
-        "it is put in the template the model was tuned on, and only the answer is printed.");
-    return 0;
-  }
-  auto ckpt = load_checkpoint_args(args, recipes::ConfigUse::kNoData);
-  const auto& g = ckpt.config.generate;
+models::SamplingOptions sampling_options(const recipes::GenerateSection& g) {
   models::SamplingOptions options;
   options.max_new_tokens = g.max_new_tokens;
   options.temperature = g.temperature;
@@ -26,16 +21,58 @@ int generate_command(const Args& args) {
   options.top_p = g.top_p;
   options.seed = static_cast<uint64_t>(g.seed);
   options.use_cache = g.use_cache;
-  const auto answer_prompt = recipes::task_of(ckpt.config).answer_prompt(ckpt.config, g.prompt);
+  return options;
+}
+
+// Where an answer ends: the end of the model's turn (generation_config.json's
+// EOS ids) for a Hugging Face tokenizer, else its EOS.
+std::vector<int64_t> answer_stop_tokens(const data::Tokenizer& tokenizer) {
+  if (tokenizer.hf()) {
+    const auto& ids = tokenizer.hf()->tokenizer().special_tokens().end_ids;
+    if (!ids.empty()) return {ids.begin(), ids.end()};
+  }
+  return {tokenizer.eos_id()};
+}
+
+}  // namespace
+
+int generate_command(const Args& args) {
+  if (wants_help(args)) {
+    print_usage_with_keys(
+        "usage: anvil generate CONFIG [--chat] [checkpoint=PATH] [generate.prompt=TEXT] [key.path=value ...]\n\n"
+        "Continues generate.prompt with a checkpoint (default: the newest complete one in run.dir)\n"
+        "and prints the prompt and the continuation. With task.type sft, the prompt is the request:\n"
+        "it is put in the template the model was tuned on, and only the answer is printed.\n"
+        "--chat: the prompt is a user turn, rendered with the tokenizer's chat template and its\n"
+        "generation prompt; the answer ends at the template's end-of-turn tokens.");
+    return 0;
+  }
+  Args rest;
+  bool chat = false;
+  for (const auto& a : args) (a == "--chat" ? chat = true : (rest.push_back(a), false));
+  auto ckpt = load_checkpoint_args(rest, recipes::ConfigUse::kNoData);
+  const auto& g = ckpt.config.generate;
+  auto options = sampling_options(g);
+  const data::Tokenizer& tokenizer = *ckpt.tokenizer;
+  std::optional<std::string> answer_prompt;
+  if (chat) {
+    if (!tokenizer.hf())
+      throw std::runtime_error("--chat renders with a Hugging Face tokenizer's chat template, but the checkpoint's "
+                               "tokenizer is " + tokenizer.type());
+    answer_prompt = data::chat_prompt(*tokenizer.hf(), g.prompt);
+  } else {
+    answer_prompt = recipes::task_of(ckpt.config).answer_prompt(ckpt.config, tokenizer, g.prompt);
+  }
   const bool answer = answer_prompt.has_value();
-  if (answer) options.stop_token = ckpt.tokenizer->eos_id();
-  const auto prompt_ids = ckpt.tokenizer->encode(answer_prompt.value_or(g.prompt));
+  if (answer) options.stop_tokens = answer_stop_tokens(tokenizer);
+  const auto prompt_ids = tokenizer.encode(answer_prompt.value_or(g.prompt));
   auto tokens = models::generate(ckpt.model, {prompt_ids.begin(), prompt_ids.end()}, options);
   if (answer) {
     tokens.erase(tokens.begin(), tokens.begin() + static_cast<std::ptrdiff_t>(prompt_ids.size()));
-    if (!tokens.empty() && tokens.back() == options.stop_token) tokens.pop_back();
+    const auto& stops = options.stop_tokens;
+    if (!tokens.empty() && std::find(stops.begin(), stops.end(), tokens.back()) != stops.end()) tokens.pop_back();
   }
-  std::fputs(ckpt.tokenizer->decode({tokens.begin(), tokens.end()}).c_str(), stdout);
+  std::fputs(tokenizer.decode({tokens.begin(), tokens.end()}).c_str(), stdout);
   std::fputs("\n", stdout);
   return 0;
 }

@@ -5,11 +5,23 @@
 #include "tools/anvil/commands.h"
 #include "tools/anvil/config_args.h"
 #include "tools/anvil/output_dir.h"
+#include "data/hf_tokenizer.h"
 #include "models/hf_format.h"
 #include "recipes/config_loader.h"
 #include "recipes/model_section.h"
 
 namespace anvil::cli {
+namespace {
+
+// The model directory's tokenizer, or null when it ships none (weights only).
+std::unique_ptr<data::HfTokenizer> import_tokenizer(const std::filesystem::path& dir) {
+  for (const char* file : {"tokenizer.json", "vocab.json", "tokenizer.model"})
+    if (std::filesystem::exists(dir / file))
+      return std::make_unique<data::HfTokenizer>(tokenizers::HfTokenizer::load(dir.string()));
+  return nullptr;
+}
+
+}  // namespace
 
 int import_hf_command(const Args& args) {
   if (args.size() != 2 || wants_help(args)) {
@@ -18,6 +30,9 @@ int import_hf_command(const Args& args) {
         "Converts a Hugging Face GPT2LMHeadModel or LlamaForCausalLM (config.json + safetensors)\n"
         "into OUT_DIR/model.safetensors with anvil's names, and OUT_DIR/config.yaml whose model\n"
         "section describes it. Train from it with model.init_from=OUT_DIR and that model section.\n"
+        "The model's tokenizer (tokenizer.json, vocab.json + merges.txt or tokenizer.model, with\n"
+        "tokenizer_config.json, its chat template and generation_config.json) goes to OUT_DIR/tokenizer/,\n"
+        "which a run with model.init_from=OUT_DIR uses when its config names no tokenizer.\n"
         "OUT_DIR must not exist yet or be empty.\n");
     return wants_help(args) ? 0 : 2;
   }
@@ -25,12 +40,19 @@ int import_hf_command(const Args& args) {
   const auto imported = models::import_hf(args[0]);
   recipes::RunConfig config;
   config.model = recipes::model_section(imported.config);
+  const auto tokenizer = import_tokenizer(args[0]);
+  if (tokenizer) {
+    tokenizer->save((out.path() / "tokenizer").string());
+    config.tokenizer.type = "hf";
+    config.tokenizer.path = (std::filesystem::path(args[1]) / "tokenizer").string();
+  }
   common::publish_file(out.path() / "config.yaml", recipes::to_yaml(config));
   models::save_safetensors((out.path() / "model.safetensors").string(), imported.state);
   out.commit();
-  std::printf("imported %s model: %lld layers, %lld heads, %lld wide, vocab %lld -> %s\n",
+  std::printf("imported %s model: %lld layers, %lld heads, %lld wide, vocab %lld%s -> %s\n",
               imported.model_type.c_str(), (long long)imported.config.n_layer, (long long)imported.config.n_head,
               (long long)imported.config.n_embd, (long long)imported.config.vocab_size,
+              tokenizer ? (", tokenizer of " + std::to_string(tokenizer->vocab_size()) + " tokens").c_str() : "",
               args[1].c_str());
   return 0;
 }

@@ -5,6 +5,7 @@
 #include "tools/anvil/config_args.h"
 #include "recipes/corpus.h"
 #include "recipes/resolved_config.h"
+#include "recipes/run_data.h"
 
 namespace anvil::cli {
 
@@ -17,7 +18,7 @@ int prepare_command(const Args& args) {
     return 0;
   }
   const auto config = load_config_args(args, recipes::ConfigUse::kPrepare).config;
-  const auto tokenizer = data::load_tokenizer(config.tokenizer.type, config.tokenizer.path);
+  const auto tokenizer = recipes::load_config_tokenizer(config);
   std::printf("anvil prepare -> %s (vocabulary %lld)\n", config.data.shards.c_str(),
               static_cast<long long>(tokenizer->vocab_size()));
   std::fflush(stdout);

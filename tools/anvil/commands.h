@@ -11,6 +11,7 @@ using Args = std::vector<std::string>;
 int train_command(const Args& args);
 int prepare_command(const Args& args);
 int tokenizer_command(const Args& args);
+int tokenizer_use_command(const std::string& action, const Args& args);  // encode, decode, chat
 int eval_command(const Args& args);
 int generate_command(const Args& args);
 int import_hf_command(const Args& args);

@@ -18,7 +18,7 @@ struct Command {
 
 const Command kCommands[] = {
     {"train", anvil::cli::train_command, "train a model from a config"},
-    {"tokenizer", anvil::cli::tokenizer_command, "tokenizer train: train a sentencepiece model on data.sources"},
+    {"tokenizer", anvil::cli::tokenizer_command, "train a sentencepiece model; encode, decode, chat with a HF one"},
     {"prepare", anvil::cli::prepare_command, "tokenize data.sources into token shards under data.shards"},
     {"eval", anvil::cli::eval_command, "evaluate a checkpoint: validation loss and perplexity"},
     {"generate", anvil::cli::generate_command, "continue a prompt with a checkpoint (KV cache, top-k, top-p)"},
