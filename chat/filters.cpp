@@ -310,14 +310,15 @@ const std::map<std::string, Filter>& filters() {
       {"title",
        [](const Value& v, const CallArgs&) {
          // jinja2's title starts a word after spaces, '-', and opening brackets.
-         std::u32string chars = decode_utf8(to_str(v));
+         const std::u32string chars = decode_utf8(to_str(v));
+         std::string out;
          for (size_t i = 0; i < chars.size(); ++i) {
            const bool starts_word = i == 0 || is_python_space(chars[i - 1]) ||
                                     std::u32string(U"-({[<").find(chars[i - 1]) != std::u32string::npos;
-           std::string one = encode_utf8(chars.substr(i, 1));
-           chars[i] = decode_utf8(starts_word ? py_upper(one) : py_lower(one))[0];
+           const std::string one = encode_utf8(chars.substr(i, 1));
+           out += starts_word ? py_upper(one) : py_lower(one);
          }
-         return Value(encode_utf8(chars));
+         return Value(out);
        }},
       {"first", [](const Value& v, const CallArgs&) { return first_or_last(v, false); }},
       {"last", [](const Value& v, const CallArgs&) { return first_or_last(v, true); }},

@@ -1,6 +1,5 @@
 #include "chat/python_str.h"
 
-#include <algorithm>
 #include <cctype>
 
 #include "chat/utf8.h"
@@ -8,41 +7,87 @@
 namespace anvil::chat {
 namespace {
 
-// Non-ASCII code points count as letters without case: a word goes on
-// through them, and they are left as they are.
-bool is_cased(char32_t c) { return (c < 0x80 && std::isalpha(static_cast<int>(c))) || c >= 0x80; }
-char32_t upper(char32_t c) { return c < 0x80 ? static_cast<char32_t>(std::toupper(static_cast<int>(c))) : c; }
-char32_t lower(char32_t c) { return c < 0x80 ? static_cast<char32_t>(std::tolower(static_cast<int>(c))) : c; }
+// Case pairs beyond ASCII: Latin-1, Latin Extended-A, Greek, Cyrillic and
+// fullwidth Latin, the scripts chat text mostly cases. Of the mappings to
+// several code points only the sharp s's is kept (ß upper-cases to SS).
+char32_t upper(char32_t c) {
+  if (c < 0x80) return static_cast<char32_t>(std::toupper(static_cast<int>(c)));
+  if ((c >= 0xE0 && c <= 0xFE && c != 0xF7)) return c - 0x20;
+  if (c == 0xFF) return 0x178;
+  if (c == 0xB5) return 0x39C;
+  if ((c >= 0x100 && c <= 0x137 && c != 0x130 && c != 0x131) || (c >= 0x14A && c <= 0x177)) return c & ~1u;
+  if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E)) return (c & 1u) ? c : c - 1;
+  if (c == 0x131) return 'I';
+  if (c == 0x3C2) return 0x3A3;
+  if (c >= 0x3B1 && c <= 0x3C9) return c - 0x20;
+  if (c == 0x3AC) return 0x386;
+  if (c >= 0x3AD && c <= 0x3AF) return c - 0x25;
+  if (c == 0x3CC) return 0x38C;
+  if (c == 0x3CD || c == 0x3CE) return c - 0x3F;
+  if (c >= 0x430 && c <= 0x44F) return c - 0x20;
+  if (c >= 0x450 && c <= 0x45F) return c - 0x50;
+  if (c >= 0xFF41 && c <= 0xFF5A) return c - 0x20;
+  return c;
+}
+
+char32_t lower(char32_t c) {
+  if (c < 0x80) return static_cast<char32_t>(std::tolower(static_cast<int>(c)));
+  if ((c >= 0xC0 && c <= 0xDE && c != 0xD7)) return c + 0x20;
+  if (c == 0x178) return 0xFF;
+  if ((c >= 0x100 && c <= 0x137 && c != 0x130 && c != 0x131) || (c >= 0x14A && c <= 0x177)) return c | 1u;
+  if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E)) return (c & 1u) ? c + 1 : c;
+  if (c >= 0x391 && c <= 0x3A9 && c != 0x3A2) return c + 0x20;
+  if (c == 0x386) return 0x3AC;
+  if (c >= 0x388 && c <= 0x38A) return c + 0x25;
+  if (c == 0x38C) return 0x3CC;
+  if (c == 0x38E || c == 0x38F) return c + 0x3F;
+  if (c >= 0x410 && c <= 0x42F) return c + 0x20;
+  if (c >= 0x400 && c <= 0x40F) return c + 0x50;
+  if (c >= 0xFF21 && c <= 0xFF3A) return c + 0x20;
+  return c;
+}
+
+constexpr char32_t kSharpS = 0xDF;
+
+// Python's cased letters, as far as the tables above know them.
+bool is_cased(char32_t c) { return upper(c) != c || lower(c) != c || c == kSharpS; }
+
+// C upper-cased, or title-cased (the first letter of a word).
+std::u32string upper_case(char32_t c, bool title) {
+  if (c == kSharpS) return title ? U"Ss" : U"SS";
+  return std::u32string(1, upper(c));
+}
 
 }  // namespace
 
 std::string py_upper(const std::string& s) {
-  std::string out = s;
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::toupper(c); });
-  return out;
+  std::u32string out;
+  for (char32_t c : decode_utf8(s)) out += upper_case(c, false);
+  return encode_utf8(out);
 }
 
 std::string py_lower(const std::string& s) {
-  std::string out = s;
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
+  std::u32string chars = decode_utf8(s);
+  for (char32_t& c : chars) c = lower(c);
+  return encode_utf8(chars);
 }
 
 std::string py_capitalize(const std::string& s) {
-  std::u32string chars = decode_utf8(s);
-  for (size_t i = 0; i < chars.size(); ++i) chars[i] = i == 0 ? upper(chars[i]) : lower(chars[i]);
-  return encode_utf8(chars);
+  const std::u32string chars = decode_utf8(s);
+  std::u32string out;
+  for (size_t i = 0; i < chars.size(); ++i) out += i == 0 ? upper_case(chars[i], true) : std::u32string(1, lower(chars[i]));
+  return encode_utf8(out);
 }
 
 std::string py_title(const std::string& s) {
-  std::u32string chars = decode_utf8(s);
+  std::u32string out;
   bool previous_cased = false;
-  for (char32_t& c : chars) {
+  for (char32_t c : decode_utf8(s)) {
     const bool cased = is_cased(c);
-    if (cased) c = previous_cased ? lower(c) : upper(c);
+    out += !cased ? std::u32string(1, c) : previous_cased ? std::u32string(1, lower(c)) : upper_case(c, true);
     previous_cased = cased;
   }
-  return encode_utf8(chars);
+  return encode_utf8(out);
 }
 
 std::string py_strip(const std::string& s, const std::optional<std::string>& chars, bool left, bool right) {

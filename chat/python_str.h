@@ -1,6 +1,7 @@
 #pragma once
 // Python's str operations on UTF-8 text, for the string methods and filters.
-// Case mapping covers ASCII letters only.
+// Case mapping covers ASCII, Latin-1, Latin Extended-A, Greek, Cyrillic and
+// fullwidth Latin letters.
 #include <optional>
 #include <string>
 #include <vector>

@@ -27,8 +27,8 @@ using namespace anvil::chat;
 ordered_json render_conversation(const std::string& source, const std::vector<std::string>& end_of_turn,
                                  const ordered_json& request) {
   std::map<std::string, std::string> variables;
-  for (const auto& [key, value] : request.value("variables", ordered_json::object()).items())
-    variables[key] = value.get<std::string>();
+  const ordered_json given = request.value("variables", ordered_json::object());
+  for (const auto& [key, value] : given.items()) variables[key] = value.get<std::string>();
   const ChatTemplate chat(source, "test_template", variables, end_of_turn);
   const bool add_generation_prompt = request.value("add_generation_prompt", false);
   ordered_json result = {{"text", chat.render(request["messages"], add_generation_prompt)}};
