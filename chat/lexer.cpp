@@ -101,9 +101,9 @@ class Lexer {
   void finish_tag(bool strip, bool trim_newline) {
     const size_t before = pos_;
     if (strip) {
-      size_t end = pos_;
-      while (end < src_.size() && std::isspace(static_cast<unsigned char>(src_[end]))) ++end;
-      advance_to(end);
+      // jinja2's \s: Unicode whitespace, as str.strip() takes it.
+      const std::string rest = strip_python_space(std::string_view(src_).substr(pos_), true, false);
+      advance_to(src_.size() - rest.size());
     } else if (trim_newline && pos_ < src_.size() && src_[pos_] == '\n') {
       advance_to(pos_ + 1);
     }

@@ -187,6 +187,7 @@ TEST(Template, WhitespaceControl) {
   EXPECT_EQ(render("a  {{- 'b' -}}  c"), "abc");
   EXPECT_EQ(render("a\n  {%- if true -%}\n  b\n  {%- endif -%}\n  c"), "abc");
   EXPECT_EQ(render("a {#- note -#} b"), "ab");
+  EXPECT_EQ(render("a\xC2\xA0{{- 'b' -}}\xE3\x80\x80" "c"), "abc");  // Unicode spaces too
 }
 
 TEST(Template, TrimBlocksAndLstripBlocks) {
@@ -225,6 +226,12 @@ TEST(Template, RaiseExceptionThrowsItsTextUnchanged) {
   } catch (const TemplateRaised& e) {
     EXPECT_STREQ(e.what(), "Roles must alternate user/assistant!");
   }
+}
+
+TEST(Template, StrftimeNowFormatsTheLocalTime) {
+  const std::string year = render("{{ strftime_now('%Y') }}");
+  EXPECT_EQ(year.size(), 4u);
+  EXPECT_EQ(year.substr(0, 1), "2");
 }
 
 TEST(Template, GenerationBlocksRenderTheirBody) {
