@@ -69,6 +69,7 @@ struct Stmt {
     Break,
     Continue,
     Generation,  // generation %}bodies[0]{% endgeneration: rendered as is
+    CallBlock,   // call expr %}bodies[0]{% endcall: expr is a macro call; the body is its caller()
   };
   Kind kind;
   int line;

@@ -88,6 +88,7 @@ class Renderer {
       case Stmt::Kind::Break: return Flow::Break;
       case Stmt::Kind::Continue: return Flow::Continue;
       case Stmt::Kind::Generation: return render_body(stmt.bodies[0], scope, out);
+      case Stmt::Kind::CallBlock: out += to_str(call_with_caller(stmt, scope)); return Flow::Normal;
     }
     return Flow::Normal;
   }
@@ -162,6 +163,19 @@ class Renderer {
     return Value::dict(std::move(loop));
   }
 
+  // {% call m(args) %}body{% endcall %}: m(args) with caller() rendering the body.
+  Value call_with_caller(const Stmt& stmt, Scope& scope) {
+    const Value callee = eval(*stmt.expr->operands[0], scope);
+    CallArgs args = arguments(*stmt.expr, 1, scope);
+    args.keyword.emplace_back("caller", Value::function("caller", [this, &stmt, &scope](const CallArgs&) {
+                                Scope body_scope(&scope);
+                                std::string out;
+                                render_body(stmt.bodies[0], body_scope, out);
+                                return Value(out);
+                              }));
+    return call(callee, args);
+  }
+
   // A macro sees the template's top-level names as they are when it is called.
   Value macro(const Stmt& stmt) {
     return Value::function(stmt.text, [this, &stmt](const CallArgs& args) { return call_macro(stmt, args); });
@@ -173,11 +187,13 @@ class Renderer {
       throw EvalError("macro '" + stmt.text + "' takes not more than " + std::to_string(parameters.size()) +
                       " argument(s)");
     for (const auto& [keyword, value] : args.keyword) {
-      bool known = false;
+      bool known = keyword == "caller";
       for (const auto& p : parameters) known = known || p.name == keyword;
       if (!known) throw EvalError("macro '" + stmt.text + "' takes no keyword argument '" + keyword + "'");
     }
     Scope scope(&top_);
+    for (const auto& [keyword, value] : args.keyword)
+      if (keyword == "caller") scope.set("caller", value);
     for (size_t i = 0; i < parameters.size(); ++i) {
       const MacroParameter& p = parameters[i];
       if (const Value* given = args.find(i, p.name)) scope.set(p.name, *given);

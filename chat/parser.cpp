@@ -119,6 +119,16 @@ class Parser {
       expect_block_end();
       return statement(keyword == "break" ? Stmt::Kind::Break : Stmt::Kind::Continue, line);
     }
+    if (keyword == "call") {
+      auto call = statement(Stmt::Kind::CallBlock, line);
+      call->expr = parse_expression();
+      if (call->expr->kind != Expr::Kind::Call) fail("expected a macro call after 'call'");
+      expect_block_end();
+      call->bodies.push_back(parse_body({"endcall"}));
+      expect_end_tag("endcall");
+      expect_block_end();
+      return call;
+    }
     if (keyword == "generation") {
       expect_block_end();
       auto generation = statement(Stmt::Kind::Generation, line);

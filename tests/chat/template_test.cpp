@@ -118,6 +118,11 @@ TEST(Template, SetAndSetBlocks) {
   EXPECT_THAT(error_of("{% set s = 'x' %}{% set s.a = 1 %}").what(), HasSubstr("non-namespace"));
 }
 
+TEST(Template, CallBlocksPassTheirBodyAsCaller) {
+  EXPECT_EQ(render("{% macro box(w) %}[{{ caller() }}:{{ w }}]{% endmacro %}{% call box(2) %}in {{ 1 }}{% endcall %}"),
+            "[in 1:2]");
+}
+
 TEST(Template, Macros) {
   EXPECT_EQ(render("{% macro greet(name, punct='!') %}Hi {{ name }}{{ punct }}{% endmacro %}"
                    "{{ greet('a') }} {{ greet('b', '?') }} {{ greet(punct='.', name='c') }}"),
