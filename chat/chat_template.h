@@ -32,9 +32,16 @@ class ChatTemplate {
   // MESSAGES: a JSON array of {role, content}. A conversation the template
   // rejects throws TemplateRaised with the template's own text.
   std::string render(const nlohmann::json& messages, bool add_generation_prompt) const;
+  // Throws std::runtime_error naming the template and the turn when an
+  // assistant's content is not a string or the template transforms it beyond
+  // locating (e.g. upper-cases it).
   RenderedChat render_for_training(const nlohmann::json& messages) const;
+  // The same with the messages' keys in their given order (see Template).
+  std::string render(const nlohmann::ordered_json& messages, bool add_generation_prompt) const;
+  RenderedChat render_for_training(const nlohmann::ordered_json& messages) const;
 
  private:
+  std::string name_;
   Template template_;
   std::map<std::string, std::string> variables_;
   std::vector<std::string> end_of_turn_;

@@ -35,7 +35,10 @@ class Template {
   Template& operator=(Template&&) noexcept;
 
   // VARIABLES is a JSON object (messages, add_generation_prompt, bos_token, ...).
+  // nlohmann::json sorts object keys; ordered_json keeps the order Python
+  // would see (tojson and items() print dicts in that order).
   std::string render(const nlohmann::json& variables) const;
+  std::string render(const nlohmann::ordered_json& variables) const;
 
  private:
   struct Program;

@@ -1,0 +1,16 @@
+#pragma once
+// Renders a parsed template: statements run in jinja2's scopes (a for loop's
+// body and a macro's body have their own; if does not), expressions evaluate
+// to values.
+#include <string>
+
+#include "chat/ast.h"
+#include "chat/value.h"
+
+namespace anvil::chat {
+
+// VARIABLES shadow the globals. Errors are TemplateError naming NAME and
+// the line; raise_exception throws TemplateRaised.
+std::string render_body(const Body& body, const std::string& name, const Dict& variables);
+
+}  // namespace anvil::chat
