@@ -167,6 +167,19 @@ HfModel import_gpt2(const json& c, TensorMap hf, const std::string& dir) {
   return out;
 }
 
+// transformers 5 writes RoPE as rope_parameters {rope_type, rope_theta};
+// earlier versions wrote rope_theta (and rope_scaling) at the top level.
+double rope_theta(const json& c, const std::string& dir) {
+  const auto p = c.find("rope_parameters");
+  if (p == c.end() || p->is_null()) return c.value("rope_theta", 10000.0);
+  if (!p->is_object()) throw std::runtime_error("'" + dir + "/config.json': rope_parameters is not an object");
+  const std::string type = p->value("rope_type", "default");
+  if (type != "default")
+    throw std::runtime_error("'" + dir + "/config.json': rope_parameters.rope_type '" + type +
+                             "' is not supported (default)");
+  return p->value("rope_theta", c.value("rope_theta", 10000.0));
+}
+
 HfModel import_llama(const json& c, TensorMap hf, const std::string& dir) {
   HfModel out{"llama", {}, {}};
   auto& m = out.config;
@@ -178,7 +191,7 @@ HfModel import_llama(const json& c, TensorMap hf, const std::string& dir) {
   m.block_size = positive(c, "max_position_embeddings", dir);
   check_heads(m, dir);
   m.norm_eps = c.value("rms_norm_eps", 1e-6);
-  m.rope_theta = c.value("rope_theta", 10000.0);
+  m.rope_theta = rope_theta(c, dir);
   m.tie_embeddings = c.value("tie_word_embeddings", false);
   m.bias = false;
   m.position = PositionEncoding::kRotary;

@@ -36,7 +36,7 @@ def tiny_smollm2(out, smollm2):
     torch.manual_seed(0)
     config = LlamaConfig(vocab_size=49152, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
                          num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=256,
-                         rope_theta=100000.0, rms_norm_eps=1e-5, tie_word_embeddings=True,
+                         rope_theta=100000.0, rms_norm_eps=1e-5, tie_word_embeddings=True, initializer_range=0.3,
                          bos_token_id=1, eos_token_id=2)
     LlamaForCausalLM(config).save_pretrained(out, safe_serialization=True)
     for name in TOKENIZER_FILES:
@@ -76,8 +76,8 @@ def main():
         alpaca_slice(data, f"{d}/train.jsonl")
         common = [f"model.init_from={d}/imported", "task.type=sft", "sft.format=chat", "run.device=cpu",
                   "run.threads=2", f"data.train={d}/train.jsonl", "data.val_fraction=0.1", "data.overlong=truncate",
-                  "lora.rank=4", "train.batch_size=4", "train.max_steps=6", "train.log_every=3", "eval.every=6",
-                  "checkpoint.every=6", "optim.lr=5e-3", f"run.dir={d}/run"]
+                  "lora.rank=4", "train.batch_size=4", "train.max_steps=6", "schedule.warmup_steps=2", "train.log_every=3", "eval.every=6",
+                  "checkpoint.every=6", "optim.lr=1e-3", f"run.dir={d}/run"]
         config = f"{d}/imported/config.yaml"
         run(anvil, "train", config, *common)
         run(anvil, "merge-lora", config, f"{d}/merged", *common)
@@ -91,7 +91,16 @@ def main():
         print(f"exported tokenizer: same ids {same_ids}, same chat template {same_template}")
         failures += (not same_ids) + (not same_template)
 
+        # The answers must tell a model apart: varied tokens, and weights the LoRA run changed.
+        base = AutoModelForCausalLM.from_pretrained(f"{d}/hf").state_dict()
+        tuned = AutoModelForCausalLM.from_pretrained(f"{d}/exported").state_dict()
+        changed = max((tuned[k] - base[k]).abs().max().item() for k in base)
+        print(f"largest weight change from the LoRA run: {changed:.2e}")
+        failures += not changed > 1e-4
         expected = hf_answers(f"{d}/exported")
+        distinct = len({w for a in expected for w in a.split()})
+        print(f"distinct words in transformers' answers: {distinct}")
+        failures += not distinct >= 6
         for prompt, want in zip(PROMPTS, expected):
             got = run(anvil, "generate", config, *common, "--chat", f"generate.prompt={prompt}",
                       "generate.temperature=0", f"generate.max_new_tokens={NEW_TOKENS}")
@@ -99,7 +108,7 @@ def main():
             ok = got == want
             failures += not ok
             print(f"{'same' if ok else 'DIFFERENT'}: {prompt!r}: transformers {want!r}, anvil {got!r}")
-    checks = 2 + len(PROMPTS)
+    checks = 4 + len(PROMPTS)
     print(f"{checks - failures} passed, {failures} failed")
     sys.exit(1 if failures else 0)
 

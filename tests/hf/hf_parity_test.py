@@ -110,7 +110,7 @@ def main():
     check("gpt2", gpt2, anvil, dump_logits)
     llama = LlamaForCausalLM(LlamaConfig(vocab_size=103, hidden_size=64, intermediate_size=160, num_hidden_layers=2,
                                          num_attention_heads=8, num_key_value_heads=2, max_position_embeddings=64,
-                                         rope_theta=10000.0, tie_word_embeddings=False)).eval()
+                                         rope_theta=50000.0, tie_word_embeddings=False)).eval()
     check("llama (GQA 8/2)", llama, anvil, dump_logits)
     check_sliding_perplexity(anvil)
     print("3 passed, 0 failed")

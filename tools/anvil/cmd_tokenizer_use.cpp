@@ -73,7 +73,14 @@ std::string join_ids(const std::vector<int32_t>& ids) {
 
 int encode(const UseArgs& a) {
   const auto tokenizer = open_tokenizer(a);
-  std::printf("%s\n", join_ids(tokenizer.tokenizer().encode(read_stdin(), a.add_special).ids).c_str());
+  tokenizers::Encoding encoding;
+  try {
+    encoding = tokenizer.tokenizer().encode(read_stdin(), a.add_special);
+  } catch (const std::runtime_error& e) {  // bytes that are not UTF-8, under --invalid-utf8 error
+    throw std::runtime_error("stdin: " + std::string(e.what()) +
+                             (a.invalid_utf8 == tokenizers::InvalidUtf8::kError ? " (--invalid-utf8 replace puts U+FFFD there)" : ""));
+  }
+  std::printf("%s\n", join_ids(encoding.ids).c_str());
   return 0;
 }
 
