@@ -146,7 +146,8 @@ void validate_files(const LoadedConfig& loaded, ConfigUse use) {
           {"tokenizer.type", "tokenizer.path"},
           "tokenizer.type is sentencepiece but tokenizer.path names no .model file");
   require(resolve(c).tokenizer == TokenizerKind::kHf || !std::filesystem::is_directory(c.tokenizer.path), loaded,
-          {"tokenizer.path"}, "tokenizer.path: '" + c.tokenizer.path + "' is a directory: name the tokenizer file");
+          {"tokenizer.path"}, "tokenizer.path: '" + c.tokenizer.path + "' is a directory: name the tokenizer file (or tokenizer.type "
+                               "hf for a Hugging Face model directory)");
   require(resolve(c).tokenizer != TokenizerKind::kHf || !c.tokenizer.path.empty(), loaded,
           {"tokenizer.type", "tokenizer.path"},
           "tokenizer.type is hf but tokenizer.path names no model directory or tokenizer file");

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A Hugging Face tokenizer through every command that reads data: prepare
-# shards with GPT-2's files (picked by naming the model directory), train a
+# shards with GPT-2's files (the config's sentencepiece overridden), train a
 # language model on them, evaluate and generate with the checkpoint, whose
 # tokenizer is the one it was trained with; shards are never read with another
 # tokenizer.
@@ -11,7 +11,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 head -c 200000 "$data/wikitext-2/train.txt" > "$work/train.txt"
 head -c 40000 "$data/wikitext-2/valid.txt" > "$work/valid.txt"
-overrides=(run.dir="$work/run" run.threads=2 data.shards="$work/shards" tokenizer.path="$data/hf/gpt2"
+overrides=(run.dir="$work/run" run.threads=2 data.shards="$work/shards" tokenizer.type=hf tokenizer.path="$data/hf/gpt2"
   "data.sources=[{name: train, path: $work/train.txt, delimiter: blank_line, split: train},
   {name: valid, path: $work/valid.txt, delimiter: blank_line, split: val}]"
   train.max_steps=20 schedule.warmup_steps=5 train.log_every=10 eval.every=0 model.n_layer=1 model.n_embd=64
