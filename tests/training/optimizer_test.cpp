@@ -6,11 +6,14 @@
 #include <torch/serialize.h>
 
 #include "models/gpt.h"
+#include "tests/support/parameter_difference.h"
 #include "tests/support/tiny_model.h"
 #include "training/adamw.h"
 #include "training/gradient_clipping.h"
 
 using namespace anvil;
+
+using anvil::test_support::max_difference;
 
 namespace {
 
@@ -37,13 +40,6 @@ training::AdamWOptions options(bool fused) {
 void set_gradients(models::GPT& model, int step) {
   torch::manual_seed(100 + step);
   for (auto& p : model->parameters()) p.mutable_grad() = torch::randn_like(p);
-}
-
-double max_difference(models::GPT& x, models::GPT& y) {
-  double worst = 0;
-  auto px = x->parameters(), py = y->parameters();
-  for (size_t i = 0; i < px.size(); ++i) worst = std::max(worst, (px[i] - py[i]).abs().max().item<double>());
-  return worst;
 }
 
 }  // namespace

@@ -6,12 +6,15 @@
 #include <torch/nn/utils/clip_grad.h>
 
 #include "models/gpt.h"
+#include "tests/support/parameter_difference.h"
 #include "tests/support/tiny_model.h"
 #include "training/communicator.h"
 #include "training/loss.h"
 #include "training/train_step.h"
 
 using namespace anvil;
+
+using anvil::test_support::max_difference;
 
 namespace {
 
@@ -34,13 +37,6 @@ data::Batch rows(const torch::Tensor& tokens, int64_t first, int64_t count) {
   auto targets = tokens.narrow(0, first, count).narrow(1, 1, 8).clone();
   targets.select(1, 0).fill_(data::kIgnoreIndex);
   return {tokens.narrow(0, first, count).narrow(1, 0, 8), targets};
-}
-
-double max_difference(models::GPT& x, models::GPT& y) {
-  double worst = 0;
-  auto px = x->parameters(), py = y->parameters();
-  for (size_t i = 0; i < px.size(); ++i) worst = std::max(worst, (px[i] - py[i]).abs().max().item<double>());
-  return worst;
 }
 
 }  // namespace
