@@ -27,14 +27,16 @@ constexpr const char* kSetAsideReason = "REASON.txt";
 // before versions, and reads as version 1.
 constexpr int64_t kTrainingStateFormat = 1;
 
-// Runs `read`, which reads `path` of a checkpoint, and sorts its errors: what
+// Runs `read`, which reads `path` of a checkpoint (a file, or with IS_DIRECTORY
+// a directory whose reader checks its files), and sorts its errors: what
 // says the file's bytes are bad (missing, unparsable, wrong shapes) becomes
 // CorruptCheckpoint; what says the machine failed (out of memory, permission,
 // I/O, a directory where the file should be) passes through unchanged.
 template <typename Read>
-auto read_checkpoint_file(const fs::path& path, Read&& read) -> decltype(read()) {
+auto read_checkpoint_file(const fs::path& path, Read&& read, bool is_directory = false) -> decltype(read()) {
   try {
-    if (!fs::is_directory(path)) common::check_readable(path);  // a directory (an hf tokenizer) checks its own files
+    if (!is_directory) common::check_readable(path);
+    else if (!fs::is_directory(path)) throw CorruptCheckpoint("'" + path.string() + "' is missing or not a directory");
     return read();
   } catch (const CorruptCheckpoint&) {
     throw;
@@ -284,7 +286,8 @@ TrainingState load_training_state(const std::string& checkpoint_dir, torch::opti
 
 std::unique_ptr<data::Tokenizer> load_checkpoint_tokenizer(const std::string& checkpoint_dir, const std::string& type) {
   const auto path = (fs::path(checkpoint_dir) / data::tokenizer_file_name(type)).string();
-  return read_checkpoint_file(path, [&] { return data::load_tokenizer(type, path); });
+  // An hf tokenizer is a directory of the files it was read from; its loader checks each.
+  return read_checkpoint_file(path, [&] { return data::load_tokenizer(type, path); }, type == "hf");
 }
 
 }  // namespace anvil::training
