@@ -62,8 +62,9 @@ class HfTokenizer {
   std::optional<std::string> id_to_token(int32_t id) const;
   bool is_special(int32_t id) const;
   const SpecialTokens& special_tokens() const;
-  // tokenizer_config.json's chat_template (the default one when it holds
-  // several), else chat_template.jinja; empty when there is none.
+  // chat_template.jinja when the directory has one (transformers gives the
+  // file priority), else tokenizer_config.json's chat_template (the default
+  // one when it holds several); empty when there is none.
   const std::string& chat_template() const;
 
   // The files it was read from, by name, with their bytes: save() writes them

@@ -26,8 +26,9 @@ std::string utf8proc_transform(std::string_view text, utf8proc_option_t options)
 }
 
 // NFC/NFD/NFKC/NFKD. Text is normalized in chunks that begin at an ASCII
-// character (no composition or reordering crosses one), so the bytes of a
-// changed chunk map to its first input byte and unchanged text keeps its map.
+// character (no composition or reordering crosses one). As in HF, a changed
+// chunk with as many characters as before (reordered marks) maps character
+// to character; one that composed or decomposed maps to its first input byte.
 class UnicodeForm : public Normalizer {
  public:
   explicit UnicodeForm(utf8proc_option_t options) : options_(options) {}
@@ -45,13 +46,32 @@ class UnicodeForm : public Normalizer {
       const std::string_view original(text.data() + chunk, end - chunk);
       const std::string normalized = utf8proc_transform(original, options_);
       if (normalized == original) builder.copy(chunk, end);
-      else builder.insert(normalized, piece.origin_of(chunk));
+      else insert_aligned(piece, chunk, original, normalized, builder);
       chunk = end;
     }
     piece = builder.finish();
   }
 
  private:
+  static std::vector<size_t> code_point_starts(std::string_view text) {
+    std::vector<size_t> starts;
+    for (size_t i = 0; i < text.size(); i += utf8_length_of_lead(static_cast<unsigned char>(text[i])))
+      starts.push_back(i);
+    return starts;
+  }
+  static void insert_aligned(const Piece& piece, size_t chunk, std::string_view original, const std::string& normalized,
+                             PieceBuilder& builder) {
+    const auto before = code_point_starts(original), after = code_point_starts(normalized);
+    if (before.size() != after.size()) {
+      builder.insert(normalized, piece.origin_of(chunk));
+      return;
+    }
+    for (size_t k = 0; k < after.size(); ++k) {
+      const size_t end = k + 1 < after.size() ? after[k + 1] : normalized.size();
+      builder.insert(std::string_view(normalized).substr(after[k], end - after[k]), piece.origin_of(chunk + before[k]));
+    }
+  }
+
   utf8proc_option_t options_;
 };
 

@@ -10,9 +10,10 @@
 
 namespace anvil::tokenizers {
 
-const char kGpt2Pattern[] = R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)";
-
 namespace {
+
+// GPT-2's pattern, which the ByteLevel pre-tokenizer splits with.
+const char kGpt2Pattern[] = R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)";
 
 // Applies `split_one` to each piece, collecting the parts.
 template <typename SplitOne>

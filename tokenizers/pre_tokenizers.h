@@ -21,7 +21,4 @@ class PreTokenizer {
 // Throws std::runtime_error naming `file` and the type for a type it does not know.
 std::unique_ptr<PreTokenizer> pre_tokenizer_from_json(const nlohmann::json& config, const std::string& file);
 
-// GPT-2's pattern, which the ByteLevel pre-tokenizer splits with.
-extern const char kGpt2Pattern[];
-
 }  // namespace anvil::tokenizers

@@ -23,7 +23,6 @@ class Regex {
   // Every non-overlapping match in valid UTF-8 `text`, as [begin, end) byte
   // offsets, left to right; after an empty match the search moves on one character.
   void find_all(std::string_view text, std::vector<std::pair<size_t, size_t>>& matches) const;
-  const std::string& pattern() const { return pattern_; }
 
  private:
   struct Code;

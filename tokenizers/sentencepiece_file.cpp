@@ -9,7 +9,6 @@
 
 #include "tokenizers/loaders.h"
 #include "tokenizers/sentencepiece_proto.h"
-#include "tokenizers/utf8.h"
 
 namespace anvil::tokenizers {
 namespace {

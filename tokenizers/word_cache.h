@@ -41,7 +41,8 @@ class WordCache {
   static constexpr size_t kShards = 64;
   static constexpr size_t kMaxWordsPerShard = 1 << 15;
   static constexpr size_t kMaxWordBytes = 256;
-  struct Shard {
+  // A cache line each, so threads locking neighbouring shards do not share one.
+  struct alignas(64) Shard {
     std::mutex mutex;
     std::unordered_map<std::string, std::vector<WordToken>> words;
   };

@@ -116,6 +116,37 @@ TEST(HfTokenizer, SaveWritesTheFilesBack) {
   fs::remove_all(dir);
 }
 
+// A directory with GPT-2's vocab.json and merges.txt and the given tokenizer_config.json.
+fs::path gpt2_copy(const std::string& name, const std::string& config) {
+  const fs::path dir = temp_dir(name);
+  fs::copy_file(hf("gpt2") + "/vocab.json", dir / "vocab.json");
+  fs::copy_file(hf("gpt2") + "/merges.txt", dir / "merges.txt");
+  write(dir / "tokenizer_config.json", config);
+  return dir;
+}
+
+TEST(HfTokenizer, SlowFilesFollowTheConfigFlags) {
+  const fs::path dir = gpt2_copy("flags", R"({"add_bos_token": true, "add_prefix_space": true})");
+  EXPECT_EQ(ids(HfTokenizer::load(dir.string()), "Hello", true), (std::vector<int32_t>{50256, 18435}));
+  write(dir / "tokenizer_config.json", R"({"tokenizer_class": "BertTokenizer"})");
+  const std::string error = error_of([&] { HfTokenizer::load(dir.string()); });
+  EXPECT_NE(error.find((dir / "vocab.json").string()), std::string::npos) << error;
+  EXPECT_NE(error.find("unsupported tokenizer_class 'BertTokenizer'"), std::string::npos) << error;
+  fs::remove_all(dir);
+}
+
+TEST(HfTokenizer, ChatTemplateAndEndIds) {
+  const fs::path dir = gpt2_copy(
+      "chat", R"({"chat_template": [{"name": "tool_use", "template": "T"}, {"name": "default", "template": "D"}]})");
+  write(dir / "generation_config.json", R"({"eos_token_id": [50256, 7]})");
+  const auto listed = HfTokenizer::load(dir.string());
+  EXPECT_EQ(listed.chat_template(), "D");
+  EXPECT_EQ(listed.special_tokens().end_ids, (std::vector<int32_t>{50256, 7}));
+  write(dir / "chat_template.jinja", "J");
+  EXPECT_EQ(HfTokenizer::load(dir.string()).chat_template(), "J");
+  fs::remove_all(dir);
+}
+
 TEST(HfTokenizer, TwoThreadsEncodeAsOne) {
   const auto tokenizer = HfTokenizer::load(hf("smollm2"));
   std::ifstream in(data_dir() + "/wikitext-2/valid.txt");

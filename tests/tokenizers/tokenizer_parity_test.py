@@ -6,7 +6,8 @@ tokenizer.model, llama3 from a tiktoken tokenizer.model) and every line of
 WikiText-2 valid (and the whole file as one text), every Alpaca sample field,
 every SST-2 dev sentence and a set of edge cases: anvil's ids equal the
 reference's, with and without special tokens, and so do the decodes (with
-and without skip_special_tokens). The reference is transformers'
+and without skip_special_tokens), and each token begins where HF's offsets
+say. The reference is transformers'
 AutoTokenizer, except for smollm2 (tokenizers' Tokenizer.from_file: see
 SMOLLM2 below) and llama3 (tiktoken with Meta's pattern and special tokens).
 Invalid UTF-8 is checked under both policies, and a saved tokenizer loads in
@@ -25,6 +26,7 @@ import tempfile
 DATA = os.environ.get("ANVIL_DATA", "/work/shared/data")
 HF = f"{DATA}/hf"
 SHOWN_DIFFS = 3
+LONG_TEXT = 100_000  # characters: the whole of WikiText-2 valid as one text
 
 # transformers 5's GPT2Tokenizer rebuilds SmolLM2's pipeline without the
 # Digits pre-tokenizer its tokenizer.json declares; anvil reads the file as
@@ -88,8 +90,13 @@ class Transformers:
     def encode_batch(self, texts, special):
         return self.tok(texts, add_special_tokens=special)["input_ids"]
 
-    def decode(self, ids, skip):
-        return self.tok.decode(ids, skip_special_tokens=skip)
+    def decode_batch(self, batch, skip):
+        return self.tok.batch_decode(batch, skip_special_tokens=skip)
+
+    def encode_with_starts(self, texts):
+        """Ids without special tokens, and the character each token begins at."""
+        out = self.tok(texts, add_special_tokens=False, return_offsets_mapping=True)
+        return out["input_ids"], [[begin for begin, _ in row] for row in out["offset_mapping"]]
 
 
 class TokenizersFile(Transformers):
@@ -101,8 +108,12 @@ class TokenizersFile(Transformers):
     def encode_batch(self, texts, special):
         return [e.ids for e in self.tok.encode_batch(texts, add_special_tokens=special)]
 
-    def decode(self, ids, skip):
-        return self.tok.decode(ids, skip_special_tokens=skip)
+    def decode_batch(self, batch, skip):
+        return self.tok.decode_batch(batch, skip_special_tokens=skip)
+
+    def encode_with_starts(self, texts):
+        encodings = self.tok.encode_batch(texts, add_special_tokens=False)
+        return [e.ids for e in encodings], [[begin for begin, _ in e.offsets] for e in encodings]
 
 
 class Llama3Tiktoken:
@@ -129,8 +140,8 @@ class Llama3Tiktoken:
         ids = [self.enc.encode(t, allowed_special="all") for t in texts]
         return [[128000] + i for i in ids] if special else ids
 
-    def decode(self, ids, skip):
-        return self.enc.decode([i for i in ids if not (skip and i in self.special_ids)])
+    def decode_batch(self, batch, skip):
+        return [self.enc.decode([i for i in ids if not (skip and i in self.special_ids)]) for ids in batch]
 
 
 class SentencePieceWithBos(Transformers):
@@ -149,6 +160,27 @@ def first_diffs(name, what, texts, ours, theirs):
     return len(bad)
 
 
+def char_indices_of_bytes(text):
+    """For each byte offset of `text` (and its end), the index of the character it falls in."""
+    if text.isascii():
+        return None
+    indices = []
+    for i, c in enumerate(text):
+        indices += [i] * len(c.encode("utf-8"))
+    indices.append(len(text))
+    return indices
+
+
+def starts_as_chars(texts, rows, char_maps):
+    """anvil's byte starts as the characters they fall in (a token made of part
+    of a character begins inside it; HF's offsets give the character)."""
+    out = []
+    for i, row in enumerate(rows):
+        starts = row.get("starts", [])
+        out.append(starts if char_maps[i] is None else [char_maps[i][b] for b in starts])
+    return out
+
+
 def run_anvil(encode_texts, tokenizer, items, *flags):
     with tempfile.TemporaryDirectory() as d:
         with open(f"{d}/in.jsonl", "w", encoding="utf-8") as f:
@@ -160,15 +192,25 @@ def run_anvil(encode_texts, tokenizer, items, *flags):
     return rows[:-1], rows[-1]
 
 
-def compare(name, reference, texts, rows):
-    plain = reference.encode_batch(texts, False)
-    special = reference.encode_batch(texts, True)
-    mismatches = first_diffs(name, "ids", texts, [r.get("ids", r.get("error")) for r in rows], plain)
-    mismatches += first_diffs(name, "ids with special tokens", texts, [r.get("special_ids") for r in rows], special)
+def compare(name, reference, texts, rows, char_maps=None):
+    """char_maps: None when the texts are not what anvil read (repaired invalid UTF-8), so starts are not compared."""
+    mismatches = 0
+    if hasattr(reference, "encode_with_starts") and char_maps is not None:
+        plain, starts = reference.encode_with_starts(texts)
+        mismatches += first_diffs(name, "token starts", texts, starts_as_chars(texts, rows, char_maps), starts)
+    else:
+        plain = reference.encode_batch(texts, False)
+    mismatches += first_diffs(name, "ids", texts, [r.get("ids", r.get("error")) for r in rows], plain)
     mismatches += first_diffs(name, "decode", texts, [r.get("decoded") for r in rows],
-                              [reference.decode(ids, False) for ids in plain])
-    mismatches += first_diffs(name, "decode skipping special tokens", texts, [r.get("decoded_skip") for r in rows],
-                              [reference.decode(ids, True) for ids in special])
+                              reference.decode_batch(plain, False))
+    # With special tokens: every text but the whole file, whose plain ids were checked above (HF takes seconds on it).
+    short = [i for i, t in enumerate(texts) if len(t) < LONG_TEXT]
+    short_texts, short_rows = [texts[i] for i in short], [rows[i] for i in short]
+    special = reference.encode_batch(short_texts, True)
+    mismatches += first_diffs(name, "ids with special tokens", short_texts, [r.get("special_ids") for r in short_rows],
+                              special)
+    mismatches += first_diffs(name, "decode skipping special tokens", short_texts,
+                              [r.get("decoded_skip") for r in short_rows], reference.decode_batch(special, True))
     return mismatches
 
 
@@ -186,14 +228,29 @@ def check_invalid_utf8(name, encode_texts, path, reference):
     return mismatches
 
 
-def check_saved(name, encode_texts, path, texts):
-    from transformers import AutoTokenizer
-
+def check_saved(name, encode_texts, path, texts, make_reference):
+    """The files anvil saves load in HF with the same ids."""
     with tempfile.TemporaryDirectory() as d:
         rows, _ = run_anvil(encode_texts, path, [{"text": t} for t in texts], "--save", f"{d}/saved")
-        saved = AutoTokenizer.from_pretrained(f"{d}/saved")
-        return first_diffs(name, "ids after save", texts, [r["ids"] for r in rows],
-                           saved(texts, add_special_tokens=False)["input_ids"])
+        saved = make_reference(f"{d}/saved")
+        return first_diffs(name, "ids after save", texts, [r["ids"] for r in rows], saved.encode_batch(texts, False))
+
+
+def count_other_mismatches(what, texts, theirs, rows):
+    """Differences that do not fail the test, reported as found."""
+    bad = sum(1 for i, r in enumerate(rows) if r.get("ids") != theirs[i])
+    print(f"  note: {bad} of {len(texts)} texts differ from {what}")
+
+
+def informational_comparisons(name, texts, rows):
+    if name == SMOLLM2:
+        count_other_mismatches("transformers 5's AutoTokenizer (which drops the Digits pre-tokenizer)", texts,
+                               Transformers(f"{HF}/smollm2").encode_batch(texts, False), rows)
+    if name == "llama2":
+        import sentencepiece
+
+        sp = sentencepiece.SentencePieceProcessor(model_file=f"{HF}/llama2/tokenizer.model")
+        count_other_mismatches("libsentencepiece's encode", texts, sp.encode(texts), rows)
 
 
 def check_description(name, info, reference):
@@ -215,23 +272,27 @@ def main():
     encode_texts = sys.argv[1]
     texts = corpus()
     items = [{"text": t} for t in texts]
+    char_maps = [char_indices_of_bytes(t) for t in texts]
+    # name, path given to anvil, the reference, and what reads a directory anvil saved (None: not checked).
     cases = [
-        ("gpt2", f"{HF}/gpt2", lambda: Transformers(f"{HF}/gpt2"), True),
-        (SMOLLM2, f"{HF}/smollm2", lambda: TokenizersFile(f"{HF}/smollm2/tokenizer.json"), True),
-        ("qwen2.5", f"{HF}/qwen2.5", lambda: Transformers(f"{HF}/qwen2.5"), True),
-        ("mistral", f"{HF}/mistral", lambda: Transformers(f"{HF}/mistral"), True),
-        ("llama2", f"{HF}/llama2", lambda: SentencePieceWithBos(f"{HF}/llama2"), True),
-        ("llama3", f"{HF}/llama3/tokenizer.model", lambda: Llama3Tiktoken(f"{HF}/llama3/tokenizer.model"), False),
+        ("gpt2", f"{HF}/gpt2", lambda: Transformers(f"{HF}/gpt2"), Transformers),
+        (SMOLLM2, f"{HF}/smollm2", lambda: TokenizersFile(f"{HF}/smollm2/tokenizer.json"),
+         lambda d: TokenizersFile(f"{d}/tokenizer.json")),
+        ("qwen2.5", f"{HF}/qwen2.5", lambda: Transformers(f"{HF}/qwen2.5"), Transformers),
+        ("mistral", f"{HF}/mistral", lambda: Transformers(f"{HF}/mistral"), Transformers),
+        ("llama2", f"{HF}/llama2", lambda: SentencePieceWithBos(f"{HF}/llama2"), Transformers),
+        ("llama3", f"{HF}/llama3/tokenizer.model", lambda: Llama3Tiktoken(f"{HF}/llama3/tokenizer.model"), None),
     ]
     passed = failed = 0
-    for name, path, make_reference, saveable in cases:
+    for name, path, make_reference, read_saved in cases:
         reference = make_reference()
         rows, info = run_anvil(encode_texts, path, items)
-        mismatches = compare(name, reference, texts, rows)
+        mismatches = compare(name, reference, texts, rows, char_maps)
         mismatches += check_invalid_utf8(name, encode_texts, path, reference)
         mismatches += check_description(name, info, reference)
-        if saveable:
-            mismatches += check_saved(name, encode_texts, path, texts[:300] + EDGE_CASES)
+        if read_saved is not None:
+            mismatches += check_saved(name, encode_texts, path, texts[:300] + EDGE_CASES, read_saved)
+        informational_comparisons(name, texts, rows)
         print(f"{name}: {len(texts)} texts, {mismatches} mismatches")
         if mismatches == 0:
             passed += 1
