@@ -16,8 +16,8 @@ namespace anvil::chat {
 struct RenderedChat {
   std::string text;
   // [begin, end) byte spans of the assistant turns: each turn's content and
-  // the end-of-turn token that follows it, never system or user text or the
-  // template's scaffolding.
+  // the end-of-turn token that follows it (with any tool calls between them),
+  // never system or user text or the template's scaffolding.
   std::vector<std::pair<size_t, size_t>> trained;
 };
 
@@ -41,6 +41,11 @@ class ChatTemplate {
   RenderedChat render_for_training(const nlohmann::ordered_json& messages) const;
 
  private:
+  std::string locate_content(const nlohmann::ordered_json& messages, size_t turn, const std::string& text,
+                             size_t& begin, size_t& end) const;
+  bool locate_turn_start(const nlohmann::ordered_json& messages, size_t turn, const std::string& text,
+                         size_t& begin) const;
+
   std::string name_;
   Template template_;
   std::map<std::string, std::string> variables_;

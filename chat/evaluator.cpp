@@ -182,6 +182,17 @@ class Renderer {
   }
 
   Value call_macro(const Stmt& stmt, const CallArgs& args) {
+    // jinja2 stops runaway recursion with Python's RecursionError; this stops
+    // it before the C++ stack overflows.
+    constexpr int kMaxMacroDepth = 200;
+    if (macro_depth_ >= kMaxMacroDepth)
+      throw EvalError("macro '" + stmt.text + "' called more than " + std::to_string(kMaxMacroDepth) +
+                      " levels deep (runaway recursion?)");
+    struct Depth {
+      int& depth;
+      explicit Depth(int& d) : depth(d) { ++depth; }
+      ~Depth() { --depth; }
+    } depth(macro_depth_);
     const auto& parameters = stmt.parameters;
     if (args.positional.size() > parameters.size())
       throw EvalError("macro '" + stmt.text + "' takes not more than " + std::to_string(parameters.size()) +
@@ -335,6 +346,7 @@ class Renderer {
   const std::string& name_;
   Scope globals_;
   Scope top_;
+  int macro_depth_ = 0;  // macros being called, one inside another
 };
 
 }  // namespace

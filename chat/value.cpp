@@ -63,7 +63,18 @@ Value Value::function(std::string name, Function fn) {
   return v;
 }
 
-Value Value::from_json(const nlohmann::ordered_json& json) {
+namespace {
+
+// Deeper data would overflow the stack converting it; no conversation needs it.
+constexpr int kMaxJsonDepth = 256;
+
+}  // namespace
+
+Value Value::from_json(const nlohmann::ordered_json& json) { return from_json(json, 0); }
+
+Value Value::from_json(const nlohmann::ordered_json& json, int depth) {
+  if (depth > kMaxJsonDepth)
+    throw EvalError("the data is nested more than " + std::to_string(kMaxJsonDepth) + " levels deep");
   switch (json.type()) {
     case nlohmann::ordered_json::value_t::null: return none();
     case nlohmann::ordered_json::value_t::boolean: return Value(json.get<bool>());
@@ -73,12 +84,12 @@ Value Value::from_json(const nlohmann::ordered_json& json) {
     case nlohmann::ordered_json::value_t::string: return Value(json.get<std::string>());
     case nlohmann::ordered_json::value_t::array: {
       List items;
-      for (const auto& item : json) items.push_back(from_json(item));
+      for (const auto& item : json) items.push_back(from_json(item, depth + 1));
       return list(std::move(items));
     }
     case nlohmann::ordered_json::value_t::object: {
       Dict entries;
-      for (const auto& [key, item] : json.items()) entries.emplace_back(Value(key), from_json(item));
+      for (const auto& [key, item] : json.items()) entries.emplace_back(Value(key), from_json(item, depth + 1));
       return dict(std::move(entries));
     }
     default: throw EvalError("a JSON value of an unsupported type");

@@ -55,6 +55,7 @@ class Value {
   static Value namespace_(Dict attributes);
   static Value function(std::string name, Function fn);
   static Value from_json(const nlohmann::ordered_json& json);
+  static Value from_json(const nlohmann::ordered_json& json, int depth);
 
   Kind kind() const { return kind_; }
   bool is_undefined() const { return kind_ == Kind::Undefined; }

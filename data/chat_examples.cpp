@@ -9,7 +9,7 @@
 namespace anvil::data {
 namespace {
 
-void require_messages(const nlohmann::json& messages, const std::string& field, const std::string& path,
+void require_messages(const nlohmann::ordered_json& messages, const std::string& field, const std::string& path,
                       int64_t line) {
   if (!messages.is_array())
     throw error_at(path, line, "field '" + field + "' is not a list of messages but " + messages.type_name());
@@ -20,14 +20,14 @@ void require_messages(const nlohmann::json& messages, const std::string& field, 
   }
 }
 
-nlohmann::json alpaca_messages(const nlohmann::json& record, const SftOptions& o, const std::string& path,
+nlohmann::ordered_json alpaca_messages(const nlohmann::ordered_json& record, const SftOptions& o, const std::string& path,
                                int64_t line) {
   std::string request = string_field(record, o.instruction_field, path, line);
   if (record.contains(o.input_field)) {
     const std::string& input = string_field(record, o.input_field, path, line);
     if (!input.empty()) request += "\n\n" + input;
   }
-  return nlohmann::json::array({{{"role", "user"}, {"content", request}},
+  return nlohmann::ordered_json::array({{{"role", "user"}, {"content", request}},
                                 {{"role", "assistant"}, {"content", string_field(record, o.output_field, path, line)}}});
 }
 
@@ -54,7 +54,7 @@ std::vector<bool> tokens_in_spans(const std::vector<uint32_t>& starts, size_t te
 
 }  // namespace
 
-nlohmann::json chat_messages(const nlohmann::json& record, const SftOptions& options, const std::string& path,
+nlohmann::ordered_json chat_messages(const nlohmann::ordered_json& record, const SftOptions& options, const std::string& path,
                              int64_t line) {
   const auto messages = record.find(options.messages_field);
   if (messages == record.end()) {
@@ -66,7 +66,7 @@ nlohmann::json chat_messages(const nlohmann::json& record, const SftOptions& opt
   return *messages;
 }
 
-ChatTokens chat_tokens(const nlohmann::json& messages, const HfTokenizer& tokenizer) {
+ChatTokens chat_tokens(const nlohmann::ordered_json& messages, const HfTokenizer& tokenizer) {
   const auto rendered = tokenizer.chat_template().render_for_training(messages);
   // The template writes BOS itself where the model wants it, so the
   // tokenizer adds nothing (as apply_chat_template does).
@@ -78,7 +78,7 @@ ChatTokens chat_tokens(const nlohmann::json& messages, const HfTokenizer& tokeni
   return out;
 }
 
-Example chat_example(const nlohmann::json& record, const SftOptions& options, const HfTokenizer& tokenizer,
+Example chat_example(const nlohmann::ordered_json& record, const SftOptions& options, const HfTokenizer& tokenizer,
                      const std::string& path, int64_t line) {
   ChatTokens chat;
   try {

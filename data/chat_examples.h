@@ -26,14 +26,14 @@ struct ChatTokens {
 // record (instruction, input, output fields) as one user turn (the
 // instruction, then the input after a blank line) and the assistant's answer.
 // Throws naming `path` and `line`.
-nlohmann::json chat_messages(const nlohmann::json& record, const SftOptions& options, const std::string& path,
+nlohmann::ordered_json chat_messages(const nlohmann::ordered_json& record, const SftOptions& options, const std::string& path,
                              int64_t line);
 
 // Throws the template's own error (raise_exception's text, or the template
 // line that failed).
-ChatTokens chat_tokens(const nlohmann::json& messages, const HfTokenizer& tokenizer);
+ChatTokens chat_tokens(const nlohmann::ordered_json& messages, const HfTokenizer& tokenizer);
 
-Example chat_example(const nlohmann::json& record, const SftOptions& options, const HfTokenizer& tokenizer,
+Example chat_example(const nlohmann::ordered_json& record, const SftOptions& options, const HfTokenizer& tokenizer,
                      const std::string& path, int64_t line);
 
 // What a chat model answers `request` after: one user turn and the

@@ -46,7 +46,7 @@ std::vector<LabeledText> read_labeled_texts(const std::string& path, const Class
                                             bool replace_invalid_utf8) {
   std::vector<LabeledText> out;
   if (is_jsonl(path)) {
-    for_each_json_record(path, replace_invalid_utf8, [&](const nlohmann::json& r, int64_t line) {
+    for_each_json_record(path, replace_invalid_utf8, [&](const nlohmann::ordered_json& r, int64_t line) {
       const auto field = r.find(options.label_field);
       if (field == r.end())
         throw error_at(path, line, "no field '" + options.label_field + "' (fields: " + field_names(r) + ")");

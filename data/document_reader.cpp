@@ -66,7 +66,7 @@ void read_txt(const std::string& path, const DocumentSource& source, const Visit
 
 void read_jsonl(const std::string& path, const DocumentSource& source, const Visit& visit) {
   const std::string& field = source.text_field;
-  for_each_json_record(path, source.replace_invalid_utf8, [&](const nlohmann::json& record, int64_t number) {
+  for_each_json_record(path, source.replace_invalid_utf8, [&](const nlohmann::ordered_json& record, int64_t number) {
     const auto text = record.find(field);
     if (text == record.end())
       throw error_at(path, number, "no field '" + field + "' (fields: " + field_names(record) + ")");

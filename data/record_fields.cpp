@@ -6,7 +6,7 @@
 
 namespace anvil::data {
 
-const std::string& string_field(const nlohmann::json& record, const std::string& field, const std::string& path,
+const std::string& string_field(const nlohmann::ordered_json& record, const std::string& field, const std::string& path,
                                 int64_t line) {
   const auto it = record.find(field);
   if (it == record.end()) throw error_at(path, line, "no field '" + field + "' (fields: " + field_names(record) + ")");

@@ -9,7 +9,7 @@
 namespace anvil::data {
 
 // The string value of `field`; throws when it is missing or not a string.
-const std::string& string_field(const nlohmann::json& record, const std::string& field, const std::string& path,
+const std::string& string_field(const nlohmann::ordered_json& record, const std::string& field, const std::string& path,
                                 int64_t line);
 
 }  // namespace anvil::data

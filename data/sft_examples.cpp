@@ -22,7 +22,7 @@ bool is_chat_role(const std::string& role) {
   return role == "system" || role == "user" || role == "assistant" || role == "tool";
 }
 
-std::vector<TextPart> alpaca_parts(const nlohmann::json& record, const SftOptions& o, const std::string& path,
+std::vector<TextPart> alpaca_parts(const nlohmann::ordered_json& record, const SftOptions& o, const std::string& path,
                                    int64_t line) {
   const std::string& input = record.contains(o.input_field) ? string_field(record, o.input_field, path, line) : "";
   const std::string& instruction = string_field(record, o.instruction_field, path, line);
@@ -31,7 +31,7 @@ std::vector<TextPart> alpaca_parts(const nlohmann::json& record, const SftOption
   return {{prompt, false}, {string_field(record, o.output_field, path, line), true}};
 }
 
-std::vector<TextPart> message_parts(const nlohmann::json& record, const SftOptions& o, const std::string& path,
+std::vector<TextPart> message_parts(const nlohmann::ordered_json& record, const SftOptions& o, const std::string& path,
                                     int64_t line) {
   const auto messages = record.find(o.messages_field);
   if (messages == record.end())
@@ -68,7 +68,7 @@ std::string fill_template(const std::string& text, const std::map<std::string, s
   return out.append(text, done, std::string::npos);
 }
 
-std::vector<TextPart> sft_parts(const nlohmann::json& record, const SftOptions& options, const std::string& path,
+std::vector<TextPart> sft_parts(const nlohmann::ordered_json& record, const SftOptions& options, const std::string& path,
                                 int64_t line) {
   switch (options.format) {
     case SftFormat::kAlpaca:
@@ -84,7 +84,7 @@ std::vector<TextPart> sft_parts(const nlohmann::json& record, const SftOptions& 
   throw std::logic_error("sft_parts: not for this SftFormat");
 }
 
-Example sft_example(const nlohmann::json& record, const SftOptions& options, const Tokenizer& tokenizer,
+Example sft_example(const nlohmann::ordered_json& record, const SftOptions& options, const Tokenizer& tokenizer,
                     const std::string& path, int64_t line) {
   if (options.format == SftFormat::kChat) return chat_example(record, options, chat_tokenizer(tokenizer), path, line);
   return encode_parts(sft_parts(record, options, path, line), tokenizer);

@@ -46,12 +46,12 @@ std::string fill_template(const std::string& text, const std::map<std::string, s
 // template renders whole). Throws naming `path` and
 // `line` for a missing or mistyped field and for a role other than system,
 // user, assistant or tool (a misspelt assistant would turn a response into prompt).
-std::vector<TextPart> sft_parts(const nlohmann::json& record, const SftOptions& options, const std::string& path,
+std::vector<TextPart> sft_parts(const nlohmann::ordered_json& record, const SftOptions& options, const std::string& path,
                                 int64_t line);
 
 // The record's tokens, with only its responses (and their EOS or end-of-turn
 // token) as targets. Chat needs a Hugging Face tokenizer.
-Example sft_example(const nlohmann::json& record, const SftOptions& options, const Tokenizer& tokenizer,
+Example sft_example(const nlohmann::ordered_json& record, const SftOptions& options, const Tokenizer& tokenizer,
                     const std::string& path, int64_t line);
 
 // The text a tuned model answers, around a request: an alpaca instruction

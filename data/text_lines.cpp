@@ -116,19 +116,19 @@ void for_each_line(const std::string& path, bool replace,
   if (in.bad()) throw std::runtime_error("cannot read '" + path + "': " + std::strerror(errno));
 }
 
-std::string field_names(const nlohmann::json& object) {
+std::string field_names(const nlohmann::ordered_json& object) {
   std::string names;
   for (const auto& item : object.items()) names += (names.empty() ? "" : ", ") + item.key();
   return names;
 }
 
 void for_each_json_record(const std::string& path, bool replace,
-                          const std::function<void(const nlohmann::json&, int64_t)>& visit) {
+                          const std::function<void(const nlohmann::ordered_json&, int64_t)>& visit) {
   for_each_line(path, replace, [&](const std::string& line, int64_t number) {
     if (line.find_first_not_of(" \t\r\v\f") == std::string::npos) return;
-    nlohmann::json record;
+    nlohmann::ordered_json record;  // in the file's key order, as Python reads it: templates' tojson keeps it
     try {
-      record = nlohmann::json::parse(line);
+      record = nlohmann::ordered_json::parse(line);
     } catch (const nlohmann::json::parse_error& e) {
       throw error_at(path, number, std::string("not valid JSON: ") + e.what());
     }

@@ -29,9 +29,9 @@ void for_each_line(const std::string& path, bool replace,
 // Each non-blank line of a jsonl file as a JSON object; a line that is not
 // valid JSON or not an object is an error naming the file and line.
 void for_each_json_record(const std::string& path, bool replace,
-                          const std::function<void(const nlohmann::json&, int64_t)>& visit);
+                          const std::function<void(const nlohmann::ordered_json&, int64_t)>& visit);
 
 // "a, b, c": the keys of a JSON object, for errors about a missing field.
-std::string field_names(const nlohmann::json& object);
+std::string field_names(const nlohmann::ordered_json& object);
 
 }  // namespace anvil::data

@@ -156,7 +156,8 @@ void validate_files(const LoadedConfig& loaded, ConfigUse use) {
           "tokenizer.chat_template is for Hugging Face tokenizers (tokenizer.type: hf)");
   require(use == ConfigUse::kTokenizerTrain || c.tokenizer.path.empty() || std::filesystem::exists(c.tokenizer.path),
           loaded, {"tokenizer.path"},
-          "tokenizer.path: '" + c.tokenizer.path + "' does not exist (anvil tokenizer train CONFIG writes it)");
+          "tokenizer.path: '" + c.tokenizer.path + "' does not exist" +
+              (resolve(c).tokenizer == TokenizerKind::kSentencePiece ? " (anvil tokenizer train CONFIG writes it)" : ""));
 }
 
 }  // namespace

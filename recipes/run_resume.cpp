@@ -78,6 +78,9 @@ std::unique_ptr<data::Tokenizer> starting_tokenizer(const RunConfig& config, Res
     }
   }
   resume.require_one_left();
+  // An hf tokenizer.path is what the config says (the imported model's own
+  // tokenizer/ when it names none): never silently another one.
+  if (config.tokenizer.type == "hf") return load_config_tokenizer(config);
   const auto from = fs::path(config.model.init_from) / data::tokenizer_file_name(config.tokenizer.type);
   if (!config.model.init_from.empty() && fs::exists(from)) return data::load_tokenizer(config.tokenizer.type, from.string(), config.tokenizer.chat_template);
   return nullptr;

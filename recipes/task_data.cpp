@@ -73,7 +73,7 @@ TaskDataOptions task_data_options(const RunConfig& c) {
 std::vector<NumberedExample> read_sft(const std::string& path, const TaskDataOptions& o,
                                       const data::Tokenizer& tokenizer) {
   std::vector<NumberedExample> out;
-  data::for_each_json_record(path, o.replace_invalid_utf8, [&](const nlohmann::json& record, int64_t line) {
+  data::for_each_json_record(path, o.replace_invalid_utf8, [&](const nlohmann::ordered_json& record, int64_t line) {
     out.push_back({data::sft_example(record, o.sft, tokenizer, path, line), line});
   });
   return out;

@@ -4,6 +4,13 @@
 
 namespace anvil::tokenizers {
 
+int32_t token_id(const nlohmann::json& value, const std::string& file, const std::string& what) {
+  if (!value.is_number_integer() || value.get<int64_t>() < 0 || value.get<int64_t>() >= kMaxTokenId)
+    throw std::runtime_error(file + ": the id of " + what + " is " + value.dump() + ", not an integer from 0 to " +
+                             std::to_string(kMaxTokenId - 1));
+  return static_cast<int32_t>(value.get<int64_t>());
+}
+
 const nlohmann::json& required_field(const nlohmann::json& object, const char* key, const std::string& file,
                                      const std::string& what) {
   if (!object.is_object()) throw std::runtime_error(file + ": " + what + " is not a JSON object");

@@ -37,8 +37,7 @@ BpeModel::Vocab read_vocab_json(const std::string& bytes, const std::string& fil
   BpeModel::Vocab vocab;
   vocab.reserve(vocab_json.size());
   for (auto it = vocab_json.begin(); it != vocab_json.end(); ++it) {
-    if (!it.value().is_number_integer()) throw std::runtime_error(file + ": the id of '" + it.key() + "' is not an integer");
-    vocab.emplace(it.key(), it.value().get<int32_t>());
+    vocab.emplace(it.key(), token_id(it.value(), file, "'" + it.key() + "'"));
   }
   return vocab;
 }

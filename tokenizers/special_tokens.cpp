@@ -11,7 +11,7 @@ const char* const kNamedTokens[] = {"bos_token", "eos_token", "unk_token", "sep_
                                     "pad_token", "cls_token", "mask_token"};
 
 // A token is a string or an AddedToken object {"content": ...}; null unsets it.
-void override_from(const nlohmann::json& source, std::map<std::string, std::string>& named) {
+void override_from(const nlohmann::json& source, const char* file, std::map<std::string, std::string>& named) {
   if (!source.is_object()) return;
   for (const char* key : kNamedTokens) {
     const auto it = source.find(key);
@@ -20,6 +20,9 @@ void override_from(const nlohmann::json& source, std::map<std::string, std::stri
     else if (it->is_string()) named[key] = it->get<std::string>();
     else if (it->is_object() && it->contains("content") && (*it)["content"].is_string())
       named[key] = (*it)["content"].get<std::string>();
+    else  // transformers refuses these too
+      throw std::runtime_error(std::string(file) + ": " + key + " is " + it->dump() +
+                               ": expected a string, an object with a \"content\" string, or null");
   }
 }
 
@@ -39,9 +42,9 @@ std::string text_of(const std::map<std::string, std::string>& named, const char*
 std::map<std::string, std::string> resolve_named_tokens(std::map<std::string, std::string> defaults,
                                                         const nlohmann::json& config,
                                                         const nlohmann::json& special_tokens_map) {
-  override_from(config, defaults);
+  override_from(config, "tokenizer_config.json", defaults);
   const bool legacy = !(config.is_object() && config.contains("added_tokens_decoder"));
-  if (legacy) override_from(special_tokens_map, defaults);
+  if (legacy) override_from(special_tokens_map, "special_tokens_map.json", defaults);
   return defaults;
 }
 

@@ -2,6 +2,7 @@
 // tokenizer.model: the family is recognised from the file, which does not name it.
 #include <nlohmann/json.hpp>
 #include <stdexcept>
+#include <unordered_set>
 
 #include "tokenizers/byte_level.h"
 #include "tokenizers/loaders.h"
@@ -58,6 +59,7 @@ std::string llama3_special_name(int32_t index) {
 
 BpeModel::Vocab read_ranks(const std::string& bytes, const std::string& file) {
   BpeModel::Vocab vocab;
+  std::unordered_set<int32_t> ranks;
   std::string token;
   size_t line_start = 0, number = 0;
   while (line_start < bytes.size()) {
@@ -79,6 +81,9 @@ BpeModel::Vocab read_ranks(const std::string& bytes, const std::string& file) {
     }
     if (!vocab.emplace(to_byte_level(token), rank).second)
       throw std::runtime_error(file + " line " + std::to_string(number) + ": a token listed twice");
+    if (!ranks.insert(rank).second)  // tiktoken refuses these too: one id would decode two ways
+      throw std::runtime_error(file + " line " + std::to_string(number) + ": rank " + std::to_string(rank) +
+                               " given twice");
   }
   return vocab;
 }

@@ -41,7 +41,8 @@ std::unique_ptr<BpeModel> bpe_from_json(const nlohmann::json& model, const std::
   if (!vocab_json.is_object()) throw std::runtime_error(file + ": BPE model \"vocab\" is not an object");
   BpeModel::Vocab vocab;
   vocab.reserve(vocab_json.size());
-  for (auto it = vocab_json.begin(); it != vocab_json.end(); ++it) vocab.emplace(it.key(), it.value().get<int32_t>());
+  for (auto it = vocab_json.begin(); it != vocab_json.end(); ++it)
+    vocab.emplace(it.key(), token_id(it.value(), file, "'" + it.key() + "'"));
   BpeOptions options;
   options.unk_token = optional_string(model, "unk_token");
   options.continuing_subword_prefix = optional_string(model, "continuing_subword_prefix").value_or("");
@@ -95,7 +96,7 @@ Pipeline pipeline_from_tokenizer_json(const std::string& bytes, const std::strin
   if (root.contains("added_tokens")) {
     for (const auto& token : array_field(root, "added_tokens", file, "tokenizer.json")) {
       const nlohmann::json& id = required_field(token, "id", file, "added token");
-      pipeline.added.add(added_token_from_json(token, id.get<int32_t>(), file));
+      pipeline.added.add(added_token_from_json(token, token_id(id, file, "an added token"), file));
     }
   }
   return pipeline;

@@ -115,6 +115,49 @@ def check(name, anvil, tokenizer_dir, end_of_turn, system_moves=False):
     return failures == 0
 
 
+CALL = {"type": "function", "function": {"name": "get_weather", "arguments": {"city": "Paris", "unit": "C"}}}
+TOOL_CONVERSATIONS = [  # the assistant's text, no text, no content key; keys in the order written
+    [{"role": "user", "content": "Weather in Paris?"},
+     {"role": "assistant", "content": "Let me check.", "tool_calls": [dict(CALL, id="abcdefghi")]},
+     {"role": "tool", "tool_call_id": "abcdefghi", "name": "get_weather", "content": "sunny"},
+     {"role": "assistant", "content": "It is sunny."}],
+    [{"role": "user", "content": "Weather in Paris?"},
+     {"role": "assistant", "content": "", "tool_calls": [dict(CALL, id="abcdefghi")]},
+     {"role": "tool", "tool_call_id": "abcdefghi", "name": "get_weather", "content": "sunny"},
+     {"role": "assistant", "content": "It is sunny."}],
+]
+
+
+def check_tool_calls(name, anvil, tokenizer_dir, end_of_turn, header):
+    """A turn that calls tools is trained whole: its text, the calls, its end-of-turn token."""
+    reference = AutoTokenizer.from_pretrained(tokenizer_dir)
+    failures = 0
+    for messages in TOOL_CONVERSATIONS:
+        got = anvil_chat(anvil, tokenizer_dir, [messages], False)[0]
+        text = reference.apply_chat_template(messages, tokenize=False)
+        ids = reference.apply_chat_template(messages, tokenize=True, return_dict=True)["input_ids"]
+        spans, cursor = [], 0
+        for m in messages:
+            if m["role"] != "assistant":
+                continue
+            start = text.find(m["content"], cursor) if m["content"] else -1
+            if start < 0:  # no text, or a template that writes only the calls (Mistral's)
+                start = text.find(header, cursor) + len(header)
+            closing = min(p for p in (text.find(e, start) for e in end_of_turn) if p >= 0)
+            end = closing + len(next(e for e in end_of_turn if text.startswith(e, closing)))
+            spans.append((start, end))
+            cursor = end
+        offsets = reference(text, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]
+        mask = [any(s < e_span and e > b_span for b_span, e_span in spans) for s, e in offsets]
+        ok = got["text"] == text and got["ids"] == ids and [bool(t) for t in got["trained"]] == mask
+        failures += not ok
+        if not ok:
+            print(f"{name} tool calls: text {got['text'] == text}, ids {got['ids'] == ids}, mask "
+                  f"{[bool(t) for t in got['trained']] == mask}\n  hf    {text!r}\n  anvil {got['text']!r}")
+    print(f"{name} tool calls: {len(TOOL_CONVERSATIONS) - failures}/{len(TOOL_CONVERSATIONS)} identical")
+    return failures == 0
+
+
 def check_rejected(anvil, tokenizer_dir):
     """A conversation the template rejects fails with the template's own raise_exception text."""
     convs = [[{"role": "user", "content": "a"}, {"role": "user", "content": "b"}]]
@@ -134,7 +177,9 @@ def main():
                    check("qwen2.5", anvil, f"{hf}/qwen2.5", ["<|im_end|>"]),
                    check("mistral", anvil, f"{hf}/mistral", ["</s>"], system_moves=True),
                    check("llama3", anvil, llama3_dir(data, f"{d}/llama3"), ["<|eot_id|>"]),
-                   check_rejected(anvil, f"{hf}/mistral")]
+                   check_rejected(anvil, f"{hf}/mistral"),
+                   check_tool_calls("qwen2.5", anvil, f"{hf}/qwen2.5", ["<|im_end|>"], "<|im_start|>assistant\n"),
+                   check_tool_calls("mistral", anvil, f"{hf}/mistral", ["</s>"], "[/INST]")]
     passed = sum(results)
     print(f"{passed} passed, {len(results) - passed} failed")
     sys.exit(0 if passed == len(results) else 1)

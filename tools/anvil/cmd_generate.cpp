@@ -72,8 +72,8 @@ int generate_command(const Args& args) {
     const auto& stops = options.stop_tokens;
     if (!tokens.empty() && std::find(stops.begin(), stops.end(), tokens.back()) != stops.end()) tokens.pop_back();
   }
-  std::fputs(tokenizer.decode({tokens.begin(), tokens.end()}).c_str(), stdout);
-  std::fputs("\n", stdout);
+  const std::string text = tokenizer.decode({tokens.begin(), tokens.end()}) + "\n";
+  std::fwrite(text.data(), 1, text.size(), stdout);  // the text may hold NUL bytes
   return 0;
 }
 

@@ -42,9 +42,15 @@ int import_hf_command(const Args& args) {
   config.model = recipes::model_section(imported.config);
   const auto tokenizer = import_tokenizer(args[0]);
   if (tokenizer) {
+    // Fewer tokens than embedding rows is usual (rows padded for speed); more
+    // would index past the embedding.
+    if (tokenizer->vocab_size() > imported.config.vocab_size)
+      throw std::runtime_error("'" + args[0] + "': the tokenizer has " + std::to_string(tokenizer->vocab_size()) +
+                               " tokens but the model's embedding only " +
+                               std::to_string(imported.config.vocab_size) + " rows");
     tokenizer->save((out.path() / "tokenizer").string());
     config.tokenizer.type = "hf";
-    config.tokenizer.path = (std::filesystem::path(args[1]) / "tokenizer").string();
+    config.tokenizer.path = std::filesystem::absolute(std::filesystem::path(args[1]) / "tokenizer").string();
   }
   common::publish_file(out.path() / "config.yaml", recipes::to_yaml(config));
   models::save_safetensors((out.path() / "model.safetensors").string(), imported.state);

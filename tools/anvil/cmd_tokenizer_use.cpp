@@ -100,8 +100,23 @@ int decode(const UseArgs& a) {
                                   std::to_string(tokenizer.vocab_size() - 1) + ")");
     ids.push_back(static_cast<int32_t>(id));
   }
-  std::fputs(tokenizer.tokenizer().decode(ids, a.skip_special).c_str(), stdout);
+  const std::string text = tokenizer.tokenizer().decode(ids, a.skip_special);
+  std::fwrite(text.data(), 1, text.size(), stdout);  // the text may hold NUL bytes
   return 0;
+}
+
+void print_chat(const data::HfTokenizer& tokenizer, const nlohmann::ordered_json& messages, bool generation_prompt) {
+  nlohmann::json out;
+  if (generation_prompt) {
+    out["text"] = tokenizer.chat_template().render(messages, /*add_generation_prompt=*/true);
+    out["ids"] = tokenizer.tokenizer().encode(out["text"].get<std::string>()).ids;
+  } else {
+    const auto rendered = data::chat_tokens(messages, tokenizer);
+    out["text"] = rendered.text;
+    out["ids"] = rendered.ids;
+    out["trained"] = rendered.trained;
+  }
+  std::printf("%s\n", out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
 }
 
 // One conversation per stdin line (a list of messages, or {"messages": [...]})
@@ -112,24 +127,18 @@ int chat(const UseArgs& a) {
   std::string line;
   for (int64_t number = 1; std::getline(std::cin, line); ++number) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    nlohmann::json record;
+    nlohmann::ordered_json record;  // keys in the order written, as Python keeps them for the template
     try {
-      record = nlohmann::json::parse(line);
+      record = nlohmann::ordered_json::parse(line);
     } catch (const nlohmann::json::exception& e) {
       throw std::invalid_argument("stdin:" + std::to_string(number) + ": not JSON: " + e.what());
     }
     const auto& messages = record.is_object() && record.contains("messages") ? record["messages"] : record;
-    nlohmann::json out;
-    if (a.generation_prompt) {
-      out["text"] = tokenizer.chat_template().render(messages, /*add_generation_prompt=*/true);
-      out["ids"] = tokenizer.tokenizer().encode(out["text"].get<std::string>()).ids;
-    } else {
-      const auto rendered = data::chat_tokens(messages, tokenizer);
-      out["text"] = rendered.text;
-      out["ids"] = rendered.ids;
-      out["trained"] = rendered.trained;
+    try {
+      print_chat(tokenizer, messages, a.generation_prompt);
+    } catch (const std::runtime_error& e) {  // the template's own message, or raise_exception's text
+      throw std::runtime_error("stdin:" + std::to_string(number) + ": " + e.what());
     }
-    std::printf("%s\n", out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   }
   return 0;
 }
