@@ -67,7 +67,7 @@ TEST(ChatExamples, AnAlpacaRecordIsOneExchange) {
   const auto tokenizer = load_tokenizer("hf", hf_dir("smollm2"));
   const auto record = nlohmann::json::parse(R"({"instruction": "Add", "input": "2 and 2", "output": "4"})");
   EXPECT_EQ(chat_messages(record, chat_options(), "a.jsonl", 1),
-            nlohmann::json::parse(R"([{"role": "user", "content": "Add\n\n2 and 2"},
+            nlohmann::ordered_json::parse(R"([{"role": "user", "content": "Add\n\n2 and 2"},
                                       {"role": "assistant", "content": "4"}])"));
   const auto e = sft_example(record, chat_options(), *tokenizer, "a.jsonl", 1);
   EXPECT_EQ(trained_runs(e, *tokenizer), (std::vector<std::string>{"4<|im_end|>"}));
