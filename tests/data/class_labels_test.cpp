@@ -48,7 +48,7 @@ TEST(ClassLabels, BadExamplesNameFileAndLine) {
   EXPECT_EQ(read("a.jsonl", "{\"text\": \"a\", \"label\": 1.5}\n"),
             dir.path("a.jsonl") + ":1: the label is neither a string nor an integer");
   EXPECT_EQ(read("b.jsonl", "{\"text\": \"a\", \"tag\": 1}\n"),
-            dir.path("b.jsonl") + ":1: no field 'label' (fields: tag, text)");
+            dir.path("b.jsonl") + ":1: no field 'label' (fields: text, tag)");
   EXPECT_EQ(read("l.jsonl", "{\"label\": null}\n"),  // the label is checked first
             dir.path("l.jsonl") + ":1: the label is neither a string nor an integer");
   EXPECT_EQ(read("c.jsonl", "{\"text\": \" \\n\", \"label\": 1}\n"), dir.path("c.jsonl") + ":1: empty text");

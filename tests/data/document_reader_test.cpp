@@ -142,9 +142,10 @@ TEST(DocumentReader, JsonlLineThatIsNotAnObjectIsAnError) {
 }
 
 TEST(DocumentReader, JsonlMissingFieldListsTheFields) {
+  // The fields in the order the record writes them.
   TempDir dir;
   const auto path = dir.write("d.jsonl", "{\"text\": \"ok\"}\n\n{\"b\": 1, \"a\": \"x\", \"c\": null}\n");
-  EXPECT_THAT(read_error(jsonl(path)), HasSubstr(path + ":3: no field 'text' (fields: a, b, c)"));
+  EXPECT_THAT(read_error(jsonl(path)), HasSubstr(path + ":3: no field 'text' (fields: b, a, c)"));
 }
 
 TEST(DocumentReader, JsonlNonStringFieldIsAnError) {
