@@ -113,6 +113,15 @@ int64_t vocab_rows(const json& c, const std::string& dir) {
 
 std::string layer(int64_t i) { return "blocks." + std::to_string(i) + "."; }
 
+// A tied head reads the token embedding (transformers may still save a copy
+// of it, which is dropped); an untied one has its own weight.
+void take_lm_head(TensorMap& hf, TensorMap& s, const GPTConfig& m, const std::string& dir) {
+  if (m.tie_embeddings)
+    hf.erase("lm_head.weight");
+  else
+    s["lm_head.weight"] = take(hf, "lm_head.weight", {m.vocab_size, m.n_embd}, dir);
+}
+
 HfModel import_gpt2(const json& c, TensorMap hf, const std::string& dir) {
   HfModel out{"gpt2", {}, {}};
   auto& m = out.config;
@@ -159,10 +168,7 @@ HfModel import_gpt2(const json& c, TensorMap hf, const std::string& dir) {
   }
   s["ln_final.weight"] = take(hf, p + "ln_f.weight", {C}, dir);
   s["ln_final.bias"] = take(hf, p + "ln_f.bias", {C}, dir);
-  if (m.tie_embeddings)
-    hf.erase("lm_head.weight");
-  else
-    s["lm_head.weight"] = take(hf, "lm_head.weight", {m.vocab_size, C}, dir);
+  take_lm_head(hf, s, m, dir);
   check_all_used(hf, dir);
   return out;
 }
@@ -221,10 +227,7 @@ HfModel import_llama(const json& c, TensorMap hf, const std::string& dir) {
     hf.erase(h + "self_attn.rotary_emb.inv_freq");
   }
   s["ln_final.weight"] = take(hf, "model.norm.weight", {C}, dir);
-  if (m.tie_embeddings)
-    hf.erase("lm_head.weight");
-  else
-    s["lm_head.weight"] = take(hf, "lm_head.weight", {m.vocab_size, C}, dir);
+  take_lm_head(hf, s, m, dir);
   check_all_used(hf, dir);
   return out;
 }
