@@ -364,3 +364,23 @@ TEST(Checkpoint, AFineTuneMayChangeTheBlockAndAddLoraButNotTheModel) {
   classifier.task.type = "lm";
   EXPECT_NE(mismatch_of(classifier, checkpoint, start).find("model.tie_embeddings"), std::string::npos);
 }
+
+// A Hugging Face tokenizer is saved as a directory of its own files: it loads
+// back with the same ids; a missing or broken file is a corrupt checkpoint, a
+// directory that is not there either.
+TEST(Checkpoint, AnHfTokenizerTravelsAsItsOwnFiles) {
+  test_support::TempDir dir;
+  const auto gpt2 = data::load_tokenizer("hf", std::string(std::getenv("ANVIL_DATA")) + "/hf/gpt2");
+  Fixture f;
+  training::TrainingState state;
+  state.step = 1;
+  const auto path =
+      training::save_checkpoint(dir.path(), {state, models::module_state(*f.model), *f.optimizer, f.config_yaml, *gpt2});
+  EXPECT_EQ(training::load_checkpoint_tokenizer(path, "hf")->encode("Hello world"), (std::vector<int32_t>{15496, 995}));
+
+  std::ofstream(path + "/tokenizer/vocab.json") << "{\"Hello\": ";
+  EXPECT_THROW(training::load_checkpoint_tokenizer(path, "hf"), training::CorruptCheckpoint);
+  fs::remove_all(path + "/tokenizer");
+  EXPECT_THAT(test_support::error_of([&] { training::load_checkpoint_tokenizer(path, "hf"); }),
+              testing::HasSubstr("tokenizer' is missing or not a directory"));
+}
