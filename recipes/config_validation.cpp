@@ -142,22 +142,24 @@ void validate_files(const LoadedConfig& loaded, ConfigUse use) {
   require(!reads_init_from || !is_incomplete_checkpoint(c.model.init_from), loaded, {"model.init_from"},
           "model.init_from: '" + c.model.init_from +
               "' is a checkpoint without its COMPLETE marker, which may be half written: name a complete one");
-  require(resolve(c).tokenizer != TokenizerKind::kSentencePiece || !c.tokenizer.path.empty(), loaded,
+  const TokenizerKind tokenizer = resolve(c).tokenizer;
+  require(tokenizer != TokenizerKind::kSentencePiece || !c.tokenizer.path.empty(), loaded,
           {"tokenizer.type", "tokenizer.path"},
           "tokenizer.type is sentencepiece but tokenizer.path names no .model file");
-  require(resolve(c).tokenizer == TokenizerKind::kHf || !std::filesystem::is_directory(c.tokenizer.path), loaded,
-          {"tokenizer.path"}, "tokenizer.path: '" + c.tokenizer.path + "' is a directory: name the tokenizer file (or tokenizer.type "
-                               "hf for a Hugging Face model directory)");
-  require(resolve(c).tokenizer != TokenizerKind::kHf || !c.tokenizer.path.empty(), loaded,
+  require(tokenizer == TokenizerKind::kHf || !std::filesystem::is_directory(c.tokenizer.path), loaded,
+          {"tokenizer.path"},
+          "tokenizer.path: '" + c.tokenizer.path +
+              "' is a directory: name the tokenizer file (or tokenizer.type hf for a Hugging Face model directory)");
+  require(tokenizer != TokenizerKind::kHf || !c.tokenizer.path.empty(), loaded,
           {"tokenizer.type", "tokenizer.path"},
           "tokenizer.type is hf but tokenizer.path names no model directory or tokenizer file");
-  require(c.tokenizer.chat_template.empty() || resolve(c).tokenizer == TokenizerKind::kHf, loaded,
+  require(c.tokenizer.chat_template.empty() || tokenizer == TokenizerKind::kHf, loaded,
           {"tokenizer.chat_template", "tokenizer.type"},
           "tokenizer.chat_template is for Hugging Face tokenizers (tokenizer.type: hf)");
   require(use == ConfigUse::kTokenizerTrain || c.tokenizer.path.empty() || std::filesystem::exists(c.tokenizer.path),
           loaded, {"tokenizer.path"},
           "tokenizer.path: '" + c.tokenizer.path + "' does not exist" +
-              (resolve(c).tokenizer == TokenizerKind::kSentencePiece ? " (anvil tokenizer train CONFIG writes it)" : ""));
+              (tokenizer == TokenizerKind::kSentencePiece ? " (anvil tokenizer train CONFIG writes it)" : ""));
 }
 
 }  // namespace

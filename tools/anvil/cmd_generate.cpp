@@ -49,7 +49,12 @@ int generate_command(const Args& args) {
   }
   Args rest;
   bool chat = false;
-  for (const auto& a : args) (a == "--chat" ? chat = true : (rest.push_back(a), false));
+  for (const auto& a : args) {
+    if (a == "--chat")
+      chat = true;
+    else
+      rest.push_back(a);
+  }
   auto ckpt = load_checkpoint_args(rest, recipes::ConfigUse::kNoData);
   const auto& g = ckpt.config.generate;
   auto options = sampling_options(g);
