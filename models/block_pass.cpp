@@ -6,10 +6,11 @@ namespace anvil::models {
 namespace {
 
 // The context without a cache: the rotary tables if any and, for packed documents, positions and mask.
-AttentionContext uncached_context(const RotaryTables& rotary, const torch::Tensor& positions,
-                                  const torch::Tensor& mask) {
+AttentionContext uncached_context(const RotaryTables& rotary, const RotaryTables& local_rotary,
+                                  const torch::Tensor& positions, const torch::Tensor& mask) {
   AttentionContext context;
   context.rotary = rotary.cos.defined() ? &rotary : nullptr;
+  context.local_rotary = local_rotary.cos.defined() ? &local_rotary : nullptr;
   if (positions.defined()) {
     context.positions = &positions;
     context.mask = &mask;
@@ -20,7 +21,7 @@ AttentionContext uncached_context(const RotaryTables& rotary, const torch::Tenso
 }  // namespace
 
 AttentionContext BlockPass::context(size_t layer) const {
-  auto context = uncached_context(rotary, positions, mask);
+  auto context = uncached_context(rotary, local_rotary, positions, mask);
   if (cache) {  // never with packed documents
     context.keys = &cache->keys[layer];
     context.values = &cache->values[layer];
@@ -36,8 +37,9 @@ bool BlockPass::checkpointed(size_t layer) const {
 torch::Tensor BlockPass::run_checkpointed(BlockFn fn, const torch::Tensor& x,
                                           const std::vector<torch::Tensor>& params) const {
   // The recompute outlives this pass: it owns copies of the tables.
-  auto recompute = [fn = std::move(fn), rotary = rotary, positions = positions, mask = mask](const torch::Tensor& h) {
-    return fn(h, uncached_context(rotary, positions, mask));
+  auto recompute = [fn = std::move(fn), rotary = rotary, local_rotary = local_rotary, positions = positions,
+                    mask = mask](const torch::Tensor& h) {
+    return fn(h, uncached_context(rotary, local_rotary, positions, mask));
   };
   return models::checkpointed(recompute, x, params);
 }

@@ -14,6 +14,7 @@ namespace anvil::models {
 
 struct BlockPass {
   RotaryTables rotary;           // rotary positions only
+  RotaryTables local_rotary;     // sliding-window layers with their own base only
   torch::Tensor positions;       // packed documents only: int64 [B, T]
   torch::Tensor mask;            // packed documents only: bool [B, 1, T, T]
   KVCache* cache = nullptr;      // its length: the positions before this pass's tokens

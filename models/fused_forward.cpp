@@ -13,7 +13,7 @@ namespace {
 std::pair<torch::Tensor, torch::Tensor> add_then_norm(NormImpl& norm, const torch::Tensor& x,
                                                       const torch::Tensor& delta) {
   if (!delta.defined()) return {x, norm.forward(x)};
-  auto out = kernels::add_norm(x, delta, norm.weight, norm.bias, norm.eps, norm.kind == NormKind::kLayerNorm);
+  auto out = kernels::add_norm(x, delta, norm.scale(), norm.bias, norm.eps, norm.kind == NormKind::kLayerNorm);
   return {out.sum, out.normed};
 }
 
@@ -23,8 +23,8 @@ std::pair<torch::Tensor, torch::Tensor> block_with_pending(TransformerBlockImpl&
                                                            const torch::Tensor& pending,
                                                            const AttentionContext& context) {
   const auto [input, attn_in] = add_then_norm(*block.ln_attn, x, pending);
-  const auto [sum, mlp_in] = add_then_norm(*block.ln_mlp, input, block.attn->forward(attn_in, context));
-  return {sum, block.mlp->forward(mlp_in)};
+  const auto [sum, mlp_in] = add_then_norm(*block.ln_mlp, input, block.attention(attn_in, context));
+  return {sum, block.feed_forward(mlp_in)};
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "models/gpt.h"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -35,6 +36,25 @@ torch::Tensor segment_causal_mask(const torch::Tensor& segments) {
   return (same & torch::ones({T, T}, same.options()).tril()).unsqueeze(1);
 }
 
+// Room in the cache for `needed` positions. It grows by doubling, up to
+// block_size, so a model with a long context costs cache memory only as the
+// context is used.
+void reserve_cache(KVCache& cache, const GPTConfig& c, int64_t batch, int64_t needed,
+                   const torch::TensorOptions& options) {
+  const int64_t capacity = cache.keys.empty() ? 0 : cache.keys[0].size(2);
+  if (needed <= capacity) return;
+  const int64_t grown = std::min(c.block_size, std::max({needed, 2 * capacity, int64_t{256}}));
+  cache.keys.resize(c.n_layer);
+  cache.values.resize(c.n_layer);
+  for (auto* layers : {&cache.keys, &cache.values}) {
+    for (auto& layer : *layers) {
+      auto larger = torch::empty({batch, c.kv_heads(), grown, c.head_dim()}, options);
+      if (cache.length > 0) larger.narrow(2, 0, cache.length).copy_(layer.narrow(2, 0, cache.length));
+      layer = larger;
+    }
+  }
+}
+
 // The blocks in turn, each adding its sublayers to the residual stream: x = block(x).
 torch::Tensor apply_blocks(const BlockPass& pass, const torch::nn::ModuleList& blocks, torch::Tensor x) {
   for (size_t i = 0; i < blocks->size(); ++i) {
@@ -53,7 +73,7 @@ torch::Tensor apply_blocks(const BlockPass& pass, const torch::nn::ModuleList& b
 GPTImpl::GPTImpl(const GPTConfig& c) : config(c) {
   if (c.vocab_size < 1 || c.vocab_multiple < 1 || c.block_size < 1 || c.n_layer < 1 || c.n_head < 1 || c.n_embd < 1)
     throw std::invalid_argument("GPT sizes must all be positive");
-  if (c.n_embd % c.n_head != 0)
+  if (c.head_size == 0 && c.n_embd % c.n_head != 0)
     throw std::invalid_argument("n_embd (" + std::to_string(c.n_embd) + ") must be divisible by n_head (" +
                                 std::to_string(c.n_head) + ")");
   if (c.n_head % c.kv_heads() != 0)
@@ -67,10 +87,12 @@ GPTImpl::GPTImpl(const GPTConfig& c) : config(c) {
   else if (c.position == PositionEncoding::kSinusoidal)
     sinusoid = register_buffer("sinusoid", sinusoidal_positions(c.block_size, c.n_embd));
   else
-    rotary = rotary_tables(c.block_size, c.head_dim(), c.rope_theta);
+    rotary = rotary_tables(c.block_size, c.head_dim(), c.rope_theta, c.rope_scaling);
+  if (c.position == PositionEncoding::kRotary && c.rope_local_theta > 0)
+    local_rotary = rotary_tables(c.block_size, c.head_dim(), c.rope_local_theta);
   dropout = register_module("dropout", torch::nn::Dropout(c.dropout));
   blocks = register_module("blocks", torch::nn::ModuleList());
-  for (int64_t i = 0; i < c.n_layer; ++i) blocks->push_back(TransformerBlock(c));
+  for (int64_t i = 0; i < c.n_layer; ++i) blocks->push_back(TransformerBlock(c, i));
   ln_final = register_module("ln_final", Norm(c.n_embd, c));
   if (c.num_classes > 0)
     score = register_module("score", torch::nn::Linear(torch::nn::LinearOptions(c.n_embd, c.num_classes)));
@@ -107,7 +129,13 @@ torch::Tensor GPTImpl::forward(const torch::Tensor& tokens, KVCache* cache, cons
     }
     return score(x);
   }
-  return torch::nn::functional::linear(x, output_embedding());
+  return lm_logits(x);
+}
+
+torch::Tensor GPTImpl::lm_logits(const torch::Tensor& hidden) const {
+  const auto logits = torch::nn::functional::linear(hidden, output_embedding());
+  if (config.logit_softcap <= 0) return logits;
+  return torch::tanh(logits / config.logit_softcap) * config.logit_softcap;
 }
 
 const torch::Tensor& GPTImpl::output_embedding() const {
@@ -125,22 +153,19 @@ torch::Tensor GPTImpl::forward_hidden(const torch::Tensor& tokens, KVCache* cach
   const auto positions = segments.defined() ? positions_within_segments(segments) : torch::Tensor();
   const auto mask = segments.defined() ? segment_causal_mask(segments) : torch::Tensor();
   auto x = token_embedding(tokens);
+  // Gemma rounds the factor to the embedding's dtype before multiplying.
+  if (config.scale_embeddings) x = x * torch::scalar_tensor(std::sqrt(static_cast<double>(config.n_embd)), x.options());
   if (position_embedding)
     x = x + (positions.defined() ? position_embedding(positions) : position_embedding->weight.narrow(0, past, T));
   if (sinusoid.defined())
     x = x + (positions.defined() ? sinusoid.index_select(0, positions.reshape({-1})).view_as(x)
                                  : sinusoid.narrow(0, past, T)).to(x.dtype());
-  if (rotary.cos.defined() && rotary.cos.device() != x.device())
-    rotary = {rotary.cos.to(x.device()), rotary.sin.to(x.device())};  // derived tables follow the model
+  for (auto* tables : {&rotary, &local_rotary})  // derived tables follow the model
+    if (tables->cos.defined() && tables->cos.device() != x.device())
+      *tables = {tables->cos.to(x.device()), tables->sin.to(x.device())};
   x = dropout(x);
-  if (cache && cache->keys.empty()) {
-    const std::vector<int64_t> shape{tokens.size(0), config.kv_heads(), config.block_size, config.head_dim()};
-    for (int64_t i = 0; i < config.n_layer; ++i) {
-      cache->keys.push_back(torch::empty(shape, x.options()));
-      cache->values.push_back(torch::empty(shape, x.options()));
-    }
-  }
-  const BlockPass pass{rotary, positions, mask, cache, is_training() && !cache ? config.activation_checkpointing : 0};
+  if (cache) reserve_cache(*cache, config, tokens.size(0), past + T, x.options());
+  const BlockPass pass{rotary, local_rotary, positions, mask, cache, is_training() && !cache ? config.activation_checkpointing : 0};
   x = config.fused_ops ? fused_blocks_then_norm(pass, blocks, *ln_final, x) : ln_final(apply_blocks(pass, blocks, x));
   if (cache) cache->length += T;
   return x;

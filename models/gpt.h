@@ -1,6 +1,6 @@
 #pragma once
-// Decoder-only Transformer for causal language modelling: GPT-2 style or
-// Llama style, as GPTConfig says.
+// Decoder-only Transformer for causal language modelling: GPT-2 style,
+// Llama style or one of the families built on Llama, as GPTConfig says.
 #include <torch/nn/module.h>
 #include <torch/nn/modules/container/modulelist.h>
 #include <torch/nn/modules/dropout.h>
@@ -28,11 +28,14 @@ struct GPTImpl : torch::nn::Module {
   // positions restart at each document; not combined with a cache.
   torch::Tensor forward(const torch::Tensor& tokens, KVCache* cache = nullptr, const torch::Tensor& segments = {});
   // forward() up to the head: the final normalised states [B, T, n_embd].
+  // (Gemma 2's logit soft-cap comes after the head: see lm_logits.)
   torch::Tensor forward_hidden(const torch::Tensor& tokens, KVCache* cache = nullptr,
                                const torch::Tensor& segments = {});
   // The LM head's weight [embedding_rows(), n_embd]: the token embedding when tied.
   // Language models only (no classification head).
   const torch::Tensor& output_embedding() const;
+  // The LM head on final states: logits, soft-capped where config.logit_softcap says.
+  torch::Tensor lm_logits(const torch::Tensor& hidden) const;
   int64_t num_parameters() const;
   // 6N + 12·L·C·T: nanoGPT's estimate of training FLOPs per token.
   double flops_per_token() const;
@@ -42,6 +45,7 @@ struct GPTImpl : torch::nn::Module {
   torch::nn::Embedding position_embedding{nullptr};  // learned positions only
   torch::Tensor sinusoid;                            // sinusoidal positions only
   RotaryTables rotary;                               // rotary positions only; not saved (derived)
+  RotaryTables local_rotary;                         // rope_local_theta only; not saved
   torch::nn::Dropout dropout{nullptr};
   torch::nn::ModuleList blocks{nullptr};
   Norm ln_final{nullptr};

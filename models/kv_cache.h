@@ -8,7 +8,8 @@
 namespace anvil::models {
 
 struct KVCache {
-  // Per layer, [B, n_head, capacity, head_dim]; allocated on first use.
+  // Per layer, [B, kv_heads, capacity, head_dim]; allocated on first use and
+  // grown as positions are added (GPTImpl::forward).
   std::vector<torch::Tensor> keys;
   std::vector<torch::Tensor> values;
   int64_t length = 0;  // positions filled, the same in every layer

@@ -7,12 +7,13 @@
 
 namespace anvil::models {
 
-MLPImpl::MLPImpl(const GPTConfig& c) : tanh_gelu(c.mlp == MlpKind::kGeluTanh), fused_ops(c.fused_ops) {
+MLPImpl::MLPImpl(const GPTConfig& c)
+    : tanh_gelu(c.mlp == MlpKind::kGeluTanh || c.mlp == MlpKind::kGeGLU), fused_ops(c.fused_ops) {
   const int64_t hidden = c.mlp_hidden();
   auto linear = [&](const char* name, int64_t in, int64_t out) {
     return register_module(name, Linear(in, out, c.bias));
   };
-  if (c.mlp != MlpKind::kSwiGLU) {
+  if (!c.gated_mlp()) {
     fc = linear("fc", c.n_embd, hidden);
   } else {
     gate = linear("gate", c.n_embd, hidden);
@@ -23,7 +24,9 @@ MLPImpl::MLPImpl(const GPTConfig& c) : tanh_gelu(c.mlp == MlpKind::kGeluTanh), f
 }
 
 torch::Tensor MLPImpl::forward(const torch::Tensor& x) {
-  return dropout(proj(fc ? gelu_of_fc(x) : at::silu(gate(x)) * up(x)));
+  if (fc) return dropout(proj(gelu_of_fc(x)));
+  const auto g = gate(x);
+  return dropout(proj((tanh_gelu ? at::gelu(g, "tanh") : at::silu(g)) * up(x)));
 }
 
 torch::Tensor MLPImpl::gelu_of_fc(const torch::Tensor& x) {

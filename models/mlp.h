@@ -10,6 +10,7 @@ namespace anvil::models {
 // Position-wise feed-forward, then dropout:
 //   GELU:   proj(gelu(fc(x)))             (GPT-2; exact or tanh-approximated)
 //   SwiGLU: proj(silu(gate(x)) * up(x))   (Llama)
+//   GeGLU:  proj(gelu_tanh(gate(x)) * up(x))   (Gemma)
 struct MLPImpl : torch::nn::Module {
   explicit MLPImpl(const GPTConfig& config);
   torch::Tensor forward(const torch::Tensor& x);
@@ -17,8 +18,8 @@ struct MLPImpl : torch::nn::Module {
   bool tanh_gelu = false;
   bool fused_ops = false;  // fc's bias and the GELU as one kernels::bias_gelu
   Linear fc{nullptr};    // GELU only
-  Linear gate{nullptr};  // SwiGLU only
-  Linear up{nullptr};    // SwiGLU only
+  Linear gate{nullptr};  // gated (SwiGLU, GeGLU) only
+  Linear up{nullptr};    // gated only
   Linear proj{nullptr};
   torch::nn::Dropout dropout{nullptr};
 

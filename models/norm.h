@@ -1,6 +1,7 @@
 #pragma once
 // The normalisation in front of each sublayer: LayerNorm (GPT-2, bias
-// optional) or RMSNorm (Llama: no centring, no bias).
+// optional), RMSNorm (Llama: no centring, no bias) or Gemma's RMSNorm, whose
+// weight is stored as its offset from 1 and scales by (1 + weight).
 #include <torch/nn/module.h>
 #include <torch/nn/pimpl.h>
 
@@ -11,6 +12,8 @@ namespace anvil::models {
 struct NormImpl : torch::nn::Module {
   NormImpl(int64_t dim, const GPTConfig& config);
   torch::Tensor forward(const torch::Tensor& x);
+  // What the normalised input is multiplied by: the weight, or 1 + weight for Gemma.
+  torch::Tensor scale() const;
 
   NormKind kind;
   double eps;

@@ -1,5 +1,10 @@
 #include "models/safetensors.h"
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <limits>
@@ -82,7 +87,7 @@ void save_safetensors(const std::string& path, const TensorMap& tensors, const M
   out.commit();
 }
 
-TensorMap load_safetensors(const std::string& path, Metadata* metadata) {
+SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) throw std::runtime_error("cannot open '" + path + "'");
   const auto file_size = static_cast<uint64_t>(in.tellg());
@@ -107,31 +112,62 @@ TensorMap load_safetensors(const std::string& path, Metadata* metadata) {
     throw std::runtime_error("'" + path + "': safetensors header is not a JSON object but " +
                              std::string(header.type_name()));
   const uint64_t data_start = 8 + length, data_size = file_size - data_start;
-  TensorMap tensors;
   for (const auto& [name, entry] : header.items()) {
-    if (name == "__metadata__") {
-      if (metadata) *metadata = entry.get<Metadata>();
-      continue;
-    }
     try {
+      if (name == "__metadata__") {
+        metadata_ = entry.get<Metadata>();
+        continue;
+      }
       const auto dtype = dtype_of(entry.at("dtype").get<std::string>(), path);
-      const auto shape = read_shape(entry.at("shape"));
+      auto shape = read_shape(entry.at("shape"));
       const auto offsets = entry.at("data_offsets").get<std::vector<uint64_t>>();
-      // Checked before allocating: a shape the file cannot hold is never allocated.
+      // Checked before anything is mapped: a shape the file cannot hold is never read.
       if (offsets.size() != 2 || offsets[0] > offsets[1] || offsets[1] > data_size ||
           offsets[1] - offsets[0] != byte_count(shape, dtype))
         throw std::runtime_error("data_offsets do not match shape " + shape_text(shape) + " or the file size");
-      auto tensor = torch::empty(shape, torch::TensorOptions().dtype(dtype));
-      in.seekg(static_cast<std::streamoff>(data_start + offsets[0]));
-      if (!in.read(static_cast<char*>(tensor.data_ptr()), static_cast<std::streamsize>(tensor.nbytes())))
-        throw std::runtime_error("file ends inside the tensor's data");
-      tensors.emplace(name, std::move(tensor));
+      entries_.emplace(name, Entry{dtype, std::move(shape), data_start + offsets[0], data_start + offsets[1]});
     } catch (const nlohmann::json::exception& e) {
       throw std::runtime_error("'" + path + "': tensor '" + name + "': malformed header entry: " + e.what());
     } catch (const std::runtime_error& e) {
       throw std::runtime_error("'" + path + "': tensor '" + name + "': " + e.what());
     }
   }
+}
+
+std::vector<std::string> SafetensorsFile::names() const {
+  std::vector<std::string> out;
+  for (const auto& [name, _] : entries_) out.push_back(name);
+  return out;
+}
+
+torch::Tensor SafetensorsFile::map(const std::string& name) const {
+  const auto it = entries_.find(name);
+  if (it == entries_.end()) throw std::runtime_error("'" + path_ + "' has no tensor '" + name + "'");
+  const Entry& e = it->second;
+  const auto options = torch::TensorOptions().dtype(e.dtype);
+  if (e.begin == e.end) return torch::empty(e.shape, options);
+  const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw std::runtime_error("cannot open '" + path_ + "': " + std::strerror(errno));
+  const auto page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+  const uint64_t first = e.begin / page * page, length = e.end - first;
+  void* mapped = ::mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, static_cast<off_t>(first));
+  const int mmap_errno = errno;
+  ::close(fd);
+  if (mapped == MAP_FAILED)
+    throw std::runtime_error("cannot map tensor '" + name + "' of '" + path_ + "': " + std::strerror(mmap_errno));
+  char* data = static_cast<char*>(mapped) + (e.begin - first);
+  auto tensor = torch::from_blob(data, e.shape, [mapped, length](void*) { ::munmap(mapped, length); }, options);
+  // A header whose length is not a multiple of 8 leaves the data unaligned,
+  // which LibTorch's kernels do not expect: such a tensor is copied.
+  if (reinterpret_cast<uintptr_t>(data) % c10::elementSize(e.dtype) != 0) return tensor.clone();
+  return tensor;
+}
+
+TensorMap load_safetensors(const std::string& path, Metadata* metadata) {
+  const SafetensorsFile file(path);
+  if (metadata) *metadata = file.metadata();
+  TensorMap tensors;
+  for (const auto& name : file.names()) tensors.emplace(name, file.map(name).clone());
   return tensors;
 }
 

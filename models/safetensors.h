@@ -2,9 +2,11 @@
 // The safetensors format (Hugging Face): an 8-byte little-endian header length,
 // a JSON header {name: {dtype, shape, data_offsets}, "__metadata__": {...}},
 // then the raw little-endian tensor bytes. Model weights travel in it.
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 #include <torch/nn/module.h>
 
@@ -12,6 +14,34 @@ namespace anvil::models {
 
 using TensorMap = std::map<std::string, torch::Tensor>;
 using Metadata = std::map<std::string, std::string>;
+
+// A safetensors file whose header has been read and checked; its tensors are
+// read one at a time, so a large checkpoint never sits in memory whole.
+class SafetensorsFile {
+ public:
+  // Throws std::runtime_error naming the file for a truncated, foreign or inconsistent file.
+  explicit SafetensorsFile(const std::string& path);
+  const std::string& path() const { return path_; }
+  const Metadata& metadata() const { return metadata_; }
+  std::vector<std::string> names() const;
+  bool contains(const std::string& name) const { return entries_.count(name) > 0; }
+  std::vector<int64_t> shape(const std::string& name) const { return entries_.at(name).shape; }
+  // The tensor backed by the file's pages, mapped copy-on-write and unmapped
+  // when the tensor is freed: its bytes are read as they are touched, and
+  // converting it costs only its converted copy. The file must not be
+  // truncated while the tensor lives.
+  torch::Tensor map(const std::string& name) const;
+
+ private:
+  struct Entry {
+    c10::ScalarType dtype;
+    std::vector<int64_t> shape;
+    uint64_t begin = 0, end = 0;  // in the file
+  };
+  std::string path_;
+  Metadata metadata_;
+  std::map<std::string, Entry> entries_;
+};
 
 // Supports F64, F32, F16, BF16, I64, I32, I16, I8, U8 and BOOL tensors.
 void save_safetensors(const std::string& path, const TensorMap& tensors, const Metadata& metadata = {});

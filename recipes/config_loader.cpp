@@ -9,9 +9,11 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "models/hf_config.h"
 #include "recipes/config_table.h"
 #include "recipes/data_sources_yaml.h"
 #include "recipes/model_presets.h"
+#include "recipes/model_section.h"
 
 namespace anvil::recipes {
 namespace {
@@ -181,15 +183,54 @@ void apply_preset(LoadedConfig& out) {
   }
 }
 
+// Keys a run may choose apart from the weights it starts from.
+const std::set<std::string> kRunModelKeys = {"model.preset", "model.init_from", "model.dropout",
+                                             "model.activation_checkpointing", "model.vocab_multiple"};
+
+// A Hugging Face model directory as model.init_from is its own model
+// section: config.json fills the model keys the config leaves unset (a
+// shorter model.block_size, say, is the config's to set).
+void apply_model_directory(LoadedConfig& out) {
+  const std::string& dir = out.config.model.init_from;
+  if (dir.empty() || !models::is_hf_model_dir(dir)) return;
+  RunConfig derived;
+  try {
+    const auto architecture = models::read_hf_architecture(dir);
+    derived.model = model_section(architecture.config);
+    derived.model.family = models::family_name(architecture.family);
+  } catch (const std::exception& e) {
+    throw ConfigError(out.origin["model.init_from"] + ": model.init_from: " + e.what());
+  }
+  for (const auto& field : config_fields()) {
+    if (field.key.rfind("model.", 0) != 0 || kRunModelKeys.count(field.key) || out.origin.count(field.key)) continue;
+    const FieldRef from = field.ref(derived);
+    std::visit([&](auto* to) { *to = *std::get<std::remove_pointer_t<decltype(to)>*>(from); }, field.ref(out.config));
+    out.origin[field.key] = "model.init_from '" + dir + "/config.json'";
+  }
+}
+
+// The tokenizer files a Hugging Face model directory ships.
+bool has_tokenizer_files(const std::string& dir) {
+  for (const char* file : {"tokenizer.json", "vocab.json", "tokenizer.model"})
+    if (std::filesystem::exists(std::filesystem::path(dir) / file)) return true;
+  return false;
+}
+
 // A model directory brings its tokenizer: when the config names no
 // tokenizer.type, a tokenizer.path that is a directory, or a model.init_from
-// holding an imported tokenizer/, means the Hugging Face tokenizer in it.
+// holding an imported tokenizer/ or a Hugging Face model's tokenizer files,
+// means the Hugging Face tokenizer in it.
 void pick_model_directory_tokenizer(LoadedConfig& out) {
   auto& t = out.config.tokenizer;
   if (out.origin.count("tokenizer.type")) return;
-  const std::string imported = out.config.model.init_from + "/tokenizer";
-  if (t.path.empty() && !out.config.model.init_from.empty() && std::filesystem::is_directory(imported)) {
+  const std::string& init_from = out.config.model.init_from;
+  const std::string imported = init_from + "/tokenizer";
+  if (t.path.empty() && !init_from.empty() && std::filesystem::is_directory(imported)) {
     t.path = imported;
+    out.origin["tokenizer.path"] = "model.init_from";
+  } else if (t.path.empty() && !init_from.empty() && models::is_hf_model_dir(init_from) &&
+             has_tokenizer_files(init_from)) {
+    t.path = init_from;
     out.origin["tokenizer.path"] = "model.init_from";
   }
   if (t.path.empty() || !std::filesystem::is_directory(t.path)) return;
@@ -222,6 +263,22 @@ std::string expand_variables(const std::string& value) {
   return out + value.substr(std::min(i, value.size()));
 }
 
+LoadedConfig load_model_directory(const std::string& dir, const std::vector<std::string>& overrides) {
+  const auto yaml = std::filesystem::path(dir) / "config.yaml";
+  if (std::filesystem::is_regular_file(yaml)) return load_config(yaml.string(), overrides);
+  if (!models::is_hf_model_dir(dir))
+    throw ConfigError("'" + dir + "' is a directory with neither config.yaml (an anvil checkpoint) nor config.json "
+                      "(a Hugging Face model)");
+  LoadedConfig out;
+  out.source = dir;
+  out.config.model.init_from = dir;
+  out.origin["model.init_from"] = "model directory '" + dir + "'";
+  for (const auto& o : overrides) apply_override(o, out);
+  apply_model_directory(out);
+  pick_model_directory_tokenizer(out);
+  return out;
+}
+
 LoadedConfig load_config(const std::string& path, const std::vector<std::string>& overrides) {
   if (std::filesystem::is_directory(path)) throw ConfigError("config file '" + path + "' is a directory");
   std::vector<YAML::Node> documents;
@@ -245,6 +302,7 @@ LoadedConfig load_config(const std::string& path, const std::vector<std::string>
     read_mapping(root, "", path, out);
   }
   for (const auto& o : overrides) apply_override(o, out);
+  apply_model_directory(out);
   apply_preset(out);
   pick_model_directory_tokenizer(out);
   return out;

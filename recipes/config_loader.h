@@ -26,6 +26,12 @@ struct LoadedConfig {
 // key), wrong types and out-of-range values.
 LoadedConfig load_config(const std::string& path, const std::vector<std::string>& overrides = {});
 
+// A model directory in place of a config file: an anvil checkpoint's own
+// config.yaml, or for a Hugging Face model directory the defaults with
+// model.init_from=DIR (config.json then gives the model keys, the directory
+// its tokenizer). The overrides apply on top in both cases.
+LoadedConfig load_model_directory(const std::string& dir, const std::vector<std::string>& overrides = {});
+
 // What a config is loaded for: each command needs different keys set.
 enum class ConfigUse {
   kTrain,           // train, eval, generate, validate: data.train or data.shards

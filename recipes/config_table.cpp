@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "models/hf_config.h"
 #include "recipes/model_presets.h"
 
 namespace anvil::recipes {
@@ -31,6 +32,12 @@ ConfigField path(ConfigField f) {
 ConfigField output_path(ConfigField f) {
   f.is_path = f.is_output = true;
   return f;
+}
+
+std::vector<std::string> family_choices() {
+  auto names = models::hf_family_names();
+  names.insert(names.begin(), "");
+  return names;
 }
 
 size_t edit_distance(std::string_view a, std::string_view b) {
@@ -118,23 +125,53 @@ const std::vector<ConfigField>& config_fields() {
       number({FIELD(model.n_head), "attention heads per block"}, 1, 1024),
       number({FIELD(model.n_kv_head), "key/value heads, < n_head for grouped-query attention (0: n_head)"}, 0, 1024),
       number({FIELD(model.n_embd), "width of the residual stream"}, 1, 65536),
-      number({FIELD(model.ffn_hidden), "MLP hidden width (0: 4·n_embd for gelu, 8/3·n_embd for swiglu)"}, 0),
+      number({FIELD(model.head_dim), "width of one attention head (0: n_embd / n_head)"}, 0, 4096),
+      number({FIELD(model.ffn_hidden), "MLP hidden width (0: 4·n_embd for gelu, 8/3·n_embd for swiglu and geglu)"}, 0),
       number({FIELD(model.block_size), "sequence length (context window) in tokens"}, 1, 1 << 20),
       number({FIELD(model.dropout), "dropout on embeddings, attention and residual branches"}, 0, 0.99),
       {FIELD(model.bias), "biases in Linear and LayerNorm layers"},
+      {FIELD(model.qkv_bias), "biases on the query, key and value projections alone (Qwen2)"},
+      {FIELD(model.qk_norm), "an RMSNorm over each head's queries and keys before rope (Qwen3, Gemma 3)"},
+      {FIELD(model.post_norms), "a norm on each sublayer's output before the residual add (Gemma)"},
+      {FIELD(model.scale_embeddings), "token embeddings multiplied by sqrt(n_embd) (Gemma)"},
       {FIELD(model.tie_embeddings), "the LM head reuses the token embedding matrix"},
       one_of({FIELD(model.position), "position encoding"}, {"learned", "sinusoidal", "rope"}),
       number({FIELD(model.rope_theta), "rope: base of the rotary frequencies"}, 1),
-      one_of({FIELD(model.norm), "normalisation before each sublayer"}, {"layernorm", "rmsnorm"}),
+      one_of({FIELD(model.rope_scaling), "rope: frequencies stretched for a longer context, as Hugging Face's "
+                                         "rope types (linear, llama3: Llama 3.1+, yarn)"},
+             {"none", "linear", "llama3", "yarn"}),
+      number({FIELD(model.rope_factor), "rope_scaling: how many times the pretraining context"}, 1e-6),
+      number({FIELD(model.rope_original_context), "rope_scaling llama3, yarn: the pretraining context in tokens"}, 0),
+      number({FIELD(model.rope_low_freq_factor), "rope_scaling llama3: low_freq_factor"}, 1e-6),
+      number({FIELD(model.rope_high_freq_factor), "rope_scaling llama3: high_freq_factor"}, 1e-6),
+      number({FIELD(model.rope_beta_fast), "rope_scaling yarn: beta_fast"}, 1e-6),
+      number({FIELD(model.rope_beta_slow), "rope_scaling yarn: beta_slow"}, 1e-6),
+      number({FIELD(model.rope_attention_factor), "rope_scaling yarn: cos/sin scale (0: 0.1·ln(factor) + 1)"}, 0),
+      number({FIELD(model.rope_local_theta), "rope base of the sliding-window layers, unscaled (Gemma 3; 0: "
+                                             "rope_theta and rope_scaling)"}, 0),
+      number({FIELD(model.query_pre_attn_scalar), "attention scores are q·k / sqrt(this) (0: head_dim)"}, 0),
+      number({FIELD(model.attn_softcap), "attention scores soft-capped to ±this by tanh (Gemma 2; 0: off)"}, 0),
+      number({FIELD(model.logit_softcap), "output logits soft-capped to ±this by tanh (Gemma 2; 0: off)"}, 0),
+      number({FIELD(model.sliding_window), "a token attends to itself and this many - 1 tokens before it "
+                                           "(Mistral, Gemma; 0: all before it)"}, 0),
+      number({FIELD(model.global_every), "sliding_window: every Nth layer attends globally (Gemma 2: 2, Gemma 3: "
+                                         "6; 0: every layer slides)"}, 0),
+      one_of({FIELD(model.norm), "normalisation before each sublayer (gemma_rmsnorm: scaled by 1 + weight)"},
+             {"layernorm", "rmsnorm", "gemma_rmsnorm"}),
       number({FIELD(model.norm_eps), "epsilon of the normalisation"}, 0, 1),
-      one_of({FIELD(model.mlp), "feed-forward: gelu, gelu_tanh (GPT-2's approximation) or swiglu (Llama)"},
-             {"gelu", "gelu_tanh", "swiglu"}),
+      one_of({FIELD(model.mlp), "feed-forward: gelu, gelu_tanh (GPT-2's approximation), swiglu (Llama) or geglu "
+                                "(Gemma: tanh-GELU gate)"},
+             {"gelu", "gelu_tanh", "swiglu", "geglu"}),
+      one_of({FIELD(model.family), "the Hugging Face family export-hf writes (empty: the first whose features the "
+                                   "model has)"},
+             family_choices()),
       number({FIELD(model.vocab_multiple), "embedding and head rows rounded up to a multiple of this (64 suits GPU "
                                            "matmuls; the extra rows are never targets or samples)"}, 1, 4096),
       number({FIELD(model.activation_checkpointing), "keep no activations inside every Nth block and recompute "
                                                      "them in backward: less memory, about a third more compute "
                                                      "(0: off, 1: every block)"}, 0),
-      path({FIELD(model.init_from), "start from these weights: an anvil checkpoint or `anvil import-hf` output"}),
+      path({FIELD(model.init_from), "start from these weights: an anvil checkpoint, `anvil import-hf` output or a "
+                                     "Hugging Face model directory (its config.json gives the model keys)"}),
 
       number({FIELD(optim.lr), "peak learning rate (AdamW)"}, 0, 10),
       number({FIELD(optim.weight_decay), "AdamW decoupled weight decay, applied to 2-D weights only"}, 0, 10),

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "training/checkpoint.h"
+#include "models/hf_config.h"
 #include "recipes/config_loader.h"
 #include "recipes/config_table.h"
 #include "recipes/resolved_config.h"
@@ -137,8 +138,11 @@ void validate_files(const LoadedConfig& loaded, ConfigUse use) {
     require(value.empty() || std::filesystem::exists(value), loaded, {field.key},
             field.key + ": '" + value + "' does not exist");
   }
-  require(!reads_init_from || std::filesystem::is_regular_file(c.model.init_from + "/model.safetensors"),
-          loaded, {"model.init_from"}, "model.init_from: '" + c.model.init_from + "' holds no model.safetensors");
+  const std::string& from = c.model.init_from;
+  const bool has_weights = std::filesystem::is_regular_file(from + "/model.safetensors") ||
+                           (models::is_hf_model_dir(from) && std::filesystem::is_regular_file(from + "/model.safetensors.index.json"));
+  require(!reads_init_from || has_weights, loaded, {"model.init_from"},
+          "model.init_from: '" + from + "' holds no model.safetensors (nor a Hugging Face model's shard index)");
   require(!reads_init_from || !is_incomplete_checkpoint(c.model.init_from), loaded, {"model.init_from"},
           "model.init_from: '" + c.model.init_from +
               "' is a checkpoint without its COMPLETE marker, which may be half written: name a complete one");

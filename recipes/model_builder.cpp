@@ -1,6 +1,9 @@
 #include "recipes/model_builder.h"
 
+#include <algorithm>
+
 #include "models/kernels/cuda_kernels.h"
+#include "models/hf_format.h"
 #include "models/lora.h"
 #include "models/safetensors.h"
 #include "training/checkpoint.h"
@@ -24,14 +27,24 @@ bool fresh_or_unused(const std::string& name) {
 models::GPT build_model(const RunConfig& config, int64_t vocab_size, int64_t num_classes, c10::Device device,
                         bool restoring) {
   auto gpt = resolve(config).model;
+  // A Hugging Face model's embedding may have more rows than its tokenizer
+  // has tokens (Qwen2.5: 151936 for 151665): the model keeps them all, as
+  // transformers does.
+  const std::string& from = config.model.init_from;
+  if (!from.empty() && models::is_hf_model_dir(from))
+    vocab_size = std::max(vocab_size, models::read_hf_architecture(from).config.vocab_size);
   gpt.vocab_size = vocab_size;
   gpt.num_classes = num_classes;
   gpt.fused_ops = resolve_fused_kernels(config, device, kernels::fused_ops_available(device.type()));
   models::GPT model(gpt);
   if (!config.model.init_from.empty() && (!restoring || config.lora.rank > 0)) {
-    check_checkpoint_config(config, config.model.init_from, CheckpointUse::kStartFrom);
-    const std::string weights = config.model.init_from + "/model.safetensors";
-    models::load_module_state(*model, models::load_safetensors(weights), weights, fresh_or_unused);
+    check_checkpoint_config(config, from, CheckpointUse::kStartFrom);
+    if (models::is_hf_model_dir(from)) {
+      models::load_hf_weights(*model, from, models::read_hf_architecture(from), fresh_or_unused);
+    } else {
+      const std::string weights = from + "/model.safetensors";
+      models::load_module_state(*model, models::load_safetensors(weights), weights, fresh_or_unused);
+    }
   }
   if (config.lora.rank > 0) {
     models::LoraConfig lora{config.lora.rank, config.lora.alpha, config.lora.dropout, config.lora.targets};

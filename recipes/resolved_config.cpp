@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "models/hf_config.h"
 #include "recipes/tasks/task.h"
 
 namespace anvil::recipes {
@@ -37,8 +38,8 @@ bool is_rope(const ModelSection& m) {
   return choice<bool>("model.position", m.position, {{"learned", false}, {"sinusoidal", false}, {"rope", true}});
 }
 
-bool is_swiglu(const ModelSection& m) {
-  return choice<bool>("model.mlp", m.mlp, {{"gelu", false}, {"gelu_tanh", false}, {"swiglu", true}});
+bool is_gated(const ModelSection& m) {
+  return choice<bool>("model.mlp", m.mlp, {{"gelu", false}, {"gelu_tanh", false}, {"swiglu", true}, {"geglu", true}});
 }
 
 // txt's delimiter: a name, or any other text as the literal separator.
@@ -117,12 +118,33 @@ void check_lora_targets(const RunConfig& c) {
   const auto& targets = c.lora.targets;
   require(std::set<std::string>(targets.begin(), targets.end()).size() == targets.size(), {"lora.targets"},
           "lora.targets lists a layer twice");
-  const bool swiglu = is_swiglu(c.model);
+  const bool swiglu = is_gated(c.model);
   for (const auto& target : targets)
     require(c.lora.rank == 0 || (swiglu ? target != "mlp.fc" : target != "mlp.gate" && target != "mlp.up"),
             {"lora.targets", "model.mlp"},
             "lora.targets: '" + target + "' is not a layer of a " + c.model.mlp + " MLP (" +
                 (swiglu ? "mlp.gate, mlp.up and mlp.proj" : "mlp.fc and mlp.proj") + ")");
+}
+
+// The options of the Llama-derived families that only make sense together.
+void check_model_features(const RunConfig& c, const models::GPTConfig& g) {
+  const auto& m = c.model;
+  const bool rope = is_rope(m), scaled = m.rope_scaling != "none";
+  require(rope || (!scaled && m.rope_local_theta == 0), {"model.rope_scaling", "model.position"},
+          "model.rope_scaling and model.rope_local_theta need model.position rope");
+  require(!(m.rope_scaling == "llama3" || m.rope_scaling == "yarn") || m.rope_original_context > 0,
+          {"model.rope_original_context", "model.rope_scaling"},
+          "model.rope_scaling " + m.rope_scaling + " needs model.rope_original_context, the pretraining context");
+  require(m.rope_scaling != "llama3" || m.rope_high_freq_factor > m.rope_low_freq_factor,
+          {"model.rope_high_freq_factor", "model.rope_low_freq_factor"},
+          "model.rope_high_freq_factor must exceed model.rope_low_freq_factor");
+  require(m.global_every == 0 || m.sliding_window > 0, {"model.global_every", "model.sliding_window"},
+          "model.global_every picks the global layers among sliding ones: set model.sliding_window");
+  require(m.rope_local_theta == 0 || m.sliding_window > 0, {"model.rope_local_theta", "model.sliding_window"},
+          "model.rope_local_theta is the sliding layers' rope base: set model.sliding_window");
+  if (m.family.empty()) return;
+  const auto why = models::family_mismatch(models::family_named(m.family), g);
+  require(why.empty(), {"model.family"}, "model.family " + m.family + ": " + why);
 }
 
 }  // namespace
@@ -136,22 +158,45 @@ models::GPTConfig gpt_config(const ModelSection& m, int64_t vocab_size) {
   c.n_head = m.n_head;
   c.n_kv_head = m.n_kv_head > 0 ? m.n_kv_head : m.n_head;
   c.n_embd = m.n_embd;
+  c.head_size = m.head_dim;
   c.ffn_hidden = m.ffn_hidden;
   c.dropout = m.dropout;
   c.bias = m.bias;
+  c.qkv_bias = m.qkv_bias;
+  c.qk_norm = m.qk_norm;
+  c.post_norms = m.post_norms;
+  c.scale_embeddings = m.scale_embeddings;
   c.tie_embeddings = m.tie_embeddings;
   c.position = choice<models::PositionEncoding>("model.position", m.position,
                       {{"learned", models::PositionEncoding::kLearned},
                        {"sinusoidal", models::PositionEncoding::kSinusoidal},
                        {"rope", models::PositionEncoding::kRotary}});
   c.rope_theta = m.rope_theta;
+  auto& s = c.rope_scaling;
+  s.kind = choice<models::RopeScalingKind>("model.rope_scaling", m.rope_scaling,
+                  {{"none", models::RopeScalingKind::kNone}, {"linear", models::RopeScalingKind::kLinear},
+                   {"llama3", models::RopeScalingKind::kLlama3}, {"yarn", models::RopeScalingKind::kYarn}});
+  s.factor = m.rope_factor;
+  s.original_context = m.rope_original_context;
+  s.low_freq_factor = m.rope_low_freq_factor;
+  s.high_freq_factor = m.rope_high_freq_factor;
+  s.beta_fast = m.rope_beta_fast;
+  s.beta_slow = m.rope_beta_slow;
+  s.attention_factor = m.rope_attention_factor;
+  c.rope_local_theta = m.rope_local_theta;
+  c.query_pre_attn_scalar = m.query_pre_attn_scalar;
+  c.attn_softcap = m.attn_softcap;
+  c.logit_softcap = m.logit_softcap;
+  c.sliding_window = m.sliding_window;
+  c.global_every = m.global_every;
   c.norm = choice<models::NormKind>("model.norm", m.norm,
-                  {{"layernorm", models::NormKind::kLayerNorm}, {"rmsnorm", models::NormKind::kRMSNorm}});
+                  {{"layernorm", models::NormKind::kLayerNorm}, {"rmsnorm", models::NormKind::kRMSNorm},
+                   {"gemma_rmsnorm", models::NormKind::kGemmaRMSNorm}});
   c.norm_eps = m.norm_eps;
   c.activation_checkpointing = m.activation_checkpointing;
   c.mlp = choice<models::MlpKind>("model.mlp", m.mlp,
                  {{"gelu", models::MlpKind::kGelu}, {"gelu_tanh", models::MlpKind::kGeluTanh},
-                  {"swiglu", models::MlpKind::kSwiGLU}});
+                  {"swiglu", models::MlpKind::kSwiGLU}, {"geglu", models::MlpKind::kGeGLU}});
   return c;
 }
 
@@ -187,9 +232,9 @@ ResolvedConfig resolve(const RunConfig& c) {
 
 void check_relations(const RunConfig& c) {
   const auto& m = c.model;
-  require(m.n_embd % m.n_head == 0, {"model.n_head", "model.n_embd"},
+  require(m.head_dim > 0 || m.n_embd % m.n_head == 0, {"model.n_head", "model.n_embd"},
           "model.n_embd (" + std::to_string(m.n_embd) + ") must be divisible by model.n_head (" +
-              std::to_string(m.n_head) + ")");
+              std::to_string(m.n_head) + "), or model.head_dim set");
   check_lora_targets(c);
   const ResolvedConfig r = resolve(c);
   require(m.n_head % r.model.n_kv_head == 0, {"model.n_kv_head", "model.n_head"},
@@ -197,6 +242,7 @@ void check_relations(const RunConfig& c) {
               std::to_string(r.model.n_kv_head) + ")");
   require(!is_rope(m) || r.model.head_dim() % 2 == 0, {"model.position", "model.n_embd"},
           "rope needs an even head dimension (model.n_embd / model.n_head)");
+  check_model_features(c, r.model);
   require(r.eval.window <= m.block_size, {"eval.max_length"}, "eval.max_length exceeds model.block_size");
   require(r.eval.stride <= r.eval.window, {"eval.stride", "eval.max_length"},
           "eval.stride exceeds the window length: tokens between windows would never be scored");

@@ -66,19 +66,39 @@ struct ModelSection {
   int64_t n_head = 4;
   int64_t n_kv_head = 0;  // 0: n_head
   int64_t n_embd = 128;
+  int64_t head_dim = 0;    // 0: n_embd / n_head
   int64_t ffn_hidden = 0;  // 0: from n_embd and mlp
   int64_t block_size = 64;
   double dropout = 0.0;
   bool bias = false;
+  bool qkv_bias = false;
+  bool qk_norm = false;
+  bool post_norms = false;
+  bool scale_embeddings = false;
   bool tie_embeddings = true;
   std::string position = "learned";
   double rope_theta = 10000.0;
+  std::string rope_scaling = "none";
+  double rope_factor = 1.0;
+  int64_t rope_original_context = 0;
+  double rope_low_freq_factor = 1.0;
+  double rope_high_freq_factor = 4.0;
+  double rope_beta_fast = 32.0;
+  double rope_beta_slow = 1.0;
+  double rope_attention_factor = 0.0;
+  double rope_local_theta = 0.0;
+  double query_pre_attn_scalar = 0.0;
+  double attn_softcap = 0.0;
+  double logit_softcap = 0.0;
+  int64_t sliding_window = 0;
+  int64_t global_every = 0;
   std::string norm = "layernorm";
   double norm_eps = 1e-5;
   std::string mlp = "gelu";
+  std::string family;  // the Hugging Face family export-hf writes; "": from the features
   int64_t vocab_multiple = 1;  // embedding rows rounded up to a multiple of this (64 suits GPUs)
   int64_t activation_checkpointing = 0;  // recompute every Nth block's activations in backward (0: none)
-  std::string init_from;  // directory with model.safetensors
+  std::string init_from;  // an anvil checkpoint or a Hugging Face model directory
 };
 
 struct OptimSection {

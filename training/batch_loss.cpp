@@ -27,7 +27,7 @@ torch::Tensor forward_batch(models::GPT& model, const data::Batch& batch, c10::D
 torch::Tensor summed_batch_loss(models::GPT& model, const data::Batch& batch, c10::Device device,
                                 const LossOptions& o) {
   const auto targets = upload(batch.targets, device);
-  if (!o.chunked || o.class_weights.defined() || model->score)
+  if (!o.chunked || o.class_weights.defined() || model->score || model->config.logit_softcap > 0)
     return summed_token_loss(forward_batch(model, batch, device), targets, o.label_smoothing, o.class_weights);
   const auto hidden = model->forward_hidden(upload(batch.inputs, device), nullptr, segments_on(batch, device));
   return chunked_lm_loss(hidden, model->output_embedding(), targets,

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -90,7 +91,7 @@ TEST(HfFormat, ExportThenImportGivesBackTheModel) {
     }
 
     const auto imported = models::import_hf(dir.path("hf"));
-    EXPECT_EQ(imported.model_type, llama ? "llama" : "gpt2");
+    EXPECT_EQ(imported.family, llama ? models::HfFamily::kLlama : models::HfFamily::kGpt2);
     expect_same_architecture(imported.config, config);
     ASSERT_EQ(imported.state.size(), state.size());
     for (const auto& [name, tensor] : state) EXPECT_TRUE(imported.state.at(name).equal(tensor)) << name;
@@ -140,11 +141,17 @@ TEST(HfFormat, ExportRefusesAClassifierAndLoraAdapters) {
 
 namespace {
 
-// The error import_hf gives for the exported model of export_tiny_gpt2 once
-// `edit` has changed its config.json.
-std::string import_error_after(const std::function<void(nlohmann::json&)>& edit) {
+// The error import_hf gives for the exported model of export_tiny_gpt2 (or of
+// a tiny Llama) once `edit` has changed its config.json.
+std::string import_error_after(const std::function<void(nlohmann::json&)>& edit, bool llama = false) {
   test_support::TempDir dir;
-  export_tiny_gpt2(dir.path("hf"));
+  if (llama) {
+    const auto config = tiny_llama_config();
+    models::GPT model(config);
+    models::export_hf(config, models::module_state(*model), dir.path("hf"));
+  } else {
+    export_tiny_gpt2(dir.path("hf"));
+  }
   std::ifstream in(dir.path("hf/config.json"));
   auto config = nlohmann::json::parse(in);
   edit(config);
@@ -170,7 +177,73 @@ TEST(HfFormat, ImportChecksConfigJsonAgainstTheTensors) {
   const auto negative = import_error_after([](auto& c) { c["n_layer"] = -1; });
   EXPECT_TRUE(contains(negative, "'n_layer' must be a positive integer, got -1")) << negative;
   const auto indivisible = import_error_after([](auto& c) { c["n_head"] = 3; });
-  EXPECT_TRUE(contains(indivisible, "the width 16 is not divisible by the 3 attention heads")) << indivisible;
+  EXPECT_TRUE(contains(indivisible, "config.json': 'n_embd' is not divisible by n_head")) << indivisible;
   const auto array = import_error_after([](auto& c) { c = nlohmann::json::array({c}); });
   EXPECT_TRUE(contains(array, "config.json': expected a JSON object, got array")) << array;
+}
+
+// A setting anvil does not implement is an error naming the key and the
+// file, never a silently different model.
+TEST(HfFormat, ImportRefusesWhatAnvilDoesNotImplement) {
+  const auto rope = import_error_after([](auto& c) { c["rope_scaling"] = {{"rope_type", "dynamic"}, {"factor", 2.0}}; },
+                                       /*llama=*/true);
+  EXPECT_TRUE(contains(rope, "config.json': 'rope_scaling.rope_type' 'dynamic' is not implemented (default, linear, "
+                             "llama3, yarn)")) << rope;
+  const auto softcap = import_error_after([](auto& c) { c["attn_logit_softcapping"] = 50.0; }, true);
+  EXPECT_TRUE(contains(softcap, "'attn_logit_softcapping' is 50.0, which anvil's llama does not implement")) << softcap;
+  const auto act = import_error_after([](auto& c) { c["hidden_act"] = "gelu"; }, true);
+  EXPECT_TRUE(contains(act, "'hidden_act' 'gelu' is not implemented for llama (silu)")) << act;
+  const auto mscale = import_error_after([](auto& c) {
+    c["rope_scaling"] = {{"rope_type", "yarn"}, {"factor", 4.0}, {"mscale", 0.7}};
+  }, true);
+  EXPECT_TRUE(contains(mscale, "'rope_scaling.mscale' is not implemented for rope type yarn")) << mscale;
+  const auto family = import_error_after([](auto& c) { c["model_type"] = "mixtral"; }, true);
+  EXPECT_TRUE(contains(family, "'model_type' 'mixtral' is not implemented (gpt2, llama, mistral")) << family;
+  const auto window = import_error_after([](auto& c) { c["sliding_window"] = 4; }, true);
+  EXPECT_TRUE(contains(window, "'sliding_window' is 4, which anvil's llama does not implement")) << window;
+}
+
+// Past max_shard_bytes the weights go to numbered shards with an index, as
+// save_pretrained writes them, and read back whole.
+TEST(HfFormat, ExportShardsLargeWeightsAndImportsThemBack) {
+  test_support::TempDir dir;
+  const auto config = tiny_llama_config();
+  torch::manual_seed(0);
+  models::GPT model(config);
+  const auto state = models::module_state(*model);
+  models::HfExportOptions options;
+  options.max_shard_bytes = 2000;
+  options.dtype = torch::kBFloat16;
+  models::export_hf(config, state, dir.path("hf"), options);
+  EXPECT_FALSE(fs::exists(dir.path("hf/model.safetensors")));
+  std::ifstream in(dir.path("hf/model.safetensors.index.json"));
+  const auto index = nlohmann::json::parse(in);
+  std::set<std::string> shards;
+  for (const auto& [name, file] : index["weight_map"].items()) shards.insert(file.get<std::string>());
+  EXPECT_GT(shards.size(), 2u);
+  EXPECT_TRUE(shards.count("model-00001-of-0000" + std::to_string(shards.size()) + ".safetensors"));
+  const auto imported = models::import_hf(dir.path("hf"));
+  ASSERT_EQ(imported.state.size(), state.size());
+  for (const auto& [name, tensor] : state) {
+    EXPECT_EQ(imported.state.at(name).scalar_type(), torch::kBFloat16) << name;
+    EXPECT_TRUE(imported.state.at(name).equal(tensor.to(torch::kBFloat16))) << name;
+  }
+}
+
+// Each family's exported config.json names its own class, and a model
+// without a family's features is refused as that family.
+TEST(HfFormat, ExportWritesTheFamilyItIsAskedFor) {
+  auto qwen = tiny_llama_config();
+  qwen.qkv_bias = true;
+  EXPECT_EQ(models::default_family(qwen), models::HfFamily::kQwen2);
+  test_support::TempDir dir;
+  models::GPT model(qwen);
+  models::export_hf(qwen, models::module_state(*model), dir.path("qwen"));
+  std::ifstream in(dir.path("qwen/config.json"));
+  EXPECT_EQ(nlohmann::json::parse(in)["architectures"][0], "Qwen2ForCausalLM");
+  models::HfExportOptions as_gemma;
+  as_gemma.family = models::HfFamily::kGemma2;
+  const auto error = test_support::error_of(
+      [&] { models::export_hf(qwen, models::module_state(*model), dir.path("gemma"), as_gemma); });
+  EXPECT_TRUE(contains(error, "this model is not a gemma2 model: its norm is not Gemma's RMSNorm")) << error;
 }

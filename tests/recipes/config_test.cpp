@@ -516,7 +516,8 @@ TEST(Resolve, EachRelationBetweenKeysIsChecked) {
     return relation_error(c);
   };
   EXPECT_EQ(with([](RunConfig& c) { c.model.n_head = 3; }),
-            "model.n_head,model.n_embd: model.n_embd (128) must be divisible by model.n_head (3)");
+            "model.n_head,model.n_embd: model.n_embd (128) must be divisible by model.n_head (3), or model.head_dim "
+            "set");
   EXPECT_EQ(with([](RunConfig& c) { c.lora.targets = {"attn.qkv", "attn.qkv"}; }),
             "lora.targets: lora.targets lists a layer twice");
   EXPECT_EQ(with([](RunConfig& c) {

@@ -168,3 +168,59 @@ TEST(MemoryPlan, CountsLoraAdapters) {
     EXPECT_EQ(training::count_lora_parameters(c, 4, targets), adapters);
   }
 }
+
+namespace {
+
+// base_config as each family built on Llama sets it up.
+std::vector<std::pair<std::string, models::GPTConfig>> family_configs() {
+  auto llama = base_config();
+  llama.norm = models::NormKind::kRMSNorm;
+  llama.mlp = models::MlpKind::kSwiGLU;
+  llama.position = models::PositionEncoding::kRotary;
+  llama.n_kv_head = 2;
+  auto qwen2 = llama;
+  qwen2.qkv_bias = true;
+  auto qwen3 = llama;
+  qwen3.qk_norm = true;
+  qwen3.head_size = 32;  // wider than n_embd / n_head
+  auto mistral = llama;
+  mistral.sliding_window = 32;
+  auto gemma2 = mistral;
+  gemma2.norm = models::NormKind::kGemmaRMSNorm;
+  gemma2.mlp = models::MlpKind::kGeGLU;
+  gemma2.post_norms = gemma2.scale_embeddings = true;
+  gemma2.global_every = 2;
+  gemma2.attn_softcap = 50;
+  gemma2.logit_softcap = 30;
+  auto gemma3 = gemma2;
+  gemma3.attn_softcap = gemma3.logit_softcap = 0;
+  gemma3.qk_norm = true;
+  gemma3.rope_local_theta = 10000;
+  return {{"qwen2", qwen2}, {"qwen3", qwen3}, {"mistral", mistral}, {"gemma2", gemma2}, {"gemma3", gemma3}};
+}
+
+}  // namespace
+
+TEST(MemoryPlan, CountsParametersOfEachFamily) {
+  for (const auto& [name, c] : family_configs())
+    EXPECT_EQ(training::count_parameters(c), models::GPT(c)->num_parameters()) << name;
+}
+
+TEST(MemoryPlan, ActivationsOfEachFamily) {
+  for (const auto& [name, c] : family_configs()) {
+    SCOPED_TRACE(name);
+    expect_planned(inputs(c));
+  }
+}
+
+TEST(MemoryPlan, CountsLoraAdaptersOnWideHeadsAndGeGLU) {
+  const std::vector<std::string> targets = {"attn.qkv", "attn.proj", "mlp.gate", "mlp.up", "mlp.proj"};
+  for (const auto& [name, c] : family_configs()) {
+    models::GPT model(c);
+    models::add_lora(*model, {4, 8.0, 0.0, targets});
+    int64_t adapters = 0;
+    for (const auto& p : model->named_parameters())
+      if (models::is_lora_tensor(p.key())) adapters += p.value().numel();
+    EXPECT_EQ(training::count_lora_parameters(c, 4, targets), adapters) << name;
+  }
+}

@@ -27,9 +27,11 @@ int import_hf_command(const Args& args) {
   if (args.size() != 2 || wants_help(args)) {
     std::printf(
         "usage: anvil import-hf HF_DIR OUT_DIR\n\n"
-        "Converts a Hugging Face GPT2LMHeadModel or LlamaForCausalLM (config.json + safetensors)\n"
-        "into OUT_DIR/model.safetensors with anvil's names, and OUT_DIR/config.yaml whose model\n"
-        "section describes it. Train from it with model.init_from=OUT_DIR and that model section.\n"
+        "Converts a Hugging Face causal LM (config.json + safetensors, sharded or not) of a family\n"
+        "anvil implements (gpt2, llama, mistral, qwen2, qwen3, gemma2, gemma3_text, phi3) into\n"
+        "OUT_DIR/model.safetensors with anvil's names and the checkpoint's dtype, and OUT_DIR/config.yaml\n"
+        "whose model section describes it. Train from it with model.init_from=OUT_DIR and that model\n"
+        "section (model.init_from also takes the Hugging Face directory itself).\n"
         "The model's tokenizer (tokenizer.json, vocab.json + merges.txt or tokenizer.model, with\n"
         "tokenizer_config.json, its chat template and generation_config.json) goes to OUT_DIR/tokenizer/,\n"
         "which a run with model.init_from=OUT_DIR uses when its config names no tokenizer.\n"
@@ -40,6 +42,7 @@ int import_hf_command(const Args& args) {
   const auto imported = models::import_hf(args[0]);
   recipes::RunConfig config;
   config.model = recipes::model_section(imported.config);
+  config.model.family = models::family_name(imported.family);
   const auto tokenizer = import_tokenizer(args[0]);
   if (tokenizer) {
     // Fewer tokens than embedding rows is usual (rows padded for speed); more
@@ -56,7 +59,7 @@ int import_hf_command(const Args& args) {
   models::save_safetensors((out.path() / "model.safetensors").string(), imported.state);
   out.commit();
   std::printf("imported %s model: %lld layers, %lld heads, %lld wide, vocab %lld%s -> %s\n",
-              imported.model_type.c_str(), (long long)imported.config.n_layer, (long long)imported.config.n_head,
+              models::family_name(imported.family).c_str(), (long long)imported.config.n_layer, (long long)imported.config.n_head,
               (long long)imported.config.n_embd, (long long)imported.config.vocab_size,
               tokenizer ? (", tokenizer of " + std::to_string(tokenizer->vocab_size()) + " tokens").c_str() : "",
               args[1].c_str());

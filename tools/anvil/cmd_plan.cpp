@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "data/tokenizer.h"
+#include "models/hf_config.h"
 #include "models/kernels/cuda_kernels.h"
 #include "tools/anvil/commands.h"
 #include "tools/anvil/config_args.h"
@@ -59,6 +60,9 @@ PlanArgs parse(const Args& args) {
 // The vocabulary: --vocab, else the sentencepiece model's size.
 int64_t vocab_size(const PlanArgs& p, const recipes::RunConfig& config, recipes::TokenizerKind kind) {
   if (p.vocab > 0) return p.vocab;
+  const auto& from = config.model.init_from;  // a Hugging Face model's embedding rows, as build_model
+  if (!from.empty() && models::is_hf_model_dir(from) && models::read_hf_architecture(from).config.vocab_size > 0)
+    return models::read_hf_architecture(from).config.vocab_size;
   const auto& t = config.tokenizer;
   const bool char_tokenizer = kind == recipes::TokenizerKind::kChar;
   if (!char_tokenizer && std::filesystem::exists(t.path)) return data::load_tokenizer(t.type, t.path)->vocab_size();
@@ -111,6 +115,7 @@ int plan_command(const Args& args) {
               p.config_args[0].c_str(), plan.parameters / 1e6, plan.trainable / 1e6, (long long)in.micro_batch,
               (long long)in.model.block_size, in.bf16 ? "bf16 autocast" : "fp32", cuda ? "cuda" : "cpu",
               in.model.fused_ops ? ", fused kernels" : "");
+  std::printf("  parameters: %lld total, %lld trained\n", (long long)plan.parameters, (long long)plan.trainable);
   row("weights", plan.weights, "fp32");
   row("gradients", plan.gradients, "fp32, trained parameters");
   row("optimizer", plan.optimizer, in.shard_optimizer ? "AdamW moments, this rank's share" : "AdamW moments");

@@ -1,6 +1,7 @@
 #include "tools/anvil/config_args.h"
 
 #include <cstdio>
+#include <filesystem>
 #include <sstream>
 
 #include "recipes/config_table.h"
@@ -14,8 +15,10 @@ bool wants_help(const Args& args) {
 }
 
 recipes::LoadedConfig load_config_args(const Args& args, recipes::ConfigUse use) {
-  if (args.empty()) throw recipes::ConfigError("missing CONFIG: the path of a YAML config file");
-  auto loaded = recipes::load_config(args[0], {args.begin() + 1, args.end()});
+  if (args.empty()) throw recipes::ConfigError("missing CONFIG: the path of a YAML config file or a model directory");
+  const std::vector<std::string> overrides(args.begin() + 1, args.end());
+  auto loaded = std::filesystem::is_directory(args[0]) ? recipes::load_model_directory(args[0], overrides)
+                                                       : recipes::load_config(args[0], overrides);
   recipes::validate_config(loaded, use);
   return loaded;
 }
