@@ -70,7 +70,7 @@ torch::Tensor apply_blocks(const BlockPass& pass, const torch::nn::ModuleList& b
 
 }  // namespace
 
-GPTImpl::GPTImpl(const GPTConfig& c) : config(c) {
+GPTImpl::GPTImpl(const GPTConfig& c, bool random_init) : config(c) {
   if (c.vocab_size < 1 || c.vocab_multiple < 1 || c.block_size < 1 || c.n_layer < 1 || c.n_head < 1 || c.n_embd < 1)
     throw std::invalid_argument("GPT sizes must all be positive");
   if (c.head_size == 0 && c.n_embd % c.n_head != 0)
@@ -98,7 +98,7 @@ GPTImpl::GPTImpl(const GPTConfig& c) : config(c) {
     score = register_module("score", torch::nn::Linear(torch::nn::LinearOptions(c.n_embd, c.num_classes)));
   else if (!c.tie_embeddings)
     lm_head = register_module("lm_head", torch::nn::Linear(torch::nn::LinearOptions(c.n_embd, c.embedding_rows()).bias(false)));
-  init_weights();
+  if (random_init) init_weights();
 }
 
 // GPT-2 initialisation: N(0, 0.02) for matrices and embeddings, zero biases, and

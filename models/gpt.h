@@ -15,7 +15,9 @@
 namespace anvil::models {
 
 struct GPTImpl : torch::nn::Module {
-  explicit GPTImpl(const GPTConfig& config);
+  // Without random_init the weights are LibTorch's layer defaults, for a
+  // model whose every weight is loaded next.
+  explicit GPTImpl(const GPTConfig& config, bool random_init = true);
 
   // Token ids [B, T] (T <= block_size) -> next-token logits [B, T, embedding_rows()],
   // or with a classification head class logits [B, T, num_classes], where

@@ -121,6 +121,7 @@ Rope read_rope(const json& p, const std::string& key, double theta, int64_t cont
   const Reader rope{p, r.path};
   Rope out;
   out.theta = rope.number("rope_theta", theta);
+  if (out.theta <= 0) r.fail(key + ".rope_theta", "must be positive");
   const std::string type = rope.text("rope_type", rope.text("type", "default"));
   auto& s = out.scaling;
   std::set<std::string> allowed = {"rope_type", "type", "rope_theta"};
@@ -132,6 +133,7 @@ Rope read_rope(const json& p, const std::string& key, double theta, int64_t cont
     s.kind = RopeScalingKind::kLlama3;
     s.low_freq_factor = rope.number("low_freq_factor", 1.0);
     s.high_freq_factor = rope.number("high_freq_factor", 4.0);
+    if (s.low_freq_factor <= 0) r.fail(key + ".low_freq_factor", "must be positive");
     s.original_context = rope.positive("original_max_position_embeddings");
     allowed.insert({"factor", "low_freq_factor", "high_freq_factor", "original_max_position_embeddings"});
     if (s.high_freq_factor <= s.low_freq_factor)
@@ -143,6 +145,9 @@ Rope read_rope(const json& p, const std::string& key, double theta, int64_t cont
     s.beta_fast = rope.number("beta_fast", 32.0);
     s.beta_slow = rope.number("beta_slow", 1.0);
     s.attention_factor = rope.number("attention_factor", 0.0);
+    if (rope.has("attention_factor") && s.attention_factor <= 0) r.fail(key + ".attention_factor", "must be positive");
+    if (s.beta_fast <= 0 || s.beta_slow <= 0 || s.beta_slow >= s.beta_fast)
+      r.fail(key + ".beta_fast", "and beta_slow must be positive, beta_slow below beta_fast");
     if (!rope.boolean("truncate", true)) r.fail(key + ".truncate", "false is not implemented");
     allowed.insert({"factor", "original_max_position_embeddings", "beta_fast", "beta_slow", "attention_factor",
                     "truncate"});
@@ -167,6 +172,8 @@ void read_rope_settings(HfFamily family, const Reader& r, GPTConfig& m) {
   const double theta = r.number("rope_theta", gemma3 ? 1e6 : 10000.0);
   if (r.number("partial_rotary_factor", 1.0) != 1.0) r.fail("partial_rotary_factor", "other than 1 is not implemented");
   Rope global, local{gemma3 ? r.number("rope_local_base_freq", 10000.0) : 0.0, {}};
+  if (r.has("rope_parameters") && r.has("rope_scaling"))
+    r.fail("rope_scaling", "is given beside rope_parameters: one config.json gives RoPE one way");
   if (r.has("rope_parameters")) {
     const auto& p = r.c.at("rope_parameters");
     if (p.is_object() && (p.contains("full_attention") || p.contains("sliding_attention"))) {
@@ -174,7 +181,7 @@ void read_rope_settings(HfFamily family, const Reader& r, GPTConfig& m) {
       if (p.contains("full_attention"))
         global = read_rope(p.at("full_attention"), "rope_parameters.full_attention", theta, m.block_size, r);
       if (p.contains("sliding_attention"))
-        local = read_rope(p.at("sliding_attention"), "rope_parameters.sliding_attention", 10000.0, m.block_size, r);
+        local = read_rope(p.at("sliding_attention"), "rope_parameters.sliding_attention", local.theta, m.block_size, r);
     } else {
       global = read_rope(p, "rope_parameters", theta, m.block_size, r);
     }
@@ -199,6 +206,7 @@ void read_attention_layers(HfFamily family, const Traits& t, const Reader& r, GP
     r.fail("use_sliding_window", "is true: Qwen's sliding window on its upper layers is not implemented");
   if (!t.sliding_window || !r.has("sliding_window")) {
     if (!is_qwen(family)) r.unsupported("sliding_window", name);
+    if (r.has("layer_types") && !r.c.at("layer_types").is_array()) r.fail("layer_types", "must be a list");
     if (r.has("layer_types"))
       for (const auto& type : r.c.at("layer_types"))
         if (type != "full_attention") r.fail("layer_types", "lists " + type.dump() + ", but sliding_window is unset");
@@ -250,6 +258,7 @@ GPTConfig read_llama_like(HfFamily family, const Reader& r) {
   }
   if (m.n_head % m.n_kv_head != 0) r.fail("num_key_value_heads", "must divide num_attention_heads");
   m.norm_eps = r.number("rms_norm_eps", 1e-6);
+  if (m.norm_eps < 0) r.fail("rms_norm_eps", "must not be negative");
   m.norm = t.norm;
   m.mlp = t.mlp;
   m.bias = false;
@@ -268,8 +277,12 @@ GPTConfig read_llama_like(HfFamily family, const Reader& r) {
   r.unsupported("mlp_bias", name, false);
   r.unsupported("use_bidirectional_attention", name, false);
   if (t.softcaps) {
+    // transformers' Gemma 3 reads no attention cap: one set there is an error, not a silently different model.
+    if (family == HfFamily::kGemma3) r.unsupported("attn_logit_softcapping", name);
     m.attn_softcap = r.number("attn_logit_softcapping", 0.0);
     m.logit_softcap = r.number("final_logit_softcapping", 0.0);
+    if (m.attn_softcap < 0) r.fail("attn_logit_softcapping", "must be positive");
+    if (m.logit_softcap < 0) r.fail("final_logit_softcapping", "must be positive");
   } else {
     r.unsupported("attn_logit_softcapping", name);
     r.unsupported("final_logit_softcapping", name);
@@ -301,6 +314,9 @@ GPTConfig read_gpt2(const Reader& r) {
   const std::string act = r.text("activation_function", "gelu_new");
   if (act != "gelu_new" && act != "gelu") r.fail("activation_function", "'" + act + "' is not implemented (gelu_new, gelu)");
   m.mlp = act == "gelu" ? MlpKind::kGelu : MlpKind::kGeluTanh;
+  r.unsupported("scale_attn_weights", "gpt2", true);
+  r.unsupported("scale_attn_by_inverse_layer_idx", "gpt2", false);
+  if (m.norm_eps < 0) r.fail("layer_norm_epsilon", "must not be negative");
   m.bias = true;
   m.tie_embeddings = r.boolean("tie_word_embeddings", true);
   m.position = PositionEncoding::kLearned;
@@ -337,7 +353,6 @@ std::string family_mismatch(HfFamily family, const GPTConfig& m) {
     if (!why.empty()) return why;
   if (!t.softcaps && (m.attn_softcap > 0 || m.logit_softcap > 0)) return "it soft-caps scores or logits";
   if (!t.sliding_window && m.sliding_window > 0) return "it has a sliding window";
-  if (is_gemma(family) && m.sliding_window == 0) return "it lacks a sliding window (model.sliding_window)";
   if (!t.layer_pattern && m.global_every > 0) return "it mixes sliding and global layers (model.global_every)";
   if (!t.local_theta && m.rope_local_theta > 0) return "its sliding layers have a RoPE base of their own";
   if (!t.query_scalar && m.query_pre_attn_scalar > 0) return "it scales queries by model.query_pre_attn_scalar";
@@ -400,7 +415,8 @@ json llama_like_json(HfFamily family, const GPTConfig& m, int64_t vocab) {
   if (family == HfFamily::kMistral || family == HfFamily::kPhi3)
     c["sliding_window"] = m.sliding_window > 0 ? json(m.sliding_window) : json(nullptr);
   if (is_gemma(family)) {
-    c["sliding_window"] = m.sliding_window;
+    // Every layer global: a window as long as the context, which no layer uses.
+    c["sliding_window"] = m.sliding_window > 0 ? m.sliding_window : m.block_size;
     json types = json::array();
     for (int64_t i = 0; i < m.n_layer; ++i) types.push_back(m.sliding(i) ? "sliding_attention" : "full_attention");
     c["layer_types"] = types;
@@ -461,7 +477,7 @@ HfArchitecture read_hf_architecture(const std::string& dir) {
 std::string hf_config_json(HfFamily family, const GPTConfig& m, int64_t vocab, const std::string& dtype) {
   const auto why = family_mismatch(family, m);
   if (!why.empty())
-    throw std::runtime_error("this model is not a " + family_name(family) + " model: " + why + " (model.family)");
+    throw std::runtime_error("this model is not a " + family_name(family) + " model (model.family): " + why);
   json c = family == HfFamily::kGpt2 ? gpt2_json(m, vocab) : llama_like_json(family, m, vocab);
   c["architectures"] = {info(family).architecture};
   c["model_type"] = info(family).model_type;

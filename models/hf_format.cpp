@@ -73,7 +73,8 @@ std::string shape_text(const std::vector<int64_t>& shape) {
   return out + "]";
 }
 
-// Every tensor the links name is there with its shape, and nothing else is.
+// Every tensor the links name is there with its shape and a floating-point
+// dtype, and nothing else is.
 void check_weights(const WeightFiles& w, const std::vector<TensorLink>& links, bool tied, const std::string& dir) {
   std::set<std::string> unused;
   for (const auto& [name, _] : w.holder)
@@ -88,6 +89,9 @@ void check_weights(const WeightFiles& w, const std::vector<TensorLink>& links, b
       if (!fits)
         throw std::runtime_error("'" + dir + "': tensor '" + part.name + "' has shape " + shape_text(shape) +
                                  ", but config.json implies " + shape_text(part.shape));
+      if (!c10::isFloatingType(it->second->dtype(part.name)))
+        throw std::runtime_error("'" + dir + "': tensor '" + part.name + "' is " +
+                                 c10::toString(it->second->dtype(part.name)) + ", not a floating-point weight");
       unused.erase(part.name);
     }
   }
@@ -181,10 +185,48 @@ std::string dtype_name(c10::ScalarType dtype) {
 
 }  // namespace
 
+namespace {
+
+// The links of DIR's weights, checked against the files' headers before any
+// tensor is read. The vocabulary is the embedding's rows where config.json
+// gives none, so the head must have as many.
+std::vector<TensorLink> checked_links(const WeightFiles& weights, const HfArchitecture& a, const std::string& dir) {
+  auto m = a.config;
+  // Every layer has several tensors: a config.json with more layers than the
+  // files have tensors is refused before a table of its layers is made.
+  if (m.n_layer > static_cast<int64_t>(weights.holder.size()))
+    throw std::runtime_error("'" + dir + "/config.json' has " + std::to_string(m.n_layer) +
+                             " layers, more than the " + std::to_string(weights.holder.size()) +
+                             " tensors the weights hold (does config.json match the weights?)");
+  if (m.vocab_size == 0) {
+    const auto embedding = tensor_links(a.family, m).front().hf.front().name;
+    const auto it = weights.holder.find(embedding);
+    if (it != weights.holder.end() && !it->second->shape(embedding).empty())
+      m.vocab_size = it->second->shape(embedding)[0];
+  }
+  auto links = tensor_links(a.family, m);
+  check_weights(weights, links, m.tie_embeddings, dir);
+  // transformers keeps a head the file holds, tied or not: one that differs
+  // from the embedding is no tied model.
+  const auto head = weights.holder.find("lm_head.weight");
+  if (m.tie_embeddings && head != weights.holder.end()) {
+    const auto& embedding = links.front().hf.front().name;
+    const auto stored = head->second->map("lm_head.weight");
+    const auto tied = weights.holder.at(embedding)->map(embedding);
+    if (stored.sizes() != tied.sizes() || !stored.equal(tied))
+      throw std::runtime_error("'" + dir + "': config.json ties the embeddings (tie_word_embeddings), but "
+                               "lm_head.weight differs from " + embedding + " (set tie_word_embeddings false?)");
+  }
+  return links;
+}
+
+}  // namespace
+
+void check_hf_weights(const std::string& dir, const HfArchitecture& a) { checked_links(open_weights(dir), a, dir); }
+
 void read_hf_weights(const std::string& dir, const HfArchitecture& a, const TakeTensor& take) {
   const auto weights = open_weights(dir);
-  const auto links = tensor_links(a.family, a.config);
-  check_weights(weights, links, a.config.tie_embeddings, dir);
+  const auto links = checked_links(weights, a, dir);
   for (const auto& link : links) {
     std::vector<torch::Tensor> parts;
     for (const auto& part : link.hf) parts.push_back(weights.holder.at(part.name)->map(part.name));

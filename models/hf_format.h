@@ -16,6 +16,10 @@ namespace anvil::models {
 // a time from memory-mapped files, so that reading a model costs one tensor
 // beyond what `take` keeps. Checked against `architecture` first: a missing,
 // misshapen or left-over tensor is an error naming the file and the tensor.
+// The checks of read_hf_weights alone, reading only the files' headers (and,
+// for a tied model that also stores a head, that head).
+void check_hf_weights(const std::string& dir, const HfArchitecture& architecture);
+
 using TakeTensor = std::function<void(const std::string& name, const torch::Tensor& tensor)>;
 void read_hf_weights(const std::string& dir, const HfArchitecture& architecture, const TakeTensor& take);
 

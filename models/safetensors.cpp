@@ -8,6 +8,7 @@
 #include <cstring>
 #include <fstream>
 #include <limits>
+#include <set>
 #include <stdexcept>
 #include <utility>
 #include <vector>
@@ -178,23 +179,53 @@ TensorMap module_state(const torch::nn::Module& module) {
   return state;
 }
 
+namespace {
+
+// Throws naming the first tensor `source` has that the module lacks, lacks
+// that the module has, or has in another shape (`shape_of` answers for `source`).
+void check_names_and_shapes(const TensorMap& targets, const std::vector<std::string>& names,
+                            const std::function<std::vector<int64_t>(const std::string&)>& shape_of,
+                            const std::string& source, const std::function<bool(const std::string&)>& may_lack) {
+  const std::set<std::string> present(names.begin(), names.end());
+  for (const auto& name : names)
+    if (!targets.count(name) && !may_lack(name))
+      throw std::runtime_error(source + ": unexpected tensor '" + name + "' for this model");
+  for (const auto& [name, target] : targets) {
+    if (!present.count(name)) {
+      if (may_lack(name)) continue;
+      throw std::runtime_error(source + ": missing tensor '" + name + "'");
+    }
+    const auto shape = shape_of(name);
+    if (c10::IntArrayRef(shape) != target.sizes())
+      throw std::runtime_error(source + ": tensor '" + name + "' has shape " + shape_text(shape) +
+                               ", the model expects " + shape_text(target.sizes()));
+  }
+}
+
+}  // namespace
+
 void load_module_state(torch::nn::Module& module, const TensorMap& state, const std::string& source,
                        const std::function<bool(const std::string&)>& optional) {
   TensorMap targets = module_state(module);
   const auto may_lack = [&](const std::string& name) { return optional && optional(name); };
-  for (const auto& [name, _] : state)
-    if (!targets.count(name) && !may_lack(name))
-      throw std::runtime_error(source + ": unexpected tensor '" + name + "' for this model");
+  std::vector<std::string> names;
+  for (const auto& [name, _] : state) names.push_back(name);
+  check_names_and_shapes(targets, names, [&](const std::string& n) { return state.at(n).sizes().vec(); }, source,
+                         may_lack);
   torch::NoGradGuard no_grad;
-  for (auto& [name, target] : targets) {
-    const auto it = state.find(name);
-    if (it == state.end() && may_lack(name)) continue;
-    if (it == state.end()) throw std::runtime_error(source + ": missing tensor '" + name + "'");
-    if (it->second.sizes() != target.sizes())
-      throw std::runtime_error(source + ": tensor '" + name + "' has shape " + shape_text(it->second.sizes()) +
-                               ", the model expects " + shape_text(target.sizes()));
-    target.copy_(it->second);
-  }
+  for (auto& [name, target] : targets)
+    if (const auto it = state.find(name); it != state.end()) target.copy_(it->second);
+}
+
+void load_module_file(torch::nn::Module& module, const std::string& path,
+                      const std::function<bool(const std::string&)>& optional) {
+  const SafetensorsFile file(path);
+  TensorMap targets = module_state(module);
+  const auto may_lack = [&](const std::string& name) { return optional && optional(name); };
+  check_names_and_shapes(targets, file.names(), [&](const std::string& n) { return file.shape(n); }, path, may_lack);
+  torch::NoGradGuard no_grad;
+  for (auto& [name, target] : targets)
+    if (file.contains(name)) target.copy_(file.map(name));
 }
 
 }  // namespace anvil::models

@@ -26,6 +26,7 @@ class SafetensorsFile {
   std::vector<std::string> names() const;
   bool contains(const std::string& name) const { return entries_.count(name) > 0; }
   std::vector<int64_t> shape(const std::string& name) const { return entries_.at(name).shape; }
+  c10::ScalarType dtype(const std::string& name) const { return entries_.at(name).dtype; }
   // The tensor backed by the file's pages, mapped copy-on-write and unmapped
   // when the tensor is freed: its bytes are read as they are touched, and
   // converting it costs only its converted copy. The file must not be
@@ -56,5 +57,10 @@ TensorMap module_state(const torch::nn::Module& module);
 // missing on either side (a fresh head, adapters, a base model loaded apart).
 void load_module_state(torch::nn::Module& module, const TensorMap& state, const std::string& source,
                        const std::function<bool(const std::string&)>& optional = {});
+// The same from a safetensors file, read one tensor at a time: the names and
+// shapes are checked against the header before any data is read, and loading
+// costs the module plus one tensor.
+void load_module_file(torch::nn::Module& module, const std::string& path,
+                      const std::function<bool(const std::string&)>& optional = {});
 
 }  // namespace anvil::models

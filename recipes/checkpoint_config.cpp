@@ -81,7 +81,8 @@ void check_checkpoint_config(const RunConfig& config, const std::string& checkpo
   }
   if (!differences.empty())
     throw CheckpointConfigMismatch("the config does not describe the model of checkpoint '" + checkpoint_dir +
-                                   "' (see its config.yaml): " + differences);
+                                   "' (see its " + (models::is_hf_model_dir(checkpoint_dir) ? "config.json" : "config.yaml") +
+                                   "): " + differences);
 }
 
 }  // namespace anvil::recipes

@@ -187,6 +187,11 @@ void apply_preset(LoadedConfig& out) {
 const std::set<std::string> kRunModelKeys = {"model.preset", "model.init_from", "model.dropout",
                                              "model.activation_checkpointing", "model.vocab_multiple"};
 
+std::string range_text(const ConfigField& f) {
+  const auto bound = [](double v) { return std::isinf(v) ? std::string("inf") : std::to_string((int64_t)v); };
+  return "[" + bound(f.min) + ", " + bound(f.max) + "]";
+}
+
 // A Hugging Face model directory as model.init_from is its own model
 // section: config.json fills the model keys the config leaves unset (a
 // shorter model.block_size, say, is the config's to set).
@@ -201,9 +206,17 @@ void apply_model_directory(LoadedConfig& out) {
   } catch (const std::exception& e) {
     throw ConfigError(out.origin["model.init_from"] + ": model.init_from: " + e.what());
   }
+  if (out.origin.count("model.preset"))
+    throw ConfigError(out.origin["model.preset"] + ": model.preset and model.init_from '" + dir +
+                      "' (a Hugging Face model, whose config.json gives the model keys) cannot both describe the model");
   for (const auto& field : config_fields()) {
     if (field.key.rfind("model.", 0) != 0 || kRunModelKeys.count(field.key) || out.origin.count(field.key)) continue;
     const FieldRef from = field.ref(derived);
+    // The table's ranges hold for derived values too: a config.json with a
+    // 10^12-token context is refused here, not by an allocator later.
+    if (const auto* number = std::get_if<int64_t*>(&from); number && (**number < field.min || **number > field.max))
+      throw ConfigError("model.init_from '" + dir + "/config.json': it gives " + field.key + " = " +
+                        std::to_string(**number) + ", outside anvil's range " + range_text(field));
     std::visit([&](auto* to) { *to = *std::get<std::remove_pointer_t<decltype(to)>*>(from); }, field.ref(out.config));
     out.origin[field.key] = "model.init_from '" + dir + "/config.json'";
   }

@@ -13,12 +13,23 @@
 
 namespace anvil::recipes {
 
+struct ModelBuildOptions {
+  // A checkpoint's weights follow, so model.init_from is read only when the
+  // checkpoint lacks the base (LoRA).
+  bool restoring = false;
+  // Draw the initial weights. Off where every weight is loaded after (eval,
+  // generate), which saves drawing a billion random numbers for nothing.
+  bool random_init = true;
+  // The weights' dtype: bf16 for a model that only runs in bf16, which then
+  // holds no fp32 copy at any point of loading.
+  c10::ScalarType dtype = c10::ScalarType::Float;
+};
+
 // `num_classes` > 0 adds a classification head. Weights from model.init_from
 // may lack the head and adapters (they start fresh); any other mismatch is an
-// error naming the tensor. With `restoring` a checkpoint's weights follow, so
-// model.init_from is read only when the checkpoint lacks the base (LoRA).
+// error naming the tensor.
 models::GPT build_model(const RunConfig& config, int64_t vocab_size, int64_t num_classes, c10::Device device,
-                        bool restoring = false);
+                        const ModelBuildOptions& options = {});
 
 // Parameters the optimizer updates: all of them, or with LoRA only the
 // adapters and the classification head.

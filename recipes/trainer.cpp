@@ -116,7 +116,7 @@ void Trainer::open_data() {
 std::unique_ptr<ShardedAdamW> Trainer::open_model() {
   torch::manual_seed(static_cast<uint64_t>(config_.run.seed));
   model_ = build_model(config_, data_.tokenizer->vocab_size(), task_of(config_).num_classes(data_.labels), device_,
-                       /*restoring=*/!directory_.checkpoints.empty());
+                       {/*restoring=*/!directory_.checkpoints.empty()});
   auto optimizer = build_optimizer(config_, model_, comm_);
   state_ = restore_newest(resume_, model_, *optimizer, config_, *data_.tokenizer);
   record_source_sizes(state_, data_, comm_.is_main());

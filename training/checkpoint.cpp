@@ -213,7 +213,7 @@ void load_model_weights(const std::string& checkpoint_dir, models::GPT& model,
   // The model sections already agree (check_checkpoint_config): an error here
   // is the file's own.
   const std::string path = (fs::path(checkpoint_dir) / "model.safetensors").string();
-  read_checkpoint_file(path, [&] { models::load_module_state(*model, models::load_safetensors(path), path, optional); });
+  read_checkpoint_file(path, [&] { models::load_module_file(*model, path, optional); });
 }
 
 namespace {

@@ -245,5 +245,5 @@ TEST(HfFormat, ExportWritesTheFamilyItIsAskedFor) {
   as_gemma.family = models::HfFamily::kGemma2;
   const auto error = test_support::error_of(
       [&] { models::export_hf(qwen, models::module_state(*model), dir.path("gemma"), as_gemma); });
-  EXPECT_TRUE(contains(error, "this model is not a gemma2 model: its norm is not Gemma's RMSNorm")) << error;
+  EXPECT_TRUE(contains(error, "this model is not a gemma2 model (model.family): its norm is not Gemma's RMSNorm")) << error;
 }

@@ -1,6 +1,8 @@
 #pragma once
 // Commands that read a trained checkpoint (eval, generate) share its loading:
 // CONFIG [checkpoint=PATH] [key=value ...] -> the model and its tokenizer.
+// CONFIG may be a model directory: an anvil checkpoint, or a Hugging Face
+// model, which is then the model itself.
 #include <memory>
 #include <string>
 
@@ -22,6 +24,9 @@ struct LoadedCheckpoint {
 // validated for `use` (kNoData: a command that reads no data, so the config's
 // data files need not exist). Without checkpoint=PATH, the newest complete
 // checkpoint in run.dir is used.
-LoadedCheckpoint load_checkpoint_args(const Args& args, recipes::ConfigUse use = recipes::ConfigUse::kTrain);
+// With `inference` the model only runs: its weights are not drawn before
+// they are loaded, and under run.precision bf16 they are held in bf16.
+LoadedCheckpoint load_checkpoint_args(const Args& args, recipes::ConfigUse use = recipes::ConfigUse::kTrain,
+                                      bool inference = false);
 
 }  // namespace anvil::cli

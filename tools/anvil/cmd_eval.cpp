@@ -75,7 +75,7 @@ int eval_command(const Args& args) {
     else
       rest.push_back(a);
   }
-  auto ckpt = load_checkpoint_args(rest);
+  auto ckpt = load_checkpoint_args(rest, recipes::ConfigUse::kTrain, /*inference=*/true);
   const auto& config = ckpt.config;
   const auto data = recipes::load_run_data(config, std::move(ckpt.tokenizer));
   const auto eval = recipes::resolve(config).eval;

@@ -46,8 +46,9 @@ int64_t size_named(const std::string& text) {
   }
   const std::string unit = text.substr(used);
   const double scale = unit == "" || unit == "B" ? 1 : unit == "KB" ? 1e3 : unit == "MB" ? 1e6 : unit == "GB" ? 1e9 : 0;
-  if (scale == 0 || !(value > 0))
-    throw std::runtime_error("--max-shard-size: expected a size such as 5GB, 500MB or a byte count, got '" + text + "'");
+  if (scale == 0 || !(value * scale >= 1) || !(value * scale <= 1e18))
+    throw std::runtime_error("--max-shard-size: expected a size from 1 byte to 1e18, such as 5GB, 500MB or a byte count, "
+                             "got '" + text + "'");
   return static_cast<int64_t>(value * scale);
 }
 
@@ -89,6 +90,12 @@ std::string generation_config(const data::Tokenizer* tokenizer) {
   return c.dump(2) + "\n";
 }
 
+bool has_tokenizer_files(const fs::path& dir) {
+  for (const char* file : {"tokenizer.json", "vocab.json", "tokenizer.model"})
+    if (fs::exists(dir / file)) return true;
+  return false;
+}
+
 }  // namespace
 
 int export_hf_command(const Args& args) {
@@ -110,7 +117,15 @@ int export_hf_command(const Args& args) {
     const auto model = models::import_hf(e.from);
     auto options = e.options;
     options.family = model.family;
+    std::unique_ptr<data::Tokenizer> tokenizer;
+    if (has_tokenizer_files(from)) {
+      tokenizer = std::make_unique<data::HfTokenizer>(tokenizers::HfTokenizer::load(e.from));
+      tokenizer->save(out.path().string());
+    }
+    // After the tokenizer, whose files include the config.json it was read with.
     models::export_hf(model.config, model.state, out.path().string(), options);
+    if (!fs::exists(out.path() / "generation_config.json"))
+      common::publish_file(out.path() / "generation_config.json", generation_config(tokenizer.get()));
     out.commit();
     std::printf("exported %s -> %s\n", e.from.c_str(), e.out.c_str());
     return 0;
@@ -124,17 +139,19 @@ int export_hf_command(const Args& args) {
   const auto config = recipes::load_config((from / "config.yaml").string()).config;
   auto options = e.options;
   if (!config.model.family.empty()) options.family = models::family_named(config.model.family);
-  // export_hf reads the vocabulary off the token embedding, padding rows included.
-  models::export_hf(recipes::gpt_config(config.model, /*vocab_size=*/0),
-                    models::load_safetensors((from / "model.safetensors").string()), out.path().string(), options);
   // A Hugging Face tokenizer goes back as the files it came from, beside the
   // weights, so AutoTokenizer.from_pretrained(OUT_DIR) loads it as it was.
+  // First: its files include the config.json it was read with, which the
+  // model's own replaces.
   const bool hf_tokenizer = config.tokenizer.type == "hf";
   std::unique_ptr<data::Tokenizer> tokenizer;
   if (hf_tokenizer) {
     tokenizer = training::load_checkpoint_tokenizer(from.string(), "hf");
     tokenizer->save(out.path().string());
   }
+  // export_hf reads the vocabulary off the token embedding, padding rows included.
+  models::export_hf(recipes::gpt_config(config.model, /*vocab_size=*/0),
+                    models::load_safetensors((from / "model.safetensors").string()), out.path().string(), options);
   if (!fs::exists(out.path() / "generation_config.json"))
     common::publish_file(out.path() / "generation_config.json", generation_config(tokenizer.get()));
   out.commit();

@@ -55,7 +55,7 @@ int generate_command(const Args& args) {
     else
       rest.push_back(a);
   }
-  auto ckpt = load_checkpoint_args(rest, recipes::ConfigUse::kNoData);
+  auto ckpt = load_checkpoint_args(rest, recipes::ConfigUse::kNoData, /*inference=*/true);
   const auto& g = ckpt.config.generate;
   auto options = sampling_options(g);
   const data::Tokenizer& tokenizer = *ckpt.tokenizer;

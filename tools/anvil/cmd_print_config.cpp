@@ -1,5 +1,6 @@
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -103,7 +104,9 @@ int print_config_command(const Args& args) {
     return 0;
   }
   if (args.empty()) throw recipes::ConfigError("missing CONFIG: the path of a YAML config file");
-  const auto loaded = recipes::load_config(args[0], {args.begin() + 1, args.end()});
+  const std::vector<std::string> overrides(args.begin() + 1, args.end());
+  const auto loaded = std::filesystem::is_directory(args[0]) ? recipes::load_model_directory(args[0], overrides)
+                                                             : recipes::load_config(args[0], overrides);
   std::fputs(recipes::to_yaml(loaded.config).c_str(), stdout);
   return 0;
 }
