@@ -201,6 +201,38 @@ TEST(HfFormat, ImportRefusesWhatAnvilDoesNotImplement) {
   EXPECT_TRUE(contains(family, "'model_type' 'mixtral' is not implemented (gpt2, llama, mistral")) << family;
   const auto window = import_error_after([](auto& c) { c["sliding_window"] = 4; }, true);
   EXPECT_TRUE(contains(window, "'sliding_window' is 4, which anvil's llama does not implement")) << window;
+  const auto both = import_error_after([](auto& c) {
+    c["rope_parameters"] = {{"rope_type", "default"}, {"rope_theta", 500.0}};
+    c["rope_scaling"] = {{"rope_type", "linear"}, {"factor", 4.0}};
+  }, true);
+  EXPECT_TRUE(contains(both, "'rope_scaling' is given beside rope_parameters")) << both;
+  const auto unscaled = import_error_after([](auto& c) { c["scale_attn_weights"] = false; });
+  EXPECT_TRUE(contains(unscaled, "'scale_attn_weights' is false, which anvil's gpt2 does not implement")) << unscaled;
+  const auto layers = import_error_after([](auto& c) { c["num_hidden_layers"] = 1000000000; }, true);
+  EXPECT_TRUE(contains(layers, "config.json' has 1000000000 layers, more than the")) << layers;
+  const auto eps = import_error_after([](auto& c) { c["rms_norm_eps"] = -1.0; }, true);
+  EXPECT_TRUE(contains(eps, "'rms_norm_eps' must not be negative")) << eps;
+}
+
+// A tied model whose file also holds a head that differs from the embedding
+// is no tied model (transformers would use the head); integer "weights" are none.
+TEST(HfFormat, ImportChecksWhatTheTensorsHold) {
+  test_support::TempDir dir;
+  auto config = tiny_llama_config();
+  config.tie_embeddings = true;
+  models::GPT model(config);
+  auto state = models::module_state(*model);
+  models::export_hf(config, state, dir.path("hf"));
+  auto weights = models::load_safetensors(dir.path("hf/model.safetensors"));
+  weights["lm_head.weight"] = weights.at("model.embed_tokens.weight") + 1;
+  models::save_safetensors(dir.path("hf/model.safetensors"), weights);
+  const auto head = test_support::error_of([&] { models::import_hf(dir.path("hf")); });
+  EXPECT_TRUE(contains(head, "config.json ties the embeddings (tie_word_embeddings), but lm_head.weight differs")) << head;
+  weights["lm_head.weight"] = weights.at("model.embed_tokens.weight").clone();
+  weights["model.norm.weight"] = weights.at("model.norm.weight").to(torch::kInt);
+  models::save_safetensors(dir.path("hf/model.safetensors"), weights);
+  const auto integer = test_support::error_of([&] { models::import_hf(dir.path("hf")); });
+  EXPECT_TRUE(contains(integer, "tensor 'model.norm.weight' is Int, not a floating-point weight")) << integer;
 }
 
 // Past max_shard_bytes the weights go to numbered shards with an index, as
