@@ -224,21 +224,27 @@ std::vector<TensorLink> checked_links(const WeightFiles& weights, const HfArchit
 
 void check_hf_weights(const std::string& dir, const HfArchitecture& a) { checked_links(open_weights(dir), a, dir); }
 
+namespace {
+
+// A link stored as one tensor, as anvil stores it: read straight into place.
+bool is_one_to_one(const TensorLink& link) { return link.hf.size() == 1 && link.anvil.size() == 1 && !link.transposed; }
+
+// Each anvil tensor of a link, assembled from the mapped parts.
+void assemble(const WeightFiles& weights, const TensorLink& link, const TakeTensor& take) {
+  std::vector<torch::Tensor> parts;
+  for (const auto& part : link.hf) parts.push_back(weights.holder.at(part.name)->map(part.name));
+  auto whole = parts.size() == 1 ? parts[0] : torch::cat(parts);
+  if (link.transposed) whole = whole.t().contiguous();
+  if (link.anvil.size() == 1) return take(link.anvil[0], whole);
+  const auto pieces = whole.split_with_sizes(link.anvil_rows);
+  for (size_t i = 0; i < pieces.size(); ++i) take(link.anvil[i], pieces[i].contiguous());
+}
+
+}  // namespace
+
 void read_hf_weights(const std::string& dir, const HfArchitecture& a, const TakeTensor& take) {
   const auto weights = open_weights(dir);
-  const auto links = checked_links(weights, a, dir);
-  for (const auto& link : links) {
-    std::vector<torch::Tensor> parts;
-    for (const auto& part : link.hf) parts.push_back(weights.holder.at(part.name)->map(part.name));
-    auto whole = parts.size() == 1 ? parts[0] : torch::cat(parts);
-    if (link.transposed) whole = whole.t().contiguous();
-    if (link.anvil.size() == 1) {
-      take(link.anvil[0], whole);
-      continue;
-    }
-    const auto pieces = whole.split_with_sizes(link.anvil_rows);
-    for (size_t i = 0; i < pieces.size(); ++i) take(link.anvil[i], pieces[i].contiguous());
-  }
+  for (const auto& link : checked_links(weights, a, dir)) assemble(weights, link, take);
 }
 
 void load_hf_weights(torch::nn::Module& module, const std::string& dir, const HfArchitecture& a,
@@ -246,18 +252,34 @@ void load_hf_weights(torch::nn::Module& module, const std::string& dir, const Hf
   TensorMap targets = module_state(module);
   const auto may_lack = [&](const std::string& name) { return optional && optional(name); };
   torch::NoGradGuard no_grad;
-  read_hf_weights(dir, a, [&](const std::string& name, const torch::Tensor& t) {
+  // The target of `name` with `shape`, or null for a tensor the module may lack.
+  const auto target_of = [&](const std::string& name, c10::IntArrayRef shape) -> torch::Tensor* {
     const auto it = targets.find(name);
     if (it == targets.end()) {
-      if (may_lack(name)) return;
+      if (may_lack(name)) return nullptr;
       throw std::runtime_error("'" + dir + "': tensor '" + name + "' is not part of this model");
     }
-    if (it->second.sizes() != t.sizes())
-      throw std::runtime_error("'" + dir + "': tensor '" + name + "' has shape " + c10::str(t.sizes()) +
+    if (it->second.sizes() != shape)
+      throw std::runtime_error("'" + dir + "': tensor '" + name + "' has shape " + c10::str(shape) +
                                ", the model expects " + c10::str(it->second.sizes()));
-    it->second.copy_(t);
-    targets.erase(it);
-  });
+    return &it->second;
+  };
+  const auto weights = open_weights(dir);
+  std::set<std::string> loaded;
+  for (const auto& link : checked_links(weights, a, dir)) {
+    if (is_one_to_one(link)) {
+      const auto& part = link.hf[0].name;
+      const auto* file = weights.holder.at(part);
+      if (auto* target = target_of(link.anvil[0], file->shape(part))) file->copy_into(part, *target);
+      loaded.insert(link.anvil[0]);
+      continue;
+    }
+    assemble(weights, link, [&](const std::string& name, const torch::Tensor& t) {
+      if (auto* target = target_of(name, t.sizes())) target->copy_(t);
+      loaded.insert(name);
+    });
+  }
+  for (const auto& name : loaded) targets.erase(name);
   for (const auto& [name, _] : targets)
     if (!may_lack(name)) throw std::runtime_error("'" + dir + "': the model's tensor '" + name + "' is missing");
 }

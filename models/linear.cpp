@@ -10,7 +10,9 @@ namespace anvil::models {
 LinearImpl::LinearImpl(int64_t in_features, int64_t out_features, bool with_bias) {
   // The model initialises its weights as a whole (GPT-2's scheme); this only
   // gives a sane start to a layer used on its own.
-  weight = register_parameter("weight", torch::randn({out_features, in_features}) * 0.02);
+  // Drawn in fp32 whatever the default dtype: LibTorch draws bf16 several times slower.
+  const auto dtype = c10::typeMetaToScalarType(c10::get_default_dtype());
+  weight = register_parameter("weight", torch::randn({out_features, in_features}, torch::kFloat).mul_(0.02).to(dtype));
   if (with_bias) bias = register_parameter("bias", torch::zeros({out_features}));
 }
 

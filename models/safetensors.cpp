@@ -4,6 +4,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -145,23 +146,46 @@ torch::Tensor SafetensorsFile::map(const std::string& name) const {
   const auto it = entries_.find(name);
   if (it == entries_.end()) throw std::runtime_error("'" + path_ + "' has no tensor '" + name + "'");
   const Entry& e = it->second;
-  const auto options = torch::TensorOptions().dtype(e.dtype);
-  if (e.begin == e.end) return torch::empty(e.shape, options);
+  return map_range(e.begin, e.end, e.dtype, e.shape, name);
+}
+
+torch::Tensor SafetensorsFile::map_range(uint64_t begin, uint64_t end, c10::ScalarType dtype,
+                                         std::vector<int64_t> shape, const std::string& name) const {
+  const auto options = torch::TensorOptions().dtype(dtype);
+  if (begin == end) return torch::empty(shape, options);
   const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw std::runtime_error("cannot open '" + path_ + "': " + std::strerror(errno));
   const auto page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
-  const uint64_t first = e.begin / page * page, length = e.end - first;
+  const uint64_t first = begin / page * page, length = end - first;
   void* mapped = ::mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, static_cast<off_t>(first));
   const int mmap_errno = errno;
   ::close(fd);
   if (mapped == MAP_FAILED)
     throw std::runtime_error("cannot map tensor '" + name + "' of '" + path_ + "': " + std::strerror(mmap_errno));
-  char* data = static_cast<char*>(mapped) + (e.begin - first);
-  auto tensor = torch::from_blob(data, e.shape, [mapped, length](void*) { ::munmap(mapped, length); }, options);
+  char* data = static_cast<char*>(mapped) + (begin - first);
+  auto tensor = torch::from_blob(data, shape, [mapped, length](void*) { ::munmap(mapped, length); }, options);
   // A header whose length is not a multiple of 8 leaves the data unaligned,
   // which LibTorch's kernels do not expect: such a tensor is copied.
-  if (reinterpret_cast<uintptr_t>(data) % c10::elementSize(e.dtype) != 0) return tensor.clone();
+  if (reinterpret_cast<uintptr_t>(data) % c10::elementSize(dtype) != 0) return tensor.clone();
   return tensor;
+}
+
+void SafetensorsFile::copy_into(const std::string& name, torch::Tensor& target) const {
+  const Entry& e = entries_.at(name);
+  if (e.shape.empty() || e.begin == e.end) {
+    target.copy_(map(name));
+    return;
+  }
+  constexpr uint64_t kChunkBytes = 64ull << 20;
+  const uint64_t row_bytes = (e.end - e.begin) / static_cast<uint64_t>(e.shape[0]);
+  const int64_t rows = std::max<int64_t>(1, static_cast<int64_t>(kChunkBytes / std::max<uint64_t>(row_bytes, 1)));
+  for (int64_t row = 0; row < e.shape[0]; row += rows) {
+    const int64_t n = std::min(rows, e.shape[0] - row);
+    auto shape = e.shape;
+    shape[0] = n;
+    const uint64_t begin = e.begin + static_cast<uint64_t>(row) * row_bytes;
+    target.narrow(0, row, n).copy_(map_range(begin, begin + static_cast<uint64_t>(n) * row_bytes, e.dtype, shape, name));
+  }
 }
 
 TensorMap load_safetensors(const std::string& path, Metadata* metadata) {
@@ -225,7 +249,7 @@ void load_module_file(torch::nn::Module& module, const std::string& path,
   check_names_and_shapes(targets, file.names(), [&](const std::string& n) { return file.shape(n); }, path, may_lack);
   torch::NoGradGuard no_grad;
   for (auto& [name, target] : targets)
-    if (file.contains(name)) target.copy_(file.map(name));
+    if (file.contains(name)) file.copy_into(name, target);
 }
 
 }  // namespace anvil::models

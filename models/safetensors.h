@@ -32,6 +32,10 @@ class SafetensorsFile {
   // converting it costs only its converted copy. The file must not be
   // truncated while the tensor lives.
   torch::Tensor map(const std::string& name) const;
+  // Copies the tensor into `target` (same shape; converting the dtype) a few
+  // rows at a time from mappings of at most 64 MiB each: the most that
+  // reading it holds beside the target.
+  void copy_into(const std::string& name, torch::Tensor& target) const;
 
  private:
   struct Entry {
@@ -42,6 +46,9 @@ class SafetensorsFile {
   std::string path_;
   Metadata metadata_;
   std::map<std::string, Entry> entries_;
+  // Bytes [begin, end) of the file, mapped copy-on-write, as a tensor of `dtype` and `shape`.
+  torch::Tensor map_range(uint64_t begin, uint64_t end, c10::ScalarType dtype, std::vector<int64_t> shape,
+                          const std::string& name) const;
 };
 
 // Supports F64, F32, F16, BF16, I64, I32, I16, I8, U8 and BOOL tensors.

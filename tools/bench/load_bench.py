@@ -44,6 +44,7 @@ def make_model(out, tokenizer_dir):
     with torch.device("meta"):
         model = transformers.LlamaForCausalLM(config)
     model = model.to_empty(device="cpu").to(torch.bfloat16)
+    model.tie_weights()  # to_empty gave the head storage of its own
     with torch.no_grad():
         for p in model.parameters():
             p.normal_(0, 0.02)
