@@ -13,23 +13,16 @@ checkpoint.
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig, LlamaForCausalLM
+from anvil_cli import run
 
 PROMPTS = ["Give three tips for staying healthy.", "What is the capital of France?", "Write a haiku about rain."]
 NEW_TOKENS = 16
 TOKENIZER_FILES = ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json"]
-
-
-def run(*args):
-    done = subprocess.run([str(a) for a in args], capture_output=True, text=True)
-    if done.returncode != 0:
-        sys.exit(f"{' '.join(map(str, args[:3]))} ... exited {done.returncode}:\n{done.stdout}\n{done.stderr}")
-    return done.stdout
 
 
 def tiny_smollm2(out, smollm2):

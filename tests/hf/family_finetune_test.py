@@ -15,13 +15,13 @@ import math
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 
 import torch
 import transformers as T
 from safetensors import safe_open
+from anvil_cli import report, run
 
 STEPS = 30
 TOKENIZER_FILES = ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json"]
@@ -43,13 +43,6 @@ def families():
                                      layer_types=["sliding_attention", "full_attention"]),
         "phi3": T.Phi3Config(**SHAPE, sliding_window=32),
     }
-
-
-def run(*args):
-    done = subprocess.run([str(a) for a in args], capture_output=True, text=True)
-    if done.returncode != 0:
-        sys.exit(f"{' '.join(map(str, args[:3]))} ... exited {done.returncode}:\n{done.stdout}\n{done.stderr}")
-    return done.stdout
 
 
 def losses(run_dir):
@@ -112,10 +105,7 @@ def main():
                     failures.append(f"{name} {mode}: loss {first:.3f} -> {last:.3f} over {len(curve)} steps")
                 if (total, trained) != want:
                     failures.append(f"{name} {mode}: plan counts {total, trained}, expected {want}")
-    for f in failures:
-        print(f"FAIL {f}")
-    print(f"{checks - len(failures)} passed, {len(failures)} failed")
-    sys.exit(1 if failures else 0)
+    report(failures, checks)
 
 
 if __name__ == "__main__":

@@ -21,25 +21,18 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 
 import torch
 import transformers as T
 
+from anvil_cli import report, run
 from hf_parity_test import hf_sliding_perplexity
 
 TOKENIZER_FILES = ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json"]
 PROMPT = "The capital of France is"
 NEW_TOKENS = 12
-
-
-def run(*args):
-    done = subprocess.run([str(a) for a in args], capture_output=True, text=True)
-    if done.returncode != 0:
-        sys.exit(f"{' '.join(map(str, args[:3]))} ... exited {done.returncode}:\n{done.stdout}\n{done.stderr}")
-    return done.stdout
 
 
 def generate(anvil, model_dir):
@@ -123,10 +116,7 @@ def main():
         if (written["num_hidden_layers"], written["hidden_size"]) != (1, 32):
             failures.append("the exported config.json does not describe the trained model")
         T.AutoModelForCausalLM.from_pretrained(f"{d}/scratch_hf")
-    for f in failures:
-        print(f"FAIL {f}")
-    print(f"{checks - len(failures)} passed, {len(failures)} failed")
-    sys.exit(1 if failures else 0)
+    report(failures, checks)
 
 
 if __name__ == "__main__":
