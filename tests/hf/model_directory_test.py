@@ -76,10 +76,10 @@ def main():
         with open(f"{d}/text.txt", "w") as f:
             f.write(text)
         expected = hf_sliding_perplexity(model, tokenizer(text, return_tensors="pt").input_ids, 64, 32)
-        report = json.loads(run(anvil, "eval", hf, "--json", f"data.train={d}/text.txt", f"data.val={d}/text.txt",
+        evaluated = json.loads(run(anvil, "eval", hf, "--json", f"data.train={d}/text.txt", f"data.val={d}/text.txt",
                                 "eval.max_length=64", "eval.stride=32", "run.device=cpu"))
-        error = abs(report["val_ppl"] - expected) / expected
-        print(f"eval: sliding-window perplexity anvil {report['val_ppl']:.4f}, Hugging Face recipe {expected:.4f}")
+        error = abs(evaluated["val_ppl"] - expected) / expected
+        print(f"eval: sliding-window perplexity anvil {evaluated['val_ppl']:.4f}, Hugging Face recipe {expected:.4f}")
         if error > 1e-3:  # the recipe weighs each window's mean loss by its scored tokens, as hf.parity
             failures.append(f"perplexity differs by {error:.2%}")
 
