@@ -71,12 +71,12 @@ def main():
     failures, checks = [], 0
     with tempfile.TemporaryDirectory() as d:
         with open(os.path.join(data, "alpaca/alpaca_sample_2000.jsonl")) as f, open(f"{d}/train.jsonl", "w") as o:
-            o.writelines(list(f)[:240])
+            o.writelines(list(f)[:120])
         with open(f"{d}/config.yaml", "w") as f:
             f.write(f"task: {{type: sft}}\nsft: {{format: alpaca, packing: pack}}\n"
                     f"data: {{train: {d}/train.jsonl, val_fraction: 0.1, overlong: truncate}}\n"
                     f"run: {{device: cpu, threads: 2}}\n"
-                    f"train: {{batch_size: 4, max_steps: {STEPS}, log_every: 1}}\n"
+                    f"train: {{batch_size: 2, max_steps: {STEPS}, log_every: 1}}\n"
                     f"schedule: {{warmup_steps: 3, min_lr: 1.0e-4}}\neval: {{every: 0, batches: 2}}\n")
         for name, config in families().items():
             torch.manual_seed(0)
@@ -90,7 +90,7 @@ def main():
                                 ("lora", ["optim.lr=1e-2", "lora.rank=8",
                                           "lora.targets=[attn.qkv, attn.proj, mlp.gate, mlp.up, mlp.proj]"])]:
                 run_dir = f"{d}/runs/{name}-{mode}"
-                overrides = [f"model.init_from={hf}", "model.block_size=128", f"run.dir={run_dir}"] + extra
+                overrides = [f"model.init_from={hf}", "model.block_size=64", f"run.dir={run_dir}"] + extra
                 run(anvil, "train", f"{d}/config.yaml", *overrides)
                 curve = losses(run_dir)
                 first, last = sum(curve[:3]) / 3, sum(curve[-3:]) / 3
