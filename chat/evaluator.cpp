@@ -37,7 +37,8 @@ enum class Flow { Normal, Break, Continue };
 
 class Renderer {
  public:
-  Renderer(const std::string& name, const Dict& variables) : name_(name), globals_(nullptr), top_(&globals_) {
+  Renderer(const std::string& name, const Dict& variables, bool strict)
+      : name_(name), strict_(strict), globals_(nullptr), top_(&globals_) {
     for (const auto& [key, value] : template_globals()) globals_.set(key.as_string(), value);
     for (const auto& [key, value] : variables) top_.set(to_str(key), value);
   }
@@ -74,7 +75,7 @@ class Renderer {
   Flow run_statement(const Stmt& stmt, Scope& scope, std::string& out) {
     switch (stmt.kind) {
       case Stmt::Kind::Text: out += stmt.text; return Flow::Normal;
-      case Stmt::Kind::Print: out += to_str(eval(*stmt.expr, scope)); return Flow::Normal;
+      case Stmt::Kind::Print: out += printed(eval(*stmt.expr, scope)); return Flow::Normal;
       case Stmt::Kind::If: return render_if(stmt, scope, out);
       case Stmt::Kind::For: return render_for(stmt, scope, out);
       case Stmt::Kind::Set: assign(stmt.target, eval(*stmt.expr, scope), scope); return Flow::Normal;
@@ -343,7 +344,13 @@ class Renderer {
     return Value(true);
   }
 
+  std::string printed(const Value& value) const {
+    if (strict_ && value.is_undefined()) value.fail_undefined();
+    return to_str(value);
+  }
+
   const std::string& name_;
+  bool strict_;
   Scope globals_;
   Scope top_;
   int macro_depth_ = 0;  // macros being called, one inside another
@@ -351,8 +358,8 @@ class Renderer {
 
 }  // namespace
 
-std::string render_body(const Body& body, const std::string& name, const Dict& variables) {
-  return Renderer(name, variables).render(body);
+std::string render_body(const Body& body, const std::string& name, const Dict& variables, bool strict) {
+  return Renderer(name, variables, strict).render(body);
 }
 
 }  // namespace anvil::chat

@@ -10,7 +10,8 @@
 namespace anvil::chat {
 
 // VARIABLES shadow the globals. Errors are TemplateError naming NAME and
-// the line; raise_exception throws TemplateRaised.
-std::string render_body(const Body& body, const std::string& name, const Dict& variables);
+// the line; raise_exception throws TemplateRaised. STRICT: printing an
+// undefined value is an error, as under jinja2's StrictUndefined.
+std::string render_body(const Body& body, const std::string& name, const Dict& variables, bool strict = false);
 
 }  // namespace anvil::chat

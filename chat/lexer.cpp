@@ -10,8 +10,9 @@
 namespace anvil::chat {
 namespace {
 
-// jinja2 reads every line ending as "\n" and drops one trailing newline.
-std::string normalize_newlines(const std::string& source) {
+// jinja2 reads every line ending as "\n" and, unless told to keep it, drops
+// one trailing newline.
+std::string normalize_newlines(const std::string& source, bool drop_trailing_newline) {
   std::string out;
   for (size_t i = 0; i < source.size(); ++i) {
     if (source[i] == '\r') {
@@ -21,7 +22,7 @@ std::string normalize_newlines(const std::string& source) {
       out.push_back(source[i]);
     }
   }
-  if (!out.empty() && out.back() == '\n') out.pop_back();
+  if (drop_trailing_newline && !out.empty() && out.back() == '\n') out.pop_back();
   return out;
 }
 
@@ -38,7 +39,8 @@ int hex_value(char c) {
 
 class Lexer {
  public:
-  Lexer(const std::string& source, const std::string& name) : src_(normalize_newlines(source)), name_(name) {}
+  Lexer(const std::string& source, const std::string& name, bool chat_settings)
+      : src_(normalize_newlines(source, chat_settings)), name_(name), chat_settings_(chat_settings) {}
 
   std::vector<Token> run() {
     while (pos_ < src_.size()) lex_text_and_tag();
@@ -79,7 +81,7 @@ class Lexer {
 
   std::string strip_before_tag(std::string text, char kind, char sign) const {
     if (sign == '-') return strip_python_space(text, false, true);
-    if (sign == '+' || kind == '{') return text;
+    if (sign == '+' || kind == '{' || !chat_settings_) return text;
     // lstrip_blocks: a block or comment alone on its line takes the line's
     // leading spaces and tabs with it.
     const size_t line_start = text.rfind('\n') == std::string::npos ? 0 : text.rfind('\n') + 1;
@@ -104,7 +106,7 @@ class Lexer {
       // jinja2's \s: Unicode whitespace, as str.strip() takes it.
       const std::string rest = strip_python_space(std::string_view(src_).substr(pos_), true, false);
       advance_to(src_.size() - rest.size());
-    } else if (trim_newline && pos_ < src_.size() && src_[pos_] == '\n') {
+    } else if (trim_newline && chat_settings_ && pos_ < src_.size() && src_[pos_] == '\n') {
       advance_to(pos_ + 1);
     }
     line_starting_ = pos_ > 0 && src_[pos_ - 1] == '\n' && pos_ > before;
@@ -261,6 +263,7 @@ class Lexer {
 
   std::string src_;
   const std::string& name_;
+  bool chat_settings_;
   size_t pos_ = 0;
   int line_ = 1;
   bool line_starting_ = true;
@@ -269,6 +272,8 @@ class Lexer {
 
 }  // namespace
 
-std::vector<Token> tokenize(const std::string& source, const std::string& name) { return Lexer(source, name).run(); }
+std::vector<Token> tokenize(const std::string& source, const std::string& name, bool chat_settings) {
+  return Lexer(source, name, chat_settings).run();
+}
 
 }  // namespace anvil::chat

@@ -17,7 +17,9 @@ struct Token {
   int line = 1;
 };
 
-// Throws TemplateError naming NAME and the line of a malformed tag.
-std::vector<Token> tokenize(const std::string& source, const std::string& name);
+// Throws TemplateError naming NAME and the line of a malformed tag. Without
+// CHAT_SETTINGS the lexer is jinja2's default one with keep_trailing_newline:
+// no trim_blocks, no lstrip_blocks, the source's last newline kept.
+std::vector<Token> tokenize(const std::string& source, const std::string& name, bool chat_settings = true);
 
 }  // namespace anvil::chat

@@ -14,10 +14,12 @@ TemplateError::TemplateError(const std::string& name, int line, const std::strin
 struct Template::Program {
   std::string name;
   Body body;
+  bool strict;
 };
 
-Template::Template(const std::string& source, const std::string& name)
-    : program_(std::make_unique<Program>(Program{name, parse(tokenize(source, name), name)})) {}
+Template::Template(const std::string& source, const std::string& name, Dialect dialect)
+    : program_(std::make_unique<Program>(
+          Program{name, parse(tokenize(source, name, dialect == Dialect::kChat), name), dialect == Dialect::kStrict})) {}
 
 Template::~Template() = default;
 Template::Template(Template&&) noexcept = default;
@@ -30,7 +32,7 @@ std::string Template::render(const nlohmann::json& variables) const {
 std::string Template::render(const nlohmann::ordered_json& variables) const {
   if (!variables.is_object()) throw TemplateError(program_->name, 1, "the variables must be a JSON object");
   const Value values = Value::from_json(variables);
-  return render_body(program_->body, program_->name, values.entries());
+  return render_body(program_->body, program_->name, values.entries(), program_->strict);
 }
 
 }  // namespace anvil::chat

@@ -27,9 +27,16 @@ class TemplateRaised : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// How a source is read. kChat is transformers' chat-template environment
+// (trim_blocks, lstrip_blocks, one trailing newline dropped, undefined prints
+// nothing); kStrict is jinja2's defaults with keep_trailing_newline and
+// StrictUndefined, as lm-evaluation-harness renders its prompts, so that a
+// misspelt field is an error rather than an empty string.
+enum class Dialect { kChat, kStrict };
+
 class Template {
  public:
-  Template(const std::string& source, const std::string& name = "chat_template");
+  Template(const std::string& source, const std::string& name = "chat_template", Dialect dialect = Dialect::kChat);
   ~Template();
   Template(Template&&) noexcept;
   Template& operator=(Template&&) noexcept;

@@ -1,7 +1,9 @@
 #include "data/sentencepiece_tokenizer.h"
 
+#include <filesystem>
 #include <stdexcept>
 
+#include <nlohmann/json.hpp>
 #include <sentencepiece_processor.h>
 
 #include "common/atomic_file.h"
@@ -78,6 +80,21 @@ uint64_t SentencePieceTokenizer::fingerprint() const { return fnv1a_64(processor
 
 void SentencePieceTokenizer::save(const std::string& path) const {
   common::publish_file(path, processor_->serialized_model_proto());
+}
+
+void SentencePieceTokenizer::save_for_transformers(const std::string& dir) const {
+  save((std::filesystem::path(dir) / "tokenizer.model").string());
+  nlohmann::ordered_json config = {{"tokenizer_class", "LlamaTokenizer"},
+                                   {"add_bos_token", false},
+                                   {"add_eos_token", false},
+                                   {"add_prefix_space", false},
+                                   {"legacy", false}};
+  const auto piece = [&](int id) { return id >= 0 ? nlohmann::ordered_json(processor_->IdToPiece(id)) : nullptr; };
+  config["bos_token"] = piece(processor_->bos_id());
+  config["eos_token"] = piece(processor_->eos_id());
+  config["unk_token"] = piece(processor_->unk_id());
+  if (processor_->pad_id() >= 0) config["pad_token"] = piece(processor_->pad_id());
+  common::publish_file(std::filesystem::path(dir) / "tokenizer_config.json", config.dump(2) + "\n");
 }
 
 }  // namespace anvil::data

@@ -24,6 +24,11 @@ class SentencePieceTokenizer final : public Tokenizer {
   uint64_t fingerprint() const override;
   std::string type() const override { return "sentencepiece"; }
   void save(const std::string& path) const override;
+  // Into DIR: tokenizer.model and a tokenizer_config.json that makes
+  // transformers' LlamaTokenizer encode as this does (no BOS or EOS added, no
+  // "▁" put first). The one difference: transformers reads the literal texts
+  // "<unk>", "<s>" and "</s>" as those tokens, sentencepiece spells them out.
+  void save_for_transformers(const std::string& dir) const;
 
  private:
   void encode_whole(std::string_view text, std::vector<int32_t>& out) const;

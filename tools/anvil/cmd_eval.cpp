@@ -1,9 +1,14 @@
 #include <cstdio>
 #include <optional>
+#include <stdexcept>
+#include <string>
 
 #include <nlohmann/json.hpp>
 
+#include "benchmarks/benchmark_run.h"
 #include "common/output_file.h"
+#include "recipes/benchmark_tasks.h"
+#include "tools/anvil/benchmark_report.h"
 #include "tools/anvil/checkpoint_args.h"
 #include "tools/anvil/commands.h"
 #include "tools/anvil/config_args.h"
@@ -57,24 +62,94 @@ int eval_classifier(LoadedCheckpoint& ckpt, const recipes::RunData& data, int64_
   return 0;
 }
 
+struct EvalFlags {
+  bool json = false;
+  std::string tasks;  // empty: validation loss
+  std::string predictions;
+  benchmarks::BenchmarkOptions benchmark;
+};
+
+int64_t flag_integer(const std::string& flag, const std::string& value, int64_t min) {
+  size_t used = 0;
+  int64_t v = 0;
+  try {
+    v = std::stoll(value, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != value.size() || value.empty() || v < min)
+    throw std::runtime_error(flag + ": expected an integer >= " + std::to_string(min) + ", got '" + value + "'");
+  return v;
+}
+
+EvalFlags parse_flags(const Args& args, Args& rest) {
+  EvalFlags f;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const auto& a = args[i];
+    if (a == "--json") {
+      f.json = true;
+      continue;
+    }
+    if (a != "--tasks" && a != "--limit" && a != "--num-fewshot" && a != "--predictions" && a != "--batch-tokens" &&
+        a != "--bootstrap-iters") {
+      rest.push_back(a);
+      continue;
+    }
+    if (i + 1 >= args.size()) throw std::runtime_error(a + " needs a value");
+    const auto& v = args[++i];
+    if (a == "--tasks") f.tasks = v;
+    if (a == "--predictions") f.predictions = v;
+    if (a == "--limit") f.benchmark.limit = flag_integer(a, v, 1);
+    if (a == "--num-fewshot") f.benchmark.num_fewshot = flag_integer(a, v, 0);
+    if (a == "--batch-tokens") f.benchmark.scoring.batch_tokens = flag_integer(a, v, 1);
+    if (a == "--bootstrap-iters") f.benchmark.bootstrap_iters = flag_integer(a, v, 0);
+  }
+  return f;
+}
+
+int eval_benchmarks(const EvalFlags& flags, const Args& rest) {
+  const auto specs = recipes::load_benchmarks(flags.tasks);  // before the model: a typo fails fast
+  auto ckpt = load_checkpoint_args(rest, recipes::ConfigUse::kNoData, /*inference=*/true);
+  if (ckpt.model->score) throw std::runtime_error(ckpt.path + " is a classifier: benchmark tasks need a language model");
+  const auto device = ckpt.model->parameters().front().device();
+  training::AutocastScope autocast(device, recipes::resolve_precision(ckpt.config, device));
+  std::vector<benchmarks::BenchmarkResult> results;
+  for (const auto& spec : specs) {
+    results.push_back(benchmarks::run_benchmark(spec, ckpt.model, *ckpt.tokenizer, flags.benchmark));
+    const auto& r = results.back();
+    std::fprintf(stderr, "%s: %zu examples scored in %.2f s (%.1f examples/s)\n", r.name.c_str(), r.examples.size(),
+                 r.seconds, r.seconds > 0 ? static_cast<double>(r.examples.size()) / r.seconds : 0.0);
+  }
+  if (!flags.predictions.empty()) write_benchmark_predictions(flags.predictions, results);
+  if (flags.json)
+    std::printf("%s\n", results_json(results, ckpt.path).dump(2).c_str());
+  else
+    std::printf("%s: %s", ckpt.path.c_str(), ("\n" + results_table(results)).c_str());
+  return 0;
+}
+
 }  // namespace
 
 int eval_command(const Args& args) {
   if (wants_help(args)) {
     print_usage_with_keys(
-        "usage: anvil eval CONFIG [checkpoint=PATH] [--json] [key.path=value ...]\n\n"
+        "usage: anvil eval CONFIG_OR_MODEL [checkpoint=PATH] [--json] [key.path=value ...]\n"
+        "       anvil eval CONFIG_OR_MODEL --tasks arc_easy,piqa,lambada_openai [--limit N] [--num-fewshot K]\n"
+        "                  [--predictions PATH] [--batch-tokens N] [--bootstrap-iters N] [--json]\n\n"
         "Validation loss and perplexity of a checkpoint (default: the newest complete one in run.dir)\n"
-        "on the config's validation data, encoded with the checkpoint's own tokenizer.");
+        "on the config's validation data, encoded with the checkpoint's own tokenizer.\n\n"
+        "With --tasks: benchmark tasks scored as lm-evaluation-harness scores them (docs/evaluation.md).\n"
+        "A task is a built-in name (arc_easy, arc_challenge, piqa, hellaswag, winogrande, boolq, copa,\n"
+        "openbookqa, sciq, lambada_openai) or a task YAML file. --json prints the harness's results\n"
+        "layout; --predictions writes each document's requests and scores as JSON lines.");
     return 0;
   }
   Args rest;
-  bool json = false;
-  for (const auto& a : args) {
-    if (a == "--json")
-      json = true;
-    else
-      rest.push_back(a);
-  }
+  const auto flags = parse_flags(args, rest);
+  if (!flags.tasks.empty()) return eval_benchmarks(flags, rest);
+  if (!flags.predictions.empty() || flags.benchmark.limit || flags.benchmark.num_fewshot)
+    throw std::runtime_error("--predictions, --limit and --num-fewshot go with --tasks (eval.predictions is the classifier's)");
+  const bool json = flags.json;
   auto ckpt = load_checkpoint_args(rest, recipes::ConfigUse::kTrain, /*inference=*/true);
   const auto& config = ckpt.config;
   const auto data = recipes::load_run_data(config, std::move(ckpt.tokenizer));

@@ -6,6 +6,7 @@
 
 #include "common/atomic_file.h"
 #include "data/hf_tokenizer.h"
+#include "data/sentencepiece_tokenizer.h"
 #include "models/hf_config.h"
 #include "models/hf_format.h"
 #include "tools/anvil/commands.h"
@@ -143,11 +144,18 @@ int export_hf_command(const Args& args) {
   // weights, so AutoTokenizer.from_pretrained(OUT_DIR) loads it as it was.
   // First: its files include the config.json it was read with, which the
   // model's own replaces.
+  // A sentencepiece model goes as tokenizer.model with the settings that
+  // make transformers encode as anvil does; a char tokenizer has no
+  // transformers counterpart and stays behind.
   const bool hf_tokenizer = config.tokenizer.type == "hf";
+  const bool sentencepiece = config.tokenizer.type == "sentencepiece";
   std::unique_ptr<data::Tokenizer> tokenizer;
   if (hf_tokenizer) {
     tokenizer = training::load_checkpoint_tokenizer(from.string(), "hf");
     tokenizer->save(out.path().string());
+  } else if (sentencepiece) {
+    tokenizer = training::load_checkpoint_tokenizer(from.string(), "sentencepiece");
+    dynamic_cast<const data::SentencePieceTokenizer&>(*tokenizer).save_for_transformers(out.path().string());
   }
   // export_hf reads the vocabulary off the token embedding, padding rows included.
   models::export_hf(recipes::gpt_config(config.model, /*vocab_size=*/0),
@@ -155,7 +163,8 @@ int export_hf_command(const Args& args) {
   if (!fs::exists(out.path() / "generation_config.json"))
     common::publish_file(out.path() / "generation_config.json", generation_config(tokenizer.get()));
   out.commit();
-  std::printf("exported %s -> %s%s\n", e.from.c_str(), e.out.c_str(), hf_tokenizer ? " (with its tokenizer)" : "");
+  std::printf("exported %s -> %s%s\n", e.from.c_str(), e.out.c_str(),
+              hf_tokenizer || sentencepiece ? " (with its tokenizer)" : "");
   return 0;
 }
 
