@@ -14,14 +14,9 @@
 namespace anvil::benchmarks {
 namespace {
 
-// tokenizer.encode(text) as the harness calls it: a Hugging Face tokenizer
-// adds its special tokens (Llama's BOS), anvil's own tokenizers have none.
+// tokenizer.encode(text) as the harness calls it.
 std::vector<int64_t> encode(const data::Tokenizer& tokenizer, const std::string& text) {
-  std::vector<int32_t> ids;
-  if (const auto* hf = tokenizer.hf())
-    ids = hf->tokenizer().encode(text, /*add_special_tokens=*/true).ids;
-  else
-    ids = tokenizer.encode(text);
+  const auto ids = data::encode_with_special_tokens(tokenizer, text);
   return {ids.begin(), ids.end()};
 }
 

@@ -60,4 +60,9 @@ std::vector<std::string> HfTokenizer::end_of_turn_tokens() const {
   return out;
 }
 
+std::vector<int32_t> encode_with_special_tokens(const Tokenizer& tokenizer, std::string_view text) {
+  if (const auto* hf = tokenizer.hf()) return hf->tokenizer().encode(text, /*add_special_tokens=*/true).ids;
+  return tokenizer.encode(text);
+}
+
 }  // namespace anvil::data

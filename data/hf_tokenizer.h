@@ -40,4 +40,9 @@ class HfTokenizer final : public Tokenizer {
   std::unique_ptr<chat::ChatTemplate> chat_template_;  // parsed once, when there is a template
 };
 
+// tokenizer(text).input_ids as transformers gives it, which is what
+// lm-evaluation-harness and OpenAI-style servers score: a Hugging Face
+// tokenizer adds its special tokens (Llama's BOS); anvil's own have none.
+std::vector<int32_t> encode_with_special_tokens(const Tokenizer& tokenizer, std::string_view text);
+
 }  // namespace anvil::data

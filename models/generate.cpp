@@ -56,7 +56,9 @@ std::vector<int64_t> generate(GPT& model, const std::vector<int64_t>& prompt, co
       logits = model->forward(as_batch(first), &cache);
     }
     // Padding rows of the vocabulary are no tokens.
-    tokens.push_back(sample_token(logits[0][-1].narrow(0, 0, model->config.vocab_size), o, generator));
+    const auto row = logits[0][-1].narrow(0, 0, model->config.vocab_size);
+    tokens.push_back(sample_token(row, o, generator));
+    if (o.on_token && !o.on_token(tokens.back(), row)) break;
     if (std::find(o.stop_tokens.begin(), o.stop_tokens.end(), tokens.back()) != o.stop_tokens.end()) break;
   }
   model->train(was_training);

@@ -1,6 +1,7 @@
 #pragma once
 // Autoregressive sampling from a GPT: temperature, top-k, nucleus (top-p).
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "models/gpt.h"
@@ -15,6 +16,10 @@ struct SamplingOptions {
   uint64_t seed = 0;
   bool use_cache = true;     // false recomputes the whole window for every token
   std::vector<int64_t> stop_tokens;  // generation ends after emitting one of these
+  // Called with each new token and the logits [vocab] it was drawn from;
+  // returning false ends generation after it (a stop string was met, the
+  // client went away).
+  std::function<bool(int64_t token, const torch::Tensor& logits)> on_token;
 };
 
 // The prompt followed by up to max_new_tokens sampled tokens. The model sees

@@ -13,6 +13,7 @@ int prepare_command(const Args& args);
 int tokenizer_command(const Args& args);
 int tokenizer_use_command(const std::string& action, const Args& args);  // encode, decode, chat
 int eval_command(const Args& args);
+int serve_command(const Args& args);
 int generate_command(const Args& args);
 int import_hf_command(const Args& args);
 int export_hf_command(const Args& args);
