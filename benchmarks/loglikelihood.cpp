@@ -143,6 +143,7 @@ void score_sequences(models::GPT& model, std::vector<Sequence> sequences, const 
 std::vector<std::vector<Loglikelihood>> score_groups(models::GPT& model, const std::vector<ScoreGroup>& groups,
                                                       const ScoringOptions& options) {
   torch::NoGradGuard no_grad;
+  const bool was_training = model->is_training();
   model->eval();  // no dropout
   const auto device = model->parameters().front().device();
   const auto block = model->config.block_size;
@@ -175,6 +176,7 @@ std::vector<std::vector<Loglikelihood>> score_groups(models::GPT& model, const s
     }
   }
   score_sequences(model, std::move(sequences), options, device, results);
+  model->train(was_training);
   return results;
 }
 

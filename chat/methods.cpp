@@ -109,6 +109,12 @@ const std::map<std::string, Method>& string_methods() {
        [](const Value& s, const CallArgs& a) { return Value(py_find(s.as_string(), string_argument(a, 0, "sub"), false)); }},
       {"rfind",
        [](const Value& s, const CallArgs& a) { return Value(py_find(s.as_string(), string_argument(a, 0, "sub"), true)); }},
+      {"index",  // find, but a missing substring is an error, as in Python
+       [](const Value& s, const CallArgs& a) {
+         const auto at = py_find(s.as_string(), string_argument(a, 0, "sub"), false);
+         if (at < 0) throw EvalError("substring not found");
+         return Value(at);
+       }},
       {"join", str_join},
       {"format", [](const Value& s, const CallArgs& a) { return Value(brace_format(s.as_string(), a)); }},
       {"isdigit", [](const Value& s, const CallArgs&) { return Value(all_chars(s.as_string(), ::isdigit)); }},

@@ -205,6 +205,10 @@ const std::vector<ConfigField>& config_fields() {
       number({FIELD(eval.stride), "anvil eval: slide a window this many tokens at a time (0: tiled blocks)"}, 0),
       number({FIELD(eval.max_length), "anvil eval: sliding window length (0: model.block_size)"}, 0),
       output_path({FIELD(eval.predictions), "anvil eval, classify: write every example's prediction to this tsv"}),
+      {FIELD(eval.tasks), "benchmark tasks scored at every validation, e.g. [arc_easy, piqa] or task YAML files "
+                          "(docs/evaluation.md); into metrics.jsonl as TASK/METRIC"},
+      number({FIELD(eval.task_limit), "documents per benchmark task at each validation (0: all)"}, 0),
+      number({FIELD(eval.num_fewshot), "few-shot examples per benchmark document (-1: each task's own)"}, -1),
 
       number({FIELD(checkpoint.every), "steps between checkpoints (0: only at the end)"}, 0),
       number({FIELD(checkpoint.keep_last), "checkpoints kept on disk (0: all)"}, 0),

@@ -4,6 +4,7 @@
 
 #include "training/checkpoint.h"
 #include "models/hf_config.h"
+#include "recipes/benchmark_tasks.h"
 #include "recipes/config_loader.h"
 #include "recipes/config_table.h"
 #include "recipes/resolved_config.h"
@@ -118,6 +119,18 @@ void validate_data(const LoadedConfig& loaded, ConfigUse use) {
           "lora.rank > 0 needs lora.targets: the layers that get adapters");
   require(r.task == TaskKind::kLm || (c.eval.stride == 0 && c.eval.max_length == 0), loaded,
           {"eval.stride", "eval.max_length"}, "eval.stride and eval.max_length slide over text: task.type lm only");
+  require(c.eval.tasks.empty() || r.task != TaskKind::kClassify, loaded, {"eval.tasks", "task.type"},
+          "eval.tasks scores a language model's log-likelihoods: task.type classify has no LM head");
+  require(c.eval.tasks.empty() || resolve(c).tokenizer != TokenizerKind::kChar, loaded, {"eval.tasks", "tokenizer.type"},
+          "eval.tasks needs a subword tokenizer: a character vocabulary built from the training text cannot encode "
+          "the benchmarks' documents");
+  for (const auto& task : c.eval.tasks) {
+    try {
+      load_benchmark(task);
+    } catch (const std::exception& e) {
+      require(false, loaded, {"eval.tasks"}, e.what());
+    }
+  }
   if (r.task == TaskKind::kSft) validate_templates(loaded, r.sft_format);
   for (const std::string* input : {&c.data.train, &c.data.val, &c.tokenizer.path})
     require(!same_file(c.eval.predictions, *input), loaded, {"eval.predictions"},
@@ -160,6 +173,15 @@ void validate_files(const LoadedConfig& loaded, ConfigUse use) {
   require(c.tokenizer.chat_template.empty() || tokenizer == TokenizerKind::kHf, loaded,
           {"tokenizer.chat_template", "tokenizer.type"},
           "tokenizer.chat_template is for Hugging Face tokenizers (tokenizer.type: hf)");
+  // A benchmark's files are read at the first validation: a missing one
+  // should stop the run before it trains, not after.
+  for (const auto& task : c.eval.tasks) {
+    const auto spec = load_benchmark(task);
+    const bool shots = c.eval.num_fewshot > 0 || (c.eval.num_fewshot < 0 && spec.num_fewshot > 0);
+    for (const auto* file : {&spec.docs.path, &spec.docs.labels_path, shots ? &spec.fewshot.path : nullptr})
+      require(!file || file->empty() || std::filesystem::is_regular_file(*file), loaded, {"eval.tasks"},
+              "eval.tasks: " + spec.name + " reads '" + (file ? *file : "") + "', which does not exist");
+  }
   require(use == ConfigUse::kTokenizerTrain || c.tokenizer.path.empty() || std::filesystem::exists(c.tokenizer.path),
           loaded, {"tokenizer.path"},
           "tokenizer.path: '" + c.tokenizer.path + "' does not exist" +

@@ -136,6 +136,9 @@ struct EvalSection {
   int64_t stride = 0;      // anvil eval: > 0 scores the stream with a sliding window
   int64_t max_length = 0;  // sliding window length; 0: model.block_size
   std::string predictions;  // anvil eval, classify: write each example's prediction here
+  std::vector<std::string> tasks;  // benchmark tasks scored with each validation (names or task YAML files)
+  int64_t task_limit = 0;          // documents per task then; 0: all
+  int64_t num_fewshot = -1;        // -1: each task's own
 };
 
 struct CheckpointSection {

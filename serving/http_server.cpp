@@ -88,20 +88,12 @@ struct EventChannel {
   std::mutex mutex;
   std::condition_variable ready;
   std::deque<std::string> events;
-  bool finished = false;
   std::atomic<bool> client_gone{false};
 
   void push(std::string event) {
     {
       std::lock_guard<std::mutex> lock(mutex);
       events.push_back(std::move(event));
-    }
-    ready.notify_one();
-  }
-  void finish() {
-    {
-      std::lock_guard<std::mutex> lock(mutex);
-      finished = true;
     }
     ready.notify_one();
   }
@@ -320,8 +312,12 @@ struct ApiServer::Handlers {
     (void)model;
     res.set_header("Cache-Control", "no-cache");
     res.set_chunked_content_provider("text/event-stream", [=](size_t, httplib::DataSink& sink) {
+      // Every event is pushed before the generation's future is ready, so
+      // events drained after seeing it ready are all there will be.
+      const bool finished = done->wait_for(std::chrono::seconds(0)) == std::future_status::ready;
       std::unique_lock<std::mutex> lock(channel->mutex);
-      channel->ready.wait_for(lock, std::chrono::milliseconds(200), [&] { return !channel->events.empty(); });
+      if (!finished)
+        channel->ready.wait_for(lock, std::chrono::milliseconds(200), [&] { return !channel->events.empty(); });
       while (!channel->events.empty()) {
         std::string event = std::move(channel->events.front());
         channel->events.pop_front();
@@ -333,7 +329,7 @@ struct ApiServer::Handlers {
         lock.lock();
       }
       lock.unlock();
-      if (done->wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+      if (!finished) {
         if (!sink.is_writable()) {
           channel->client_gone = true;
           return false;

@@ -156,6 +156,7 @@ CompletionRequest parse_completion_request(const json& body, const ServingLimits
   if (const auto* v = field(body, "logprobs")) r.logprobs = integer(*v, "logprobs", 0, 5);
   r.sampling = sampling(body, limits, 16, /*allow_zero_tokens=*/r.echo);
   if (r.sampling.stream && (r.echo || r.logprobs)) throw bad("stream", "'stream' with 'echo' or 'logprobs' is not supported");
+  if (r.sampling.stream && r.prompts.size() > 1) throw bad("stream", "'stream' takes one prompt");
   if (const auto* v = field(body, "best_of"); v && !(v->is_number_integer() && v->get<int64_t>() == r.sampling.n))
     throw bad("best_of", "'best_of' is not supported");
   return r;

@@ -243,5 +243,20 @@ TEST(Template, GenerationBlocksRenderTheirBody) {
   EXPECT_EQ(render("a{% generation %}b{{ 1 }}{% endgeneration %}c"), "ab1c");
 }
 
+
+// lm-evaluation-harness's prompt environment: jinja2's defaults with
+// keep_trailing_newline and StrictUndefined.
+TEST(StrictDialect, KeepsWhitespaceAndRefusesUndefined) {
+  const auto strict = [](const std::string& source, const ordered_json& vars) {
+    return Template(source, "prompt", Dialect::kStrict).render(vars);
+  };
+  EXPECT_EQ(strict("Q: {{ q }}\n", {{"q", "why"}}), "Q: why\n");
+  EXPECT_EQ(strict("{% if true %}\n  x{% endif %}", ordered_json::object()), "\n  x");
+  EXPECT_EQ(Template("{% if true %}\n  x{% endif %}", "chat").render(ordered_json::object()), "  x");
+  EXPECT_THROW(strict("{{ missing }}", ordered_json::object()), TemplateError);
+  EXPECT_EQ(strict("{{ s.index('_') }}", {{"s", "ab_c"}}), "2");
+  EXPECT_THROW(strict("{{ s.index('z') }}", {{"s", "ab_c"}}), TemplateError);
+}
+
 }  // namespace
 }  // namespace anvil::chat
