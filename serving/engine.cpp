@@ -56,17 +56,21 @@ Engine::~Engine() {
   worker_.join();
 }
 
-std::future<ScoredPrompt> Engine::score(ScoreJob job) {
-  auto j = std::make_shared<Job>();
-  j->work = std::move(job);
-  auto future = j->scored.get_future();
+std::vector<std::future<ScoredPrompt>> Engine::score(std::vector<ScoreJob> jobs) {
+  std::vector<std::shared_ptr<Job>> queued;
+  std::vector<std::future<ScoredPrompt>> futures;
+  for (auto& job : jobs) {
+    queued.push_back(std::make_shared<Job>());
+    queued.back()->work = std::move(job);
+    futures.push_back(queued.back()->scored.get_future());
+  }
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (queue_.size() >= options_.max_queue || stopping_) throw QueueFull();
-    queue_.push_back(j);
+    if (queue_.size() + queued.size() > options_.max_queue || stopping_) throw QueueFull();
+    queue_.insert(queue_.end(), queued.begin(), queued.end());
   }
   wake_.notify_one();
-  return future;
+  return futures;
 }
 
 std::future<void> Engine::generate(GenerateJob job) {

@@ -69,8 +69,9 @@ class Engine {
   ~Engine();  // finishes the running job, fails the waiting ones, joins the worker
 
   const models::GPTConfig& config() const { return config_; }
-  // Both throw QueueFull when max_queue jobs are waiting.
-  std::future<ScoredPrompt> score(ScoreJob job);
+  // Both throw QueueFull when max_queue jobs are waiting; a request's jobs
+  // are queued all together or not at all.
+  std::vector<std::future<ScoredPrompt>> score(std::vector<ScoreJob> jobs);
   // Resolves when the generation ends (by length, a stop token or on_token).
   std::future<void> generate(GenerateJob job);
 

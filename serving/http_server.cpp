@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cmath>
 
+#include <sys/socket.h>
+
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
@@ -20,6 +22,20 @@ std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_hand
 void send_json(httplib::Response& res, int status, const json& body) {
   res.status = status;
   res.set_content(dump(body), "application/json");
+}
+
+uint64_t content_length(const httplib::Request& req) {
+  try {
+    return std::stoull(req.get_header_value("Content-Length"));
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
+size_t code_points(const std::string& s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
 }
 
 int64_t now_seconds() {
@@ -127,11 +143,14 @@ struct ApiServer::Handlers {
 
   // The prompt and the tokens asked for must fit the window; the last new
   // token is never fed back, so it needs no position of its own.
-  int64_t checked_max_tokens(const std::vector<int64_t>& prompt, int64_t max_tokens) const {
+  int64_t checked_max_tokens(const std::vector<int64_t>& prompt, int64_t max_tokens, const char* prompt_field = "prompt") const {
     const int64_t context = options.limits.context, length = static_cast<int64_t>(prompt.size());
-    if (prompt.empty()) throw ApiError(400, "the prompt encodes to no tokens", "prompt");
+    if (prompt.empty()) throw ApiError(400, "the prompt encodes to no tokens", prompt_field);
+    if (length > context)
+      throw ApiError(400, "This model's maximum context length is " + std::to_string(context) + " tokens, however the prompt has " +
+                              std::to_string(length), prompt_field);
     if (max_tokens < 0) max_tokens = std::min<int64_t>(options.limits.max_tokens, context + 1 - length);
-    if (length > context || length + max_tokens > context + 1 || max_tokens < 0)
+    if (length + max_tokens > context + 1 || max_tokens < 0)
       throw ApiError(400, "This model's maximum context length is " + std::to_string(context) +
                               " tokens, however you requested " + std::to_string(length + std::max<int64_t>(max_tokens, 0)) +
                               " tokens (" + std::to_string(length) + " in the prompt, " +
@@ -161,7 +180,7 @@ struct ApiServer::Handlers {
       const std::string text = token_text(t.token);
       texts.push_back(text);
       offsets.push_back(offset);
-      offset += text.size();
+      offset += code_points(text);  // OpenAI counts characters
       if (first_unscored && i == 0) {
         values.push_back(nullptr);
         tops.push_back(nullptr);
@@ -192,10 +211,11 @@ struct ApiServer::Handlers {
     const int64_t top = request.logprobs.value_or(0);
     // At most one new token: a scoring job, batched with the others waiting.
     if (s.max_tokens <= 1) {
-      std::vector<std::future<ScoredPrompt>> futures;
+      std::vector<ScoreJob> jobs;
       for (const auto& p : prompts)
         for (int64_t k = 0; k < s.n; ++k)
-          futures.push_back(engine.score({p, top, s.max_tokens == 1, s.temperature, s.top_p, seed_of(s, static_cast<size_t>(k))}));
+          jobs.push_back({p, top, s.max_tokens == 1, s.temperature, s.top_p, seed_of(s, static_cast<size_t>(k))});
+      auto futures = engine.score(std::move(jobs));
       size_t f = 0;
       for (const auto& p : prompts) {
         prompt_tokens += static_cast<int64_t>(p.size());
@@ -224,7 +244,7 @@ struct ApiServer::Handlers {
           job.top = request.logprobs ? top : -1;
           job.on_token = [&](const TokenLogprob& t) { return text.add(t); };
           std::future<ScoredPrompt> echoed;
-          if (request.echo && request.logprobs) echoed = engine.score({p, top, false, 0, 1, 0});
+          if (request.echo && request.logprobs) echoed = std::move(engine.score({{p, top, false, 0, 1, 0}})[0]);
           engine.generate(std::move(job)).get();
           completion_tokens += static_cast<int64_t>(text.ids.size());
           const std::string prompt_text = request.echo ? tokenizer.decode(std::vector<int32_t>(p.begin(), p.end())) : "";
@@ -263,7 +283,7 @@ struct ApiServer::Handlers {
     const auto request = parse_chat_request(parse_body(req), options.limits);
     const auto prompt = chat_prompt(request);
     const auto& s = request.sampling;
-    const int64_t max_tokens = checked_max_tokens(prompt, s.max_tokens);
+    const int64_t max_tokens = checked_max_tokens(prompt, s.max_tokens, "messages");
     if (s.stream) return stream_completion(res, prompt, s, /*chat=*/true, request.model, max_tokens);
     json choices = json::array();
     int64_t completion_tokens = 0;
@@ -394,6 +414,30 @@ ApiServer::ApiServer(Engine& engine, const data::Tokenizer& tokenizer, ServerOpt
   http_->set_payload_max_length(options_.max_body_bytes);
   http_->set_read_timeout(10, 0);
   http_->set_write_timeout(10, 0);
+  // cpp-httplib checks the size of a body only by its Content-Length, and
+  // limits form-typed ones (curl -d's default) to 8 KiB: refuse what it would
+  // let through unbounded, and say why, before any body is read.
+  http_->set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+    auto refuse = [&](int status, const std::string& message) {
+      send_json(res, status, ApiError(status, message).body());
+      return httplib::Server::HandlerResponse::Handled;
+    };
+    if (req.has_header("Transfer-Encoding"))
+      return refuse(411, "send the body with a Content-Length: chunked bodies are not accepted");
+    const auto encoding = req.get_header_value("Content-Encoding");
+    if (!encoding.empty() && encoding != "identity")
+      return refuse(415, "compressed bodies (Content-Encoding: " + encoding + ") are not accepted");
+    if (req.get_header_value("Content-Type").rfind("application/x-www-form-urlencoded", 0) == 0 &&
+        content_length(req) > CPPHTTPLIB_FORM_URL_ENCODED_PAYLOAD_MAX_LENGTH)
+      return refuse(413, "a body sent as application/x-www-form-urlencoded (curl -d's default) is limited to 8 KiB: "
+                         "send it with Content-Type: application/json");
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  http_->set_keep_alive_max_count(1000);
+  http_->set_socket_options([this](socket_t sock) {
+    httplib::default_socket_options(sock);
+    listen_socket_ = sock;
+  });
   http_->Post("/v1/completions", h.guarded(&Handlers::completions));
   http_->Post("/v1/chat/completions", h.guarded(&Handlers::chat));
   http_->Get("/v1/models", [this](const httplib::Request& req, httplib::Response& res) {
@@ -419,6 +463,9 @@ void ApiServer::bind() {
   port_ = options_.port == 0 ? http_->bind_to_any_port(options_.host) : (http_->bind_to_port(options_.host, options_.port) ? options_.port : -1);
   if (port_ <= 0)
     throw std::runtime_error("cannot listen on " + options_.host + ":" + std::to_string(options_.port) + " (in use, or not an address of this machine)");
+  // cpp-httplib listens with a backlog of 5, which drops connections when
+  // dozens of clients connect at once; a second listen() raises it.
+  ::listen(listen_socket_, SOMAXCONN);
 }
 
 void ApiServer::listen() { http_->listen_after_bind(); }

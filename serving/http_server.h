@@ -43,6 +43,7 @@ class ApiServer {
   std::unique_ptr<httplib::Server> http_;
   std::unique_ptr<Handlers> handlers_;
   int port_ = 0;
+  int listen_socket_ = -1;
 };
 
 }  // namespace anvil::serving

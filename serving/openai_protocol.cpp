@@ -118,8 +118,6 @@ std::vector<Prompt> prompts(const json& body, const ServingLimits& limits) {
   } else {
     throw bad("prompt", "'prompt' must be a non-empty string, a list of strings, a list of token ids or a list of such lists");
   }
-  if (static_cast<int64_t>(out.size()) > limits.max_prompts)
-    throw bad("prompt", "at most " + std::to_string(limits.max_prompts) + " prompts per request");
   return out;
 }
 
@@ -155,6 +153,8 @@ CompletionRequest parse_completion_request(const json& body, const ServingLimits
   if (const auto* v = field(body, "echo")) r.echo = boolean(*v, "echo");
   if (const auto* v = field(body, "logprobs")) r.logprobs = integer(*v, "logprobs", 0, 5);
   r.sampling = sampling(body, limits, 16, /*allow_zero_tokens=*/r.echo);
+  if (static_cast<int64_t>(r.prompts.size()) * r.sampling.n > limits.max_prompts)
+    throw bad("n", "prompts times 'n' is at most " + std::to_string(limits.max_prompts) + " per request");
   if (r.sampling.stream && (r.echo || r.logprobs)) throw bad("stream", "'stream' with 'echo' or 'logprobs' is not supported");
   if (r.sampling.stream && r.prompts.size() > 1) throw bad("stream", "'stream' takes one prompt");
   if (const auto* v = field(body, "best_of"); v && !(v->is_number_integer() && v->get<int64_t>() == r.sampling.n))

@@ -30,7 +30,7 @@ struct ServingLimits {
   int64_t context = 0;         // the model's window: prompt + max_tokens fit in it
   int64_t max_tokens = 1024;   // the most new tokens one request may ask for
   int64_t max_n = 8;           // completions per prompt
-  int64_t max_prompts = 256;   // prompts in one /v1/completions request
+  int64_t max_prompts = 256;   // prompts times n in one /v1/completions request
   int64_t vocab = 0;           // token-id prompts must lie in [0, vocab)
 };
 

@@ -69,19 +69,6 @@ struct EvalFlags {
   benchmarks::BenchmarkOptions benchmark;
 };
 
-int64_t flag_integer(const std::string& flag, const std::string& value, int64_t min) {
-  size_t used = 0;
-  int64_t v = 0;
-  try {
-    v = std::stoll(value, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != value.size() || value.empty() || v < min)
-    throw std::runtime_error(flag + ": expected an integer >= " + std::to_string(min) + ", got '" + value + "'");
-  return v;
-}
-
 EvalFlags parse_flags(const Args& args, Args& rest) {
   EvalFlags f;
   for (size_t i = 0; i < args.size(); ++i) {
@@ -99,10 +86,10 @@ EvalFlags parse_flags(const Args& args, Args& rest) {
     const auto& v = args[++i];
     if (a == "--tasks") f.tasks = v;
     if (a == "--predictions") f.predictions = v;
-    if (a == "--limit") f.benchmark.limit = flag_integer(a, v, 1);
-    if (a == "--num-fewshot") f.benchmark.num_fewshot = flag_integer(a, v, 0);
-    if (a == "--batch-tokens") f.benchmark.scoring.batch_tokens = flag_integer(a, v, 1);
-    if (a == "--bootstrap-iters") f.benchmark.bootstrap_iters = flag_integer(a, v, 0);
+    if (a == "--limit") f.benchmark.limit = integer_flag(a, v, 1, int64_t{1} << 40);
+    if (a == "--num-fewshot") f.benchmark.num_fewshot = integer_flag(a, v, 0, 10000);
+    if (a == "--batch-tokens") f.benchmark.scoring.batch_tokens = integer_flag(a, v, 1, int64_t{1} << 24);
+    if (a == "--bootstrap-iters") f.benchmark.bootstrap_iters = integer_flag(a, v, 0, 10000000);
   }
   return f;
 }

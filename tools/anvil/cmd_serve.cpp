@@ -14,20 +14,6 @@
 namespace anvil::cli {
 namespace {
 
-int64_t flag_number(const std::string& flag, const std::string& value, int64_t min, int64_t max) {
-  size_t used = 0;
-  int64_t v = 0;
-  try {
-    v = std::stoll(value, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (value.empty() || used != value.size() || v < min || v > max)
-    throw std::runtime_error(flag + ": expected an integer from " + std::to_string(min) + " to " + std::to_string(max) +
-                             ", got '" + value + "'");
-  return v;
-}
-
 std::string served_name(const std::string& path) {
   auto p = std::filesystem::path(path).lexically_normal();
   if (!p.has_filename()) p = p.parent_path();
@@ -48,6 +34,14 @@ int serve_command(const Args& args) {
         "--host says otherwise; --port 0 takes any free port. Ctrl-C or SIGTERM stops it. See docs/serving.md.");
     return 0;
   }
+  // SIGINT and SIGTERM go to one thread, which stops the server. Blocked
+  // first: every thread made after (LibTorch's while loading, the server's)
+  // inherits the mask, so none of them takes the signal's default action.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   serving::ServerOptions options;
   Args rest;
   for (size_t i = 0; i < args.size(); ++i) {
@@ -61,12 +55,12 @@ int serve_command(const Args& args) {
     if (i + 1 >= args.size()) throw std::runtime_error(a + " needs a value");
     const auto& v = args[++i];
     if (a == "--host") options.host = v;
-    if (a == "--port") options.port = static_cast<int>(flag_number(a, v, 0, 65535));
+    if (a == "--port") options.port = static_cast<int>(integer_flag(a, v, 0, 65535));
     if (a == "--api-key") options.api_key = v;
     if (a == "--model-name") options.model_name = v;
-    if (a == "--max-tokens") options.limits.max_tokens = flag_number(a, v, 1, 1 << 20);
-    if (a == "--max-body-bytes") options.max_body_bytes = static_cast<size_t>(flag_number(a, v, 1024, int64_t{1} << 32));
-    if (a == "--threads") options.threads = static_cast<int>(flag_number(a, v, 1, 1024));
+    if (a == "--max-tokens") options.limits.max_tokens = integer_flag(a, v, 1, 1 << 20);
+    if (a == "--max-body-bytes") options.max_body_bytes = static_cast<size_t>(integer_flag(a, v, 1024, int64_t{1} << 32));
+    if (a == "--threads") options.threads = static_cast<int>(integer_flag(a, v, 1, 1024));
   }
   if (options.model_name == "anvil" && !rest.empty()) options.model_name = served_name(rest[0]);
   auto ckpt = load_checkpoint_args(rest, recipes::ConfigUse::kNoData, /*inference=*/true);
@@ -76,13 +70,6 @@ int serve_command(const Args& args) {
   options.limits.vocab = ckpt.model->config.vocab_size;
   options.limits.max_tokens = std::min(options.limits.max_tokens, options.limits.context);
 
-  // SIGINT and SIGTERM wait for one thread, which stops the server; every
-  // thread made from here on inherits the mask.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   serving::Engine engine(ckpt.model, recipes::resolve_precision(ckpt.config, device), {});
   serving::ApiServer server(engine, *ckpt.tokenizer, options);
   server.bind();

@@ -1,6 +1,8 @@
 #include "tools/anvil/config_args.h"
 
 #include <cstdio>
+#include <stdexcept>
+#include <string>
 #include <filesystem>
 #include <sstream>
 
@@ -49,6 +51,20 @@ void print_usage_with_keys(const std::string& usage) {
     if (!allowed.empty()) allowed += "]";
     std::printf("  %-24s %-14s %s%s\n", f.key.c_str(), default_of[f.key].c_str(), f.help.c_str(), allowed.c_str());
   }
+}
+
+int64_t integer_flag(const std::string& flag, const std::string& value, int64_t min, int64_t max) {
+  size_t used = 0;
+  int64_t v = 0;
+  try {
+    v = std::stoll(value, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (value.empty() || used != value.size() || v < min || v > max)
+    throw std::runtime_error(flag + ": expected an integer from " + std::to_string(min) + " to " + std::to_string(max) +
+                             ", got '" + value + "'");
+  return v;
 }
 
 }  // namespace anvil::cli
