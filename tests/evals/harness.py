@@ -105,12 +105,37 @@ def write_tasks(directory, data_dir):
             f.write(textwrap.dedent(text).lstrip() if name.endswith(".yaml") else text)
 
 
-def evaluate(task_dir, tasks, model, model_args, limit=None, num_fewshot=None, batch_size=1):
-    """The harness's results and per-document samples: (results, {task: [sample, ...]})."""
+def hf_model(directory, batch_size=1):
+    """The harness's `hf` model on a transformers directory, in float32 on the CPU, to reuse across evaluate calls."""
+    from lm_eval.api.registry import get_model
+
+    return get_model("hf").create_from_arg_string(f"pretrained={directory},dtype=float32",
+                                                  {"batch_size": batch_size, "device": "cpu"})
+
+
+def evaluate(task_dir, tasks, model, model_args=None, limit=None, num_fewshot=None, batch_size=1,
+             bootstrap_iters=100000):
+    """The harness's results and per-document samples: (results, {task: [sample, ...]}).
+
+    MODEL is a model name with its MODEL_ARGS ("hf", "pretrained=DIR,dtype=float32") or an LM from hf_model."""
     import lm_eval
     from lm_eval.tasks import TaskManager
 
     out = lm_eval.simple_evaluate(model=model, model_args=model_args, tasks=list(tasks), limit=limit,
                                   num_fewshot=num_fewshot, batch_size=batch_size, log_samples=True,
-                                  task_manager=TaskManager(include_path=task_dir), device="cpu")
+                                  bootstrap_iters=bootstrap_iters, task_manager=TaskManager(include_path=task_dir),
+                                  device="cpu")
     return out["results"], out["samples"]
+
+
+def sample_arguments(sample):
+    """A logged sample's requests as [[context, continuation], ...], whichever layout the harness logged."""
+    arguments = sample["arguments"]
+    if isinstance(arguments, dict):
+        arguments = [[a["arg_0"], a["arg_1"]] for a in arguments.values()]
+    return [list(a) for a in arguments]
+
+
+def sample_responses(sample):
+    """A logged sample's (log-likelihood, is_greedy) per request."""
+    return [(float(r[0]), bool(r[1])) for r in sample["filtered_resps"]]
