@@ -4,26 +4,10 @@
 #include <cstdlib>
 #include <stdexcept>
 
+#include "tokenizers/utf8.h"
+
 namespace anvil::benchmarks {
 namespace {
-
-void append_utf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
 
 class LiteralParser {
  public:
@@ -118,9 +102,9 @@ class LiteralParser {
         case 'v': out += '\v'; break;
         case '\\': case '\'': case '"': out += e; break;
         case '\n': break;  // a line continuation
-        case 'x': append_utf8(out, hex_digits(2)); break;
-        case 'u': append_utf8(out, hex_digits(4)); break;
-        case 'U': append_utf8(out, hex_digits(8)); break;
+        case 'x': tokenizers::append_utf8(out, hex_digits(2)); break;
+        case 'u': tokenizers::append_utf8(out, hex_digits(4)); break;
+        case 'U': tokenizers::append_utf8(out, hex_digits(8)); break;
         default: out += '\\'; out += e;  // Python keeps unknown escapes
       }
     }
