@@ -205,7 +205,7 @@ struct ApiServer::Handlers {
     std::vector<std::vector<int64_t>> prompts;
     for (const auto& p : request.prompts) prompts.push_back(encode(p));
     for (const auto& p : prompts) checked_max_tokens(p, s.max_tokens);
-    if (s.stream) return stream_completion(res, prompts[0], s, /*chat=*/false, request.model);
+    if (s.stream) return stream_completion(res, prompts[0], s, /*chat=*/false);
     json choices = json::array();
     int64_t prompt_tokens = 0, completion_tokens = 0;
     const int64_t top = request.logprobs.value_or(0);
@@ -284,7 +284,7 @@ struct ApiServer::Handlers {
     const auto prompt = chat_prompt(request);
     const auto& s = request.sampling;
     const int64_t max_tokens = checked_max_tokens(prompt, s.max_tokens, "messages");
-    if (s.stream) return stream_completion(res, prompt, s, /*chat=*/true, request.model, max_tokens);
+    if (s.stream) return stream_completion(res, prompt, s, /*chat=*/true, max_tokens);
     json choices = json::array();
     int64_t completion_tokens = 0;
     for (int64_t k = 0; k < s.n; ++k) {
@@ -308,7 +308,7 @@ struct ApiServer::Handlers {
   // Server-sent events: one chunk per settled piece of text, then the
   // finish reason and [DONE]. A client that goes away ends the generation.
   void stream_completion(httplib::Response& res, const std::vector<int64_t>& prompt, const Sampling& s, bool chat,
-                         const std::string& model, int64_t max_tokens = -1) {
+                         int64_t max_tokens = -1) {
     if (max_tokens < 0) max_tokens = s.max_tokens;
     const std::string stream_id = id(chat ? "chatcmpl-" : "cmpl-");
     const int64_t created = now_seconds();
@@ -329,7 +329,6 @@ struct ApiServer::Handlers {
       return more && !channel->client_gone;
     };
     auto done = std::make_shared<std::future<void>>(engine.generate(std::move(job)));
-    (void)model;
     res.set_header("Cache-Control", "no-cache");
     res.set_chunked_content_provider("text/event-stream", [=](size_t, httplib::DataSink& sink) {
       // Every event is pushed before the generation's future is ready, so
