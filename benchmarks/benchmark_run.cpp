@@ -1,5 +1,6 @@
 #include "benchmarks/benchmark_run.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <stdexcept>
@@ -20,11 +21,9 @@ std::vector<int64_t> encode(const data::Tokenizer& tokenizer, const std::string&
   return {ids.begin(), ids.end()};
 }
 
+// The harness's prefix_token_id: what an empty context is scored after.
 int64_t prefix_token(const data::Tokenizer& tokenizer) {
-  if (const auto* hf = tokenizer.hf()) {
-    const auto& special = hf->tokenizer().special_tokens();
-    if (special.bos_id >= 0) return special.bos_id;
-  }
+  if (tokenizer.bos_id() >= 0) return tokenizer.bos_id();
   if (tokenizer.eos_id() < 0) throw std::runtime_error("an empty context needs a BOS or EOS token; the tokenizer has none");
   return tokenizer.eos_id();
 }
@@ -75,13 +74,18 @@ void multiple_choice_metrics(const BenchmarkSpec& spec, ExampleResult& ex) {
     by_chars.push_back(lls.back() / static_cast<double>(code_points(ex.prompt.choices[i])));
     by_bytes.push_back(lls.back() / static_cast<double>(ex.prompt.choices[i].size()));
   }
-  const auto gold = ex.prompt.gold;
-  auto hit = [&](size_t pred) { return gold >= 0 && static_cast<int64_t>(pred) == gold ? 1.0 : 0.0; };
+  const auto& golds = ex.prompt.golds;
+  auto hit = [&](size_t pred) {
+    return std::find(golds.begin(), golds.end(), static_cast<int64_t>(pred)) != golds.end() ? 1.0 : 0.0;
+  };
   if (wants(spec, "acc")) ex.metrics.emplace_back("acc", hit(argmax(lls)));
   if (wants(spec, "acc_norm")) ex.metrics.emplace_back("acc_norm", hit(argmax(by_chars)));
   if (wants(spec, "acc_bytes")) ex.metrics.emplace_back("acc_bytes", hit(argmax(by_bytes)));
-  if (wants(spec, "exact_match"))
-    ex.metrics.emplace_back("exact_match", gold >= 0 && ex.scores[static_cast<size_t>(gold)].greedy ? 1.0 : 0.0);
+  if (wants(spec, "exact_match")) {
+    bool greedy = false;
+    for (const auto g : golds) greedy = greedy || ex.scores[static_cast<size_t>(g)].greedy;
+    ex.metrics.emplace_back("exact_match", greedy ? 1.0 : 0.0);
+  }
 }
 
 std::string cut_at_stop(std::string text, const std::vector<std::string>& until) {
@@ -138,9 +142,14 @@ BenchmarkResult run_benchmark(const BenchmarkSpec& spec, models::GPT& model, con
   if (task.num_fewshot > 0) {
     if (task.fewshot.empty()) throw std::runtime_error(what + ": few-shot examples asked for but no fewshot file is set");
     fewshot_docs = read_docs(task.fewshot);
-    if (static_cast<int64_t>(fewshot_docs.size()) < task.num_fewshot)
-      throw std::runtime_error(what + ": " + std::to_string(task.num_fewshot) + " few-shot examples asked for, " +
-                               task.fewshot.path + " has " + std::to_string(fewshot_docs.size()));
+    // Drawn from the scored documents, one more is drawn so that a document is never its own example.
+    const int64_t needed = task.num_fewshot + (task.fewshot_excludes_doc ? 1 : 0);
+    if (static_cast<int64_t>(fewshot_docs.size()) < needed)
+      throw std::runtime_error(what + ": " + std::to_string(task.num_fewshot) + " few-shot examples asked for" +
+                               (task.fewshot_excludes_doc ? " from the scored documents themselves (so " +
+                                                                std::to_string(needed) + " are needed)"
+                                                          : std::string()) +
+                               ", " + task.fewshot.path + " has " + std::to_string(fewshot_docs.size()));
   }
   PromptBuilder prompts(task, std::move(fewshot_docs), task.fewshot_excludes_doc);
 
@@ -184,6 +193,10 @@ BenchmarkResult run_benchmark(const BenchmarkSpec& spec, models::GPT& model, con
     result.examples.push_back(std::move(ex));
   }
 
+  if (task.output_type == OutputType::kGenerateUntil && task.max_gen_toks >= model->config.block_size)
+    throw std::runtime_error(what + ": max_gen_toks " + std::to_string(task.max_gen_toks) +
+                             " leaves no room for the prompt in the model's " +
+                             std::to_string(model->config.block_size) + "-token window");
   const auto start = std::chrono::steady_clock::now();
   if (task.output_type == OutputType::kGenerateUntil) {
     generate_all(task, model, tokenizer, result.examples);

@@ -56,7 +56,7 @@ struct BenchmarkSpec {
   // draws from it without this.)
   bool fewshot_excludes_doc = false;
   DocProcessing process_docs;
-  std::string description;  // text before the few-shot examples
+  std::string description;  // before the few-shot examples: a field name or a template, as doc_to_text
   std::string doc_to_text;
   std::string doc_to_target;
   std::string doc_to_choice;

@@ -3,6 +3,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "common/json_depth.h"
 #include "common/read_file.h"
 #include "common/strings.h"
 
@@ -23,21 +24,29 @@ std::vector<std::string> lines_of(const std::string& text) {
   return lines;
 }
 
+// Parses one JSON text, refusing nesting deep enough to exhaust the stack later.
+Doc parse_doc_text(const std::string& text, const std::string& where) {
+  if (common::json_depth(text) > common::kMaxJsonDepth)
+    throw std::runtime_error(where + ": JSON nested more than " + std::to_string(common::kMaxJsonDepth) +
+                             " levels deep");
+  return Doc::parse(text, nullptr, /*allow_exceptions=*/false);
+}
+
 std::vector<Doc> read_json_lines(const std::string& path) {
   std::vector<Doc> docs;
   const auto lines = lines_of(common::read_file(path));
   for (size_t i = 0; i < lines.size(); ++i) {
     if (lines[i].find_first_not_of(" \t") == std::string::npos) continue;
-    Doc doc = Doc::parse(lines[i], nullptr, /*allow_exceptions=*/false);
-    if (!doc.is_object())
-      throw std::runtime_error(path + ", line " + std::to_string(i + 1) + ": expected a JSON object");
+    const std::string where = path + ", line " + std::to_string(i + 1);
+    Doc doc = parse_doc_text(lines[i], where);
+    if (!doc.is_object()) throw std::runtime_error(where + ": expected a JSON object");
     docs.push_back(std::move(doc));
   }
   return docs;
 }
 
 std::vector<Doc> read_json_array(const std::string& path) {
-  const Doc all = Doc::parse(common::read_file(path), nullptr, /*allow_exceptions=*/false);
+  const Doc all = parse_doc_text(common::read_file(path), path);
   if (!all.is_array()) throw std::runtime_error(path + ": expected a JSON array of objects");
   std::vector<Doc> docs;
   for (size_t i = 0; i < all.size(); ++i) {

@@ -61,14 +61,15 @@ std::string apply_steps(std::string text, const std::vector<TextStep>& steps,
 }  // namespace
 
 struct PromptBuilder::Templates {
-  DocField text, target, choice;
+  DocField text, target, choice, description;
   std::vector<std::pair<std::string, DocField>> processed;
   std::vector<tokenizers::Regex> regexes;  // the kRegexReplace steps', in order
 
   explicit Templates(const BenchmarkSpec& spec)
       : text(spec.doc_to_text, spec.name + ": doc_to_text"),
         target(spec.doc_to_target, spec.name + ": doc_to_target"),
-        choice(spec.doc_to_choice, spec.name + ": doc_to_choice") {
+        choice(spec.doc_to_choice, spec.name + ": doc_to_choice"),
+        description(spec.description, spec.name + ": description") {
     for (const auto& [name, source] : spec.process_docs.fields)
       processed.emplace_back(name, DocField(source, spec.name + ": process_docs." + name));
     for (const auto& step : spec.process_docs.steps)
@@ -139,6 +140,29 @@ std::vector<std::string> strings_of(const Doc& value, const std::string& what) {
   return out;
 }
 
+// The choice a gold names: an index, a choice's text, or a list of either. Where the harness scores a gold
+// outside the choices as wrong with a warning, that is an error here: the dataset and the task disagree.
+std::vector<int64_t> gold_indices(const Doc& gold, const std::vector<std::string>& choices) {
+  if (gold.is_array()) {
+    std::vector<int64_t> all;
+    for (const auto& g : gold) all.push_back(gold_indices(g, choices).at(0));
+    if (all.empty()) throw std::runtime_error("doc_to_target gave an empty list");
+    return all;
+  }
+  const auto n = static_cast<int64_t>(choices.size());
+  if (gold.is_number_integer()) {
+    const auto g = gold.get<int64_t>();
+    if (g < 0 || g >= n)
+      throw std::runtime_error("the gold index " + std::to_string(g) + " is not one of the " + std::to_string(n) +
+                               " choices");
+    return {g};
+  }
+  if (gold.is_string())
+    for (int64_t i = 0; i < n; ++i)
+      if (choices[static_cast<size_t>(i)] == gold.get<std::string>()) return {i};
+  throw std::runtime_error("the gold answer " + gold.dump() + " is not one of the choices");
+}
+
 }  // namespace
 
 DocRequests PromptBuilder::build(const Doc& doc) {
@@ -163,7 +187,10 @@ DocRequests PromptBuilder::build(const Doc& doc) {
     return target.dump();
   };
 
-  std::string prefix = spec_.description;
+  // The description, like doc_to_text, names a field or is a template over the document's.
+  std::string prefix;
+  if (!t.description.empty())
+    prefix = t.description.names_field(doc) ? t.description.field(doc).get<std::string>() : t.description.render(doc);
   if (spec_.num_fewshot > 0) {
     const auto n = static_cast<size_t>(spec_.num_fewshot);
     std::vector<size_t> picked = random_.sample(fewshot_docs_.size(), same_split_ ? std::min(n + 1, fewshot_docs_.size()) : n);
@@ -197,19 +224,12 @@ DocRequests PromptBuilder::build(const Doc& doc) {
       if (text.is_number_integer()) {  // Winogrande: one context per choice, one shared continuation
         const std::string continuation = spec_.target_delimiter + (target.is_string() ? target.get<std::string>() : target.dump());
         for (const auto& choice : out.choices) out.requests.push_back({prefix + choice, continuation});
-        const auto g = text.get<int64_t>();
-        out.gold = g >= 0 && g < static_cast<int64_t>(out.choices.size()) ? g : -100;
+        out.golds = gold_indices(text, out.choices);
       } else {
         if (!text.is_string()) throw std::runtime_error(what + ": doc_to_text gave " + text.dump());
         for (const auto& choice : out.choices)
           out.requests.push_back({prefix + text.get<std::string>(), spec_.target_delimiter + choice});
-        if (target.is_number_integer()) {
-          const auto g = target.get<int64_t>();
-          out.gold = g >= 0 && g < static_cast<int64_t>(out.choices.size()) ? g : -100;
-        } else if (target.is_string()) {
-          for (size_t i = 0; i < out.choices.size() && out.gold == -100; ++i)
-            if (out.choices[i] == target.get<std::string>()) out.gold = static_cast<int64_t>(i);
-        }
+        out.golds = gold_indices(target, out.choices);
       }
       break;
     }

@@ -22,10 +22,11 @@ struct Request {
 struct DocRequests {
   std::vector<Request> requests;
   // Multiple choice: the choices as strings, for acc_norm's and acc_bytes'
-  // lengths, and the gold index (-100 where the gold names no choice, as in
-  // the harness). Loglikelihood and generation: the target text.
+  // lengths, and the gold indices (one, or several where doc_to_target gives
+  // a list: any of them is right, as in the harness). Loglikelihood and
+  // generation: the target text.
   std::vector<std::string> choices;
-  int64_t gold = -100;
+  std::vector<int64_t> golds;
   std::string target;
 };
 

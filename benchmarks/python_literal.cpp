@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <stdexcept>
 
+#include "common/json_depth.h"
 #include "tokenizers/utf8.h"
 
 namespace anvil::benchmarks {
@@ -51,6 +52,7 @@ class LiteralParser {
   }
 
   nlohmann::ordered_json parse_sequence(char close) {
+    if (++depth_ > common::kMaxJsonDepth) fail("nested too deep");
     ++pos_;
     auto items = nlohmann::ordered_json::array();
     skip_space();
@@ -66,6 +68,7 @@ class LiteralParser {
     }
     if (pos_ >= s_.size()) fail("unclosed bracket");
     ++pos_;
+    --depth_;
     return items;
   }
 
@@ -137,6 +140,7 @@ class LiteralParser {
 
   const std::string& s_;
   size_t pos_ = 0;
+  size_t depth_ = 0;
 };
 
 }  // namespace

@@ -31,6 +31,8 @@ int64_t HfTokenizer::vocab_size() const { return tokenizer_.vocab_size(); }
 
 int32_t HfTokenizer::eos_id() const { return tokenizer_.special_tokens().eos_id; }
 
+int32_t HfTokenizer::bos_id() const { return tokenizer_.special_tokens().bos_id; }
+
 uint64_t HfTokenizer::fingerprint() const { return tokenizer_.fingerprint() ^ fnv1a_64(template_source_); }
 
 void HfTokenizer::save(const std::string& path) const {

@@ -76,6 +76,8 @@ int64_t SentencePieceTokenizer::vocab_size() const { return processor_->GetPiece
 
 int32_t SentencePieceTokenizer::eos_id() const { return processor_->eos_id(); }
 
+int32_t SentencePieceTokenizer::bos_id() const { return processor_->bos_id(); }
+
 uint64_t SentencePieceTokenizer::fingerprint() const { return fnv1a_64(processor_->serialized_model_proto()); }
 
 void SentencePieceTokenizer::save(const std::string& path) const {
@@ -88,7 +90,9 @@ void SentencePieceTokenizer::save_for_transformers(const std::string& dir) const
                                    {"add_bos_token", false},
                                    {"add_eos_token", false},
                                    {"add_prefix_space", false},
-                                   {"legacy", false}};
+                                   {"legacy", false},
+                                   // "<unk>" in a text is text to sentencepiece, not the unknown token.
+                                   {"split_special_tokens", true}};
   const auto piece = [&](int id) { return id >= 0 ? nlohmann::ordered_json(processor_->IdToPiece(id)) : nullptr; };
   config["bos_token"] = piece(processor_->bos_id());
   config["eos_token"] = piece(processor_->eos_id());

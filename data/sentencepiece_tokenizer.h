@@ -21,6 +21,7 @@ class SentencePieceTokenizer final : public Tokenizer {
   std::string decode(const std::vector<int32_t>& ids) const override;
   int64_t vocab_size() const override;
   int32_t eos_id() const override;
+  int32_t bos_id() const override;
   uint64_t fingerprint() const override;
   std::string type() const override { return "sentencepiece"; }
   void save(const std::string& path) const override;

@@ -19,6 +19,8 @@ class Tokenizer {
   virtual int64_t vocab_size() const = 0;
   // The id that ends a document, or -1 when the tokenizer has none.
   virtual int32_t eos_id() const { return -1; }
+  // The id that begins a sequence, or -1 when the tokenizer has none.
+  virtual int32_t bos_id() const { return -1; }
   // A hash of the whole vocabulary and its rules: token shards record it, so
   // shards are never read with a tokenizer other than the one that made them.
   virtual uint64_t fingerprint() const = 0;

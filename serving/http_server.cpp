@@ -9,6 +9,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "common/json_depth.h"
 #include "data/hf_tokenizer.h"
 
 namespace anvil::serving {
@@ -372,6 +373,8 @@ struct ApiServer::Handlers {
   }
 
   json parse_body(const httplib::Request& req) const {
+    if (common::json_depth(req.body) > common::kMaxJsonDepth)
+      throw ApiError(400, "the body's JSON is nested more than " + std::to_string(common::kMaxJsonDepth) + " levels deep");
     try {
       return json::parse(req.body);
     } catch (const json::exception& e) {
@@ -433,8 +436,12 @@ ApiServer::ApiServer(Engine& engine, const data::Tokenizer& tokenizer, ServerOpt
     return httplib::Server::HandlerResponse::Unhandled;
   });
   http_->set_keep_alive_max_count(1000);
+  // SO_REUSEADDR alone: a restart binds while old connections sit in
+  // TIME_WAIT. cpp-httplib's default adds SO_REUSEPORT, with which a second
+  // server on a port in use starts and silently shares its connections.
   http_->set_socket_options([this](socket_t sock) {
-    httplib::default_socket_options(sock);
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
     listen_socket_ = sock;
   });
   http_->Post("/v1/completions", h.guarded(&Handlers::completions));

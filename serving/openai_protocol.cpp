@@ -37,7 +37,19 @@ bool boolean(const json& v, const std::string& name) {
   return v.get<bool>();
 }
 
+// Fields that would change the output and are not implemented are refused, never ignored; their neutral
+// values (what clients send by default) pass.
+void refuse_unimplemented(const json& body) {
+  const std::pair<const char*, json> neutral[] = {
+      {"suffix", ""}, {"logit_bias", json::object()}, {"presence_penalty", 0}, {"frequency_penalty", 0},
+      {"best_of", 1}, {"tools", json::array()}, {"response_format", {{"type", "text"}}}};
+  for (const auto& [name, value] : neutral)
+    if (const auto* v = field(body, name); v && *v != value)
+      throw bad(name, std::string("'") + name + "' is not supported by this server (only " + value.dump() + ")");
+}
+
 Sampling sampling(const json& body, const ServingLimits& limits, int64_t default_max_tokens, bool allow_zero_tokens) {
+  refuse_unimplemented(body);
   Sampling s;
   s.max_tokens = default_max_tokens;
   for (const char* name : {"max_tokens", "max_completion_tokens"})

@@ -93,12 +93,12 @@ void AddedVocabulary::add(AddedToken token) {
   tokens_[index] = std::move(token);
 }
 
-void AddedVocabulary::prepare(const Normalizer* normalizer) {
+void AddedVocabulary::prepare(const Normalizer* normalizer, bool split_special) {
   raw_ = Trie{};
   normalized_ = Trie{};
   for (size_t i = 0; i < tokens_.size(); ++i) {
     const AddedToken& token = tokens_[i];
-    if (token.content.empty()) continue;
+    if (token.content.empty() || (split_special && token.special)) continue;
     if (!token.normalized) {
       raw_.insert(token.content, static_cast<int32_t>(i));
       continue;

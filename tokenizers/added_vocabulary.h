@@ -36,7 +36,9 @@ class AddedVocabulary {
   // A token with the id or the content of an earlier one replaces it.
   void add(AddedToken token);
   // Builds the matchers; normalized tokens are matched in their normalized form.
-  void prepare(const Normalizer* normalizer);
+  // SPLIT_SPECIAL (tokenizer_config.json's split_special_tokens): special
+  // tokens are not matched, so their text is encoded as any other text.
+  void prepare(const Normalizer* normalizer, bool split_special = false);
 
   // Appends `text` cut at the tokens matched in it (the raw or the normalized stage).
   void split(const Piece& text, bool normalized_stage, std::vector<Segment>& out) const;

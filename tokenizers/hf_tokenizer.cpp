@@ -128,7 +128,8 @@ HfTokenizer HfTokenizer::load(const std::string& path, InvalidUtf8 policy) {
   const auto named = resolve_named_tokens(named_defaults, config, optional_json(source, "special_tokens_map.json"));
   add_named_tokens(named, pipeline);
   if (location.format == TokenizerFormat::kVocabMerges) add_slow_post_processor(config, named, pipeline);
-  pipeline.added.prepare(pipeline.normalizer.get());
+  pipeline.added.prepare(pipeline.normalizer.get(),
+                         config.is_object() && config.value("split_special_tokens", false) == true);
   impl->special = special_tokens_of(named, pipeline, optional_json(source, "generation_config.json"), defaults.end_ids,
                                     source.path_of("generation_config.json"));
   impl->chat_template = chat_template_of(source, config);

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "benchmarks/docs.h"
 #include "benchmarks/prompts.h"
 #include "recipes/benchmark_tasks.h"
 #include "recipes/config_loader.h"
@@ -37,7 +38,7 @@ TEST(BuiltinTasks, ArcFromAi2Files) {
   ASSERT_EQ(r.requests.size(), 3u);
   EXPECT_EQ(r.requests[0].context, "Question: Which is a gas?\nAnswer:");
   EXPECT_EQ(r.requests[1].continuation, " steam");
-  EXPECT_EQ(r.gold, 1);
+  EXPECT_EQ(r.golds, std::vector<int64_t>{1});
   EXPECT_EQ(r.choices, (std::vector<std::string>{"ice", "steam", "rock"}));
 }
 
@@ -49,7 +50,7 @@ TEST(BuiltinTasks, HellaswagProcessDocsAsTheHarness) {
   ASSERT_EQ(r.choices.size(), 4u);
   EXPECT_EQ(r.choices[1], " a person board a ski lift, while two men supporting the head of the person wearing "
                           "winter clothes snow as the we girls sled.");
-  EXPECT_EQ(r.gold, 3);
+  EXPECT_EQ(r.golds, std::vector<int64_t>{3});
 }
 
 TEST(BuiltinTasks, WinograndeScoresOneContinuationAfterEachContext) {
@@ -58,7 +59,7 @@ TEST(BuiltinTasks, WinograndeScoresOneContinuationAfterEachContext) {
   EXPECT_EQ(r.requests[0].context, "Ian volunteered to eat Dennis's menudo after already having a bowl because Ian");
   EXPECT_EQ(r.requests[1].context, "Ian volunteered to eat Dennis's menudo after already having a bowl because Dennis");
   EXPECT_EQ(r.requests[0].continuation, " despised eating intestine.");
-  EXPECT_EQ(r.gold, 1);
+  EXPECT_EQ(r.golds, std::vector<int64_t>{1});
 }
 
 TEST(BuiltinTasks, CopaKeepsTheHarnesssDoubleSpace) {
@@ -66,7 +67,7 @@ TEST(BuiltinTasks, CopaKeepsTheHarnesssDoubleSpace) {
   EXPECT_EQ(r.requests[0].context, "My body cast a shadow over the grass because");
   // The choices start with a space and the default target delimiter adds one.
   EXPECT_EQ(r.requests[0].continuation, "  the sun was rising.");
-  EXPECT_EQ(r.gold, 0);
+  EXPECT_EQ(r.golds, std::vector<int64_t>{0});
 }
 
 TEST(BuiltinTasks, LambadaSplitsOffTheLastWord) {
@@ -80,7 +81,7 @@ TEST(BuiltinTasks, BoolqReadsSuperGlueBooleans) {
   const auto r = build("boolq", R"({"question": "is it", "passage": "It is.", "label": true})");
   EXPECT_EQ(r.requests[1].context, "It is.\nQuestion: is it?\nAnswer:");
   EXPECT_EQ(r.requests[1].continuation, " yes");
-  EXPECT_EQ(r.gold, 1);
+  EXPECT_EQ(r.golds, std::vector<int64_t>{1});
 }
 
 TEST(FewShot, ExamplesDrawnWithTheHarnesssSeedAndNeverTheDocumentItself) {
@@ -127,6 +128,62 @@ TEST_F(TaskFile, ErrorsNameTheFileLineAndKey) {
                "unknown metric 'bleu'");
   expect_error("task: t\noutput_type: essay\n", "'output_type' must be");
   expect_error("task: [t\n", "line");
+}
+
+TEST(Golds, AListOfGoldsAndGoldsThatNameNoChoice) {
+  auto spec = recipes::load_benchmark("arc_easy");
+  PromptBuilder builder(spec, {}, false);
+  const auto doc = [](const ordered_json& key) {
+    return ordered_json{{"id", "q"},
+                        {"question", {{"stem", "Which?"},
+                                      {"choices", ordered_json::array({{{"label", "A"}, {"text", "a"}},
+                                                                       {{"label", "B"}, {"text", "b"}},
+                                                                       {{"label", "C"}, {"text", "c"}}})}}},
+                        {"answerKey", key}};
+  };
+  EXPECT_EQ(builder.build(builder.processed(doc("C"))).golds, std::vector<int64_t>{2});
+  // The harness scores a gold outside the choices as wrong, with a warning; anvil refuses the document.
+  const auto expect_error = [&](const std::string& yaml_target, const std::string& part) {
+    auto s = spec;
+    s.doc_to_target = yaml_target;
+    PromptBuilder b(s, {}, false);
+    try {
+      b.build(b.processed(doc("A")));
+      ADD_FAILURE() << yaml_target;
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
+    }
+  };
+  expect_error("{{7}}", "the gold index 7 is not one of the 3 choices");
+  expect_error("D", "the gold answer \"D\" is not one of the choices");
+  auto listed = spec;
+  listed.doc_to_target = "{{[0, 2]}}";
+  PromptBuilder b(listed, {}, false);
+  EXPECT_EQ(b.build(b.processed(doc("A"))).golds, (std::vector<int64_t>{0, 2}));
+}
+
+TEST(Description, IsATemplateOverTheDocument) {
+  auto spec = recipes::load_benchmark("arc_easy");
+  spec.description = "About {{id}}:\n";
+  PromptBuilder builder(spec, {}, false);
+  const auto r = builder.build(builder.processed(ordered_json{
+      {"id", "q7"},
+      {"question", {{"stem", "Which?"}, {"choices", ordered_json::array({{{"label", "A"}, {"text", "a"}}})}}},
+      {"answerKey", "A"}}));
+  EXPECT_EQ(r.requests[0].context, "About q7:\nQuestion: Which?\nAnswer:");
+}
+
+TEST_F(TaskFile, DocsNestedTooDeepAreRefusedNotACrash) {
+  const std::string docs = write(std::string(100000, '[') + std::string(100000, ']') + "\n");
+  DocFiles files;
+  files.path = docs;
+  try {
+    read_docs(files);
+    ADD_FAILURE();
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find(docs + ", line 1: JSON nested more than 256 levels"), std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(Tasks, UnknownNameListsTheBuiltIns) {

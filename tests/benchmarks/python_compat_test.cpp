@@ -45,6 +45,7 @@ TEST(PythonLiteral, ReadsWhatTemplatesRender) {
   EXPECT_THROW(parse_python_literal("['open"), std::invalid_argument);
   EXPECT_THROW(parse_python_literal("[1 2]"), std::invalid_argument);
   EXPECT_THROW(parse_python_literal("[1] x"), std::invalid_argument);
+  EXPECT_THROW(parse_python_literal(std::string(100000, '[') + std::string(100000, ']')), std::invalid_argument);
 }
 
 TEST(HarnessMetrics, StandardErrorsAsTheHarnessComputesThem) {

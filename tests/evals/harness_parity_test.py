@@ -41,10 +41,6 @@ from anvil_cli import report, run  # noqa: E402
 
 TASKS = ["arc_easy", "piqa", "lambada_openai"]
 NEXT = "next_word"  # the test's own task YAML: WikiText-2 test lines cut before " ,", " the", " ." or " of"
-# Lines with this text are left out of next_word: export-hf's tokenizer_config.json lets transformers read a
-# literal "<unk>", "<s>" or "</s>" as that special token, where sentencepiece (anvil, and anvil prepare's
-# training data) reads it as text. Set it to None once export-hf writes "split_special_tokens": true.
-NEXT_WORD_SKIP = "<"
 LIMIT = 40
 SHOTS = 3
 # Per-request log-likelihood: absolute, plus the float32 rounding of the harness's own sum. The harness adds a
@@ -154,7 +150,7 @@ def write_next_word(d, data):
         for line in f:
             line = line.strip()
             cuts = [k for k in (line.find(w, 40) for w in (" , ", " the ", " . ", " of ")) if k > 0]
-            if line and not line.startswith("=") and cuts and not (NEXT_WORD_SKIP and NEXT_WORD_SKIP in line):
+            if line and not line.startswith("=") and cuts:
                 k = cuts[0]
                 docs.append({"context": line[:k], "target": line[k:line.index(" ", k + 1)]})
             if len(docs) == LIMIT:

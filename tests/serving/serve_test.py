@@ -307,6 +307,10 @@ def abuse_checks(server, ref):
     user = [{"role": "user", "content": "hi"}]
     cases = [
         ("broken JSON", "POST", C, b'{"prompt": "hi", "max_tokens": ', 400),
+        ("JSON nested 100000 deep", "POST", C, b'{"prompt": ' + b"[" * 100000 + b"]" * 100000 + b"}", 400),
+        ("suffix (not implemented)", "POST", C, {"prompt": "hi", "suffix": "end"}, 400),
+        ("logit_bias (not implemented)", "POST", C, {"prompt": "hi", "logit_bias": {"5": 100}}, 400),
+        ("frequency_penalty (not implemented)", "POST", CH, {"messages": user, "frequency_penalty": 1.0}, 400),
         ("an empty body", "POST", C, b"", 400),
         ("a body that is a list, not an object", "POST", C, b"[1, 2, 3]", 400),
         ("a body that is a string, not an object", "POST", CH, b'"hello"', 400),
@@ -529,6 +533,11 @@ def main():
             concurrency_check(server.port, ref)
             connect_burst_check(server.port)
             abuse_checks(server, ref)
+            second = subprocess.run([anvil, "serve", path, "--port", str(server.port), "run.device=cpu"],
+                                    capture_output=True, text=True, timeout=120)
+            check("a second server on the same port exits 1 naming the port, and the first still answers",
+                  second.returncode == 1 and f":{server.port} (in use" in second.stderr and healthy(server.port),
+                  f"exit {second.returncode}: {second.stderr[-200:]!r}")
             rc = server.stop()
             check("SIGTERM stops the server with exit status 0", rc == 0 and "anvil serve: stopped" in "".join(server.lines),
                   f"exit status {rc}")

@@ -45,6 +45,16 @@ TEST(AddedTokens, LeftmostLongestMatch) {
             (std::vector<Cut>{{"a", -1, 0}, {"<|im_end|>", 2, 1}, {"b", -1, 11}, {"<|im", 1, 12}, {"x", -1, 16}}));
 }
 
+TEST(AddedTokens, SplitSpecialTokensLeavesSpecialOnesAsText) {
+  AddedVocabulary added;
+  added.add(token("<unk>", 0));
+  AddedToken plain = token("<sep>", 3);
+  plain.special = false;
+  added.add(plain);
+  added.prepare(nullptr, /*split_special=*/true);
+  EXPECT_EQ(cuts(added, "a<unk>b<sep>"), (std::vector<Cut>{{"a<unk>b", -1, 0}, {"<sep>", 3, 7}}));
+}
+
 TEST(AddedTokens, LstripAndRstripTakeTheSpaces) {
   AddedVocabulary added;
   AddedToken mask = token("<mask>", 5);

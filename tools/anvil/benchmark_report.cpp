@@ -71,7 +71,8 @@ void write_benchmark_predictions(const std::string& path, const std::vector<benc
       if (ex.prompt.choices.empty())
         line["target"] = ex.prompt.target;
       else
-        line["target"] = ex.prompt.gold;
+        line["target"] = ex.prompt.golds.size() == 1 ? nlohmann::ordered_json(ex.prompt.golds[0])
+                                                     : nlohmann::ordered_json(ex.prompt.golds);
       auto arguments = nlohmann::ordered_json::array();
       for (const auto& q : ex.prompt.requests) arguments.push_back({q.context, q.continuation});
       line["arguments"] = arguments;
