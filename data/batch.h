@@ -14,6 +14,13 @@ struct Batch {
   // each token belongs to (0, 1, ...). Tokens attend only within their
   // document, and positions restart at each one. Undefined: one stream.
   torch::Tensor segments;
+  // Preference pairs only (task dpo): rows [0, P) hold the chosen responses
+  // of P pairs and rows [P, 2P) the rejected ones, in the same order. int64
+  // [P]: each pair's index in its dataset. Undefined: not pairs.
+  torch::Tensor pair_ids;
+  // Pairs only: the reference model's log-probability of each row's targets,
+  // float [2P] on the host; undefined until a reference stage fills it.
+  torch::Tensor reference_logps;
 };
 
 }  // namespace anvil::data

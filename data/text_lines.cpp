@@ -9,6 +9,9 @@
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
+#include <zlib.h>
+
+#include "common/json_depth.h"
 
 namespace anvil::data {
 
@@ -98,21 +101,65 @@ std::string read_whole_file(const std::string& path, bool replace) {
   return valid_utf8(std::move(text), path, 1, 0, replace);
 }
 
+namespace {
+
+// The lines of a gzip file, decompressed as they are read (zlib): a truncated
+// or corrupt file is an error naming it, never a short read taken for the end.
+void for_each_gzip_line(const std::string& path, const std::function<void(std::string&)>& visit) {
+  open_nonempty(path);
+  gzFile file = gzopen(path.c_str(), "rb");
+  if (file == nullptr) throw std::runtime_error("cannot open '" + path + "': " + std::strerror(errno));
+  std::string pending;
+  char buffer[1 << 16];
+  try {
+    while (true) {
+      const int n = gzread(file, buffer, sizeof buffer);
+      if (n < 0) {
+        int code = 0;
+        throw std::runtime_error("cannot read '" + path + "' as gzip: " + gzerror(file, &code));
+      }
+      if (n == 0) {
+        // gzread takes a cut-off file for its end and only records the error (Z_BUF_ERROR).
+        int code = Z_OK;
+        const char* message = gzerror(file, &code);
+        if (code != Z_OK) throw std::runtime_error("cannot read '" + path + "' as gzip: " + message + " (cut off?)");
+        break;
+      }
+      pending.append(buffer, static_cast<size_t>(n));
+      size_t start = 0;
+      for (size_t end; (end = pending.find('\n', start)) != std::string::npos; start = end + 1) {
+        std::string line = pending.substr(start, end - start);
+        visit(line);
+      }
+      pending.erase(0, start);
+    }
+    if (!pending.empty()) visit(pending);
+  } catch (...) {
+    gzclose(file);
+    throw;
+  }
+  gzclose(file);
+}
+
+}  // namespace
+
 // Calls `visit` with each line of `path` (without its '\n') and its 1-based
-// number, one line in memory at a time.
+// number, one line in memory at a time; a .gz file is decompressed first.
 void for_each_line(const std::string& path, bool replace,
                    const std::function<void(const std::string&, int64_t)>& visit) {
-  std::ifstream in = open_nonempty(path);
-  std::string line;
   int64_t number = 0;
   size_t offset = 0;
-  while (std::getline(in, line)) {
+  const auto next = [&](std::string& line) {
     ++number;
     const size_t next_offset = offset + line.size() + 1;
     if (number == 1) strip_byte_order_mark(line);
     visit(valid_utf8(std::move(line), path, number, offset, replace), number);
     offset = next_offset;
-  }
+  };
+  if (path.size() > 3 && path.compare(path.size() - 3, 3, ".gz") == 0) return for_each_gzip_line(path, next);
+  std::ifstream in = open_nonempty(path);
+  std::string line;
+  while (std::getline(in, line)) next(line);
   if (in.bad()) throw std::runtime_error("cannot read '" + path + "': " + std::strerror(errno));
 }
 
@@ -127,6 +174,8 @@ void for_each_json_record(const std::string& path, bool replace,
   for_each_line(path, replace, [&](const std::string& line, int64_t number) {
     if (line.find_first_not_of(" \t\r\v\f") == std::string::npos) return;
     nlohmann::ordered_json record;  // in the file's key order, as Python reads it: templates' tojson keeps it
+    if (common::json_depth(line) > common::kMaxJsonDepth)
+      throw error_at(path, number, "JSON nested more than " + std::to_string(common::kMaxJsonDepth) + " levels deep");
     try {
       record = nlohmann::ordered_json::parse(line);
     } catch (const nlohmann::json::parse_error& e) {

@@ -25,7 +25,7 @@ torch::Tensor LinearImpl::forward_without_bias(const torch::Tensor& x) {
 }
 
 torch::Tensor LinearImpl::plus_lora(const torch::Tensor& x, torch::Tensor y) {
-  if (has_lora()) y = y + torch::nn::functional::linear(torch::nn::functional::linear(lora_dropout(x), lora_a), lora_b) * lora_scale;
+  if (has_lora() && lora_scale != 0) y = y + torch::nn::functional::linear(torch::nn::functional::linear(lora_dropout(x), lora_a), lora_b) * lora_scale;
   return y;
 }
 

@@ -28,6 +28,19 @@ int64_t add_lora(torch::nn::Module& model, const LoraConfig& config) {
   return adapted;
 }
 
+AdaptersOff::AdaptersOff(torch::nn::Module& model) {
+  for (const auto& item : model.modules()) {
+    auto* linear = dynamic_cast<LinearImpl*>(item.get());
+    if (!linear || !linear->has_lora()) continue;
+    saved_.emplace_back(linear, linear->lora_scale);
+    linear->lora_scale = 0;
+  }
+}
+
+AdaptersOff::~AdaptersOff() {
+  for (auto& [linear, scale] : saved_) linear->lora_scale = scale;
+}
+
 bool is_lora_tensor(const std::string& name) { return ends_with(name, ".lora_a") || ends_with(name, ".lora_b"); }
 
 TensorMap merge_lora(const TensorMap& state, double scale) {

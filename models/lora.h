@@ -2,6 +2,7 @@
 // LoRA on a whole model: adapters on the chosen linear layers, and folding
 // trained adapters back into the base weights.
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <torch/nn/module.h>
@@ -9,6 +10,8 @@
 #include "models/safetensors.h"
 
 namespace anvil::models {
+
+struct LinearImpl;
 
 struct LoraConfig {
   int64_t rank = 8;
@@ -24,6 +27,20 @@ struct LoraConfig {
 int64_t add_lora(torch::nn::Module& model, const LoraConfig& config);
 
 bool is_lora_tensor(const std::string& name);
+
+// While it lives, every adapter of `model` is switched off (its scale is 0):
+// the model computes what its base weights alone compute, as DPO's reference
+// without a second copy of the model.
+class AdaptersOff {
+ public:
+  explicit AdaptersOff(torch::nn::Module& model);
+  ~AdaptersOff();
+  AdaptersOff(const AdaptersOff&) = delete;
+  AdaptersOff& operator=(const AdaptersOff&) = delete;
+
+ private:
+  std::vector<std::pair<LinearImpl*, double>> saved_;  // each adapted layer and its scale
+};
 
 // `state` with each adapter folded into its layer (W += scale · B·A) and the
 // adapter tensors left out: the weights of the same model without LoRA.

@@ -81,8 +81,9 @@ const std::vector<ConfigField>& config_fields() {
              {"auto", "never"}),
 
       one_of({FIELD(task.type), "lm: language modelling on data.train or data.shards; sft: instruction tuning on "
-                                "jsonl; classify: text classification on tsv, csv or jsonl"},
-             {"lm", "sft", "classify"}),
+                                "jsonl; classify: text classification on tsv, csv or jsonl; dpo: preference tuning "
+                                "on pairs of responses (jsonl or .jsonl.gz)"},
+             {"lm", "sft", "classify", "dpo"}),
 
       path({FIELD(data.train), "training data: a text file (lm), jsonl (sft), tsv, csv or jsonl (classify)"}),
       path({FIELD(data.val), "validation data, as data.train; empty: hold out data.val_fraction of data.train"}),
@@ -100,7 +101,7 @@ const std::vector<ConfigField>& config_fields() {
       one_of({FIELD(data.token_dtype), "anvil prepare: token width in shards (auto: uint16 when the vocabulary fits)"},
              {"auto", "uint16", "uint32"}),
       number({FIELD(data.shard_tokens), "anvil prepare: tokens per shard file"}, 1),
-      one_of({FIELD(data.overlong), "sft, classify: an example longer than model.block_size is an error, or cut to it"},
+      one_of({FIELD(data.overlong), "sft, classify, dpo: an example (a pair's response row) longer than model.block_size is an error, or cut to it"},
              {"error", "truncate"}),
       one_of({FIELD(data.invalid_utf8), "anvil prepare: invalid UTF-8 is an error, or replaced by U+FFFD"},
              {"error", "replace"}),
@@ -250,6 +251,30 @@ const std::vector<ConfigField>& config_fields() {
                  "over the classes; the loss stays a sum over examples divided by their number)"},
              {"none", "balanced"}),
 
+      one_of({FIELD(dpo.format), "prompt: prompt, chosen and rejected strings; dialogue: chosen and rejected whole "
+                                 "dialogues sharing a prefix, each response after the last dpo.response_marker; "
+                                 "messages: chosen and rejected message lists sharing all but the last (the "
+                                 "assistant's), rendered with the hf tokenizer's chat template"},
+             {"prompt", "dialogue", "messages"}),
+      {FIELD(dpo.prompt_field), "prompt: field of the prompt"},
+      {FIELD(dpo.chosen_field), "field of the chosen (preferred) response, dialogue or messages"},
+      {FIELD(dpo.rejected_field), "field of the rejected response, dialogue or messages"},
+      {FIELD(dpo.response_marker), "dialogue: the text after which the last turn, the response, begins"},
+      one_of({FIELD(dpo.loss), "sigmoid: DPO (with dpo.label_smoothing, conservative DPO); ipo; hinge; simpo: "
+                               "length-normalised, without a reference model"},
+             {"sigmoid", "ipo", "hinge", "simpo"}),
+      number({FIELD(dpo.beta), "the loss's β: how far the policy may move from the reference"}, 1e-6),
+      number({FIELD(dpo.label_smoothing), "sigmoid, simpo: the assumed chance that a pair's labels are flipped"}, 0,
+             0.5),
+      number({FIELD(dpo.simpo_gamma), "simpo: the target reward margin γ"}, 0),
+      number({FIELD(dpo.sft_weight), "weight of an SFT term, the chosen responses' mean token NLL (TRL's rpo_alpha); "
+                                     "0: none"}, 0),
+      one_of({FIELD(dpo.reference), "the reference model. copy: a frozen copy of model.init_from; adapters_off: the "
+                                    "LoRA model with its adapters switched off (no second copy); precomputed: every "
+                                    "pair's reference log-probabilities computed once before training, into the run "
+                                    "directory, and no reference model held; auto: adapters_off with LoRA, else copy"},
+             {"auto", "copy", "adapters_off", "precomputed"}),
+
       number({FIELD(lora.rank), "LoRA adapter rank; 0: no LoRA, every weight trains"}, 0, 4096),
       number({FIELD(lora.alpha), "LoRA scale numerator: adapters are scaled by alpha / rank"}, 0),
       number({FIELD(lora.dropout), "dropout on the adapters' input"}, 0, 0.99),
@@ -284,6 +309,7 @@ const std::vector<ConfigSection>& config_sections() {
       {"generate", "Sampling with `anvil generate`."},
       {"sft", "Instruction tuning (`task.type: sft`): the jsonl record format and the prompt template."},
       {"classify", "Text classification (`task.type: classify`): columns, labels, pooling and class weights."},
+      {"dpo", "Preference tuning (`task.type: dpo`): the pairs' format, the loss and the reference model."},
       {"lora", "Low-rank adapters on a frozen base model."},
       {"dist", "Multi-process (data-parallel) runs."},
   };

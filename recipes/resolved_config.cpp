@@ -29,9 +29,22 @@ Switch switch_of(const std::string& key, const std::string& value) {
   return choice<Switch>(key, value, {{"auto", Switch::kAuto}, {"on", Switch::kOn}, {"off", Switch::kOff}});
 }
 
+training::PreferenceOptions preference_options(const DpoSection& d) {
+  training::PreferenceOptions o;
+  o.loss = choice<training::PreferenceLoss>("dpo.loss", d.loss,
+                  {{"sigmoid", training::PreferenceLoss::kSigmoid}, {"ipo", training::PreferenceLoss::kIpo},
+                   {"hinge", training::PreferenceLoss::kHinge}, {"simpo", training::PreferenceLoss::kSimpo}});
+  o.beta = d.beta;
+  o.label_smoothing = d.label_smoothing;
+  o.simpo_gamma = d.simpo_gamma;
+  o.sft_weight = d.sft_weight;
+  return o;
+}
+
 TaskKind task_kind(const RunConfig& c) {
   return choice<TaskKind>("task.type", c.task.type,
-                {{"lm", TaskKind::kLm}, {"sft", TaskKind::kSft}, {"classify", TaskKind::kClassify}});
+                {{"lm", TaskKind::kLm}, {"sft", TaskKind::kSft}, {"classify", TaskKind::kClassify},
+                 {"dpo", TaskKind::kDpo}});
 }
 
 bool is_rope(const ModelSection& m) {
@@ -227,6 +240,16 @@ ResolvedConfig resolve(const RunConfig& c) {
       choice<SftPacking>("sft.packing", c.sft.packing, {{"pad", SftPacking::kPad}, {"pack", SftPacking::kPack}});
   out.class_weights = choice<ClassWeights>("classify.class_weights", c.classify.class_weights,
                              {{"none", ClassWeights::kNone}, {"balanced", ClassWeights::kBalanced}});
+  out.pair_format = choice<data::PairFormat>("dpo.format", c.dpo.format,
+                           {{"prompt", data::PairFormat::kPrompt}, {"dialogue", data::PairFormat::kDialogue},
+                            {"messages", data::PairFormat::kMessages}});
+  out.preference = preference_options(c.dpo);
+  out.dpo_reference = !out.preference.uses_reference() ? DpoReference::kNone
+                      : c.dpo.reference == "auto"      ? (c.lora.rank > 0 ? DpoReference::kAdaptersOff : DpoReference::kCopy)
+                                                       : choice<DpoReference>("dpo.reference", c.dpo.reference,
+                                                                              {{"copy", DpoReference::kCopy},
+                                                                               {"adapters_off", DpoReference::kAdaptersOff},
+                                                                               {"precomputed", DpoReference::kPrecomputed}});
   return out;
 }
 
@@ -255,6 +278,12 @@ void check_relations(const RunConfig& c) {
           {"schedule.warmup_steps", "schedule.decay_steps", "train.max_steps"},
           "schedule.warmup_steps (" + std::to_string(r.schedule.warmup_steps) + ") exceeds the decay length (" +
               std::to_string(r.schedule.decay_steps) + ")");
+  if (r.task == TaskKind::kDpo) {
+    require(!c.model.init_from.empty(), {"task.type", "model.init_from"},
+            "task.type dpo tunes a trained model: set model.init_from (its reference is that model)");
+    require(r.dpo_reference != DpoReference::kAdaptersOff || c.lora.rank > 0, {"dpo.reference", "lora.rank"},
+            "dpo.reference adapters_off needs LoRA adapters (lora.rank > 0)");
+  }
 }
 
 Precision resolve_precision(const RunConfig& config, c10::Device device) {

@@ -10,6 +10,7 @@
 #include <c10/core/Device.h>
 
 #include "data/packing.h"
+#include "data/preference_pairs.h"
 #include "data/prepare_shards.h"
 #include "data/sft_examples.h"
 #include "models/gpt_config.h"
@@ -17,10 +18,12 @@
 #include "recipes/run_config.h"
 #include "training/lr_schedule.h"
 #include "training/precision.h"
+#include "training/preference_options.h"
 
 namespace anvil::recipes {
 
-enum class TaskKind { kLm, kSft, kClassify };
+enum class TaskKind { kLm, kSft, kClassify, kDpo };
+enum class DpoReference { kCopy, kAdaptersOff, kPrecomputed, kNone };  // kNone: the loss needs no reference
 enum class DeviceChoice { kAuto, kCpu, kCuda };
 enum class TokenizerKind { kChar, kSentencePiece, kHf };
 enum class ResumeMode { kAuto, kNever };
@@ -65,6 +68,9 @@ struct ResolvedConfig {
   data::SftFormat sft_format = data::SftFormat::kAlpaca;
   SftPacking sft_packing = SftPacking::kPad;
   ClassWeights class_weights = ClassWeights::kNone;
+  data::PairFormat pair_format = data::PairFormat::kPrompt;
+  training::PreferenceOptions preference;
+  DpoReference dpo_reference = DpoReference::kCopy;
 };
 
 // Never throws for a config the table accepted.

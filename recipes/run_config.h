@@ -158,7 +158,7 @@ struct GenerateSection {
 };
 
 struct TaskSection {
-  std::string type = "lm";  // lm: causal LM on text or shards | sft: instruction tuning | classify
+  std::string type = "lm";  // lm: causal LM on text or shards | sft: instruction tuning | classify | dpo
 };
 
 struct SftSection {
@@ -186,6 +186,20 @@ struct ClassifySection {
   std::vector<std::string> labels;  // empty: the training data's labels, sorted
   std::string pooling = "last";  // last | mean
   std::string class_weights = "none";  // none | balanced
+};
+
+struct DpoSection {
+  std::string format = "prompt";  // prompt | dialogue | messages
+  std::string prompt_field = "prompt";
+  std::string chosen_field = "chosen";
+  std::string rejected_field = "rejected";
+  std::string response_marker = "\n\nAssistant:";  // dialogue: a response follows the last one
+  std::string loss = "sigmoid";  // sigmoid | ipo | hinge | simpo
+  double beta = 0.1;
+  double label_smoothing = 0.0;
+  double simpo_gamma = 0.5;
+  double sft_weight = 0.0;
+  std::string reference = "auto";  // auto | copy | adapters_off | precomputed
 };
 
 struct LoraSection {
@@ -218,6 +232,7 @@ struct RunConfig {
   GenerateSection generate;
   SftSection sft;
   ClassifySection classify;
+  DpoSection dpo;
   LoraSection lora;
   DistSection dist;
 };

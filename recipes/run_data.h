@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "data/block_dataset.h"
+#include "data/pair_dataset.h"
 #include "data/tokenizer.h"
 #include "recipes/run_config.h"
 
@@ -21,6 +22,9 @@ struct RunData {
   double val_bytes_per_token = 0.0;  // UTF-8 bytes of validation text per token, for bits per byte (0: n/a)
   std::vector<std::string> labels;   // classify: class names, in class-id order
   torch::Tensor class_weights;       // classify: per-class loss weights, or undefined
+  // dpo: train[0] and val as what they are, so the run can attach each
+  // pair's reference log-probabilities to them.
+  std::shared_ptr<data::PairDataset> train_pairs, val_pairs;
   std::string description;  // one line for the run's header
 };
 
@@ -36,6 +40,10 @@ RunData load_shard_data(const RunConfig& config, std::unique_ptr<data::Tokenizer
 // task.type sft or classify: jsonl, tsv or csv examples (data.train, and
 // data.val or a seeded data.val_fraction of data.train). Errors name file and line.
 RunData load_task_data(const RunConfig& config, std::unique_ptr<data::Tokenizer> tokenizer = nullptr);
+
+// task.type dpo: preference pairs (data.train, and data.val or a seeded
+// data.val_fraction of it), jsonl or .jsonl.gz. Errors name file and line.
+RunData load_preference_data(const RunConfig& config, std::unique_ptr<data::Tokenizer> tokenizer = nullptr);
 
 // sft: the text the model was tuned to answer, around a user's request (an
 // alpaca instruction without input, a prompt, or a user message).

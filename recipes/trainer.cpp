@@ -82,6 +82,7 @@ class Trainer {
   TrainingState state_;
   std::unique_ptr<TrainStep> step_;
   std::unique_ptr<data::BatchLoader> loader_;
+  std::unique_ptr<BatchStage> stage_;  // the task's, before each step (null: none)
   TrainSummary summary_;
   int64_t first_step_ = 0;
 };
@@ -128,6 +129,8 @@ std::unique_ptr<ShardedAdamW> Trainer::open_model() {
 void Trainer::open_step(std::unique_ptr<ShardedAdamW> optimizer) {
   auto options = step_options_;
   options.loss.class_weights = data_.class_weights;
+  options.preference = resolve(config_).preference;
+  stage_ = task_of(config_).batch_stage(config_, model_, data_, device_, /*resumed=*/state_.step > 0);
   step_ = std::make_unique<TrainStep>(model_, std::move(optimizer), comm_, device_, std::move(options));
   loader_ = build_loader(config_, data_, state_.cursor, {comm_.rank(), comm_.world_size()}, config_.data.prefetch);
   if (comm_.is_main()) log_.metrics.emplace((fs::path(config_.run.dir) / "metrics.jsonl").string(), state_.step);
@@ -155,6 +158,7 @@ StepResult Trainer::train_step(double lr) {
   StepResult result = step_->run([&] {
     auto loaded = loader_->next();
     cursor = std::move(loaded.cursor);
+    if (stage_) stage_->apply(loaded.batch);
     return std::move(loaded.batch);
   });
   log_.progress.add_step(seconds_since(start), result.positions);

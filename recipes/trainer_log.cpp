@@ -10,6 +10,7 @@
 #include "recipes/resolved_config.h"
 #include "training/device_stats.h"
 #include "training/precision.h"
+#include "training/preference_options.h"
 
 namespace anvil::recipes {
 using namespace training;
@@ -79,6 +80,13 @@ void StepLog::write(const TrainingState& state, const StepResult& result, double
                                        {"elapsed_s", seconds_since(start)},
                                        {"optimizer_state_bytes", optimizer_bytes},
                                        {"peak_memory_bytes", peak_memory}};
+  if (result.pair_metric_sums.defined()) {
+    const auto local = result.pair_metric_sums.cpu();
+    std::vector<double> sums(local.data_ptr<double>(), local.data_ptr<double>() + local.numel());
+    sums = comm.sum(sums);
+    for (size_t i = 0; i < sums.size(); ++i) values[kPreferenceMetrics[i]] = sums[i] / result.step_tokens;
+    std::printf(" | reward acc %.3f | margin %.3f", values["rewards/accuracies"], values["rewards/margins"]);
+  }
   if (peak_flops > 0) {
     values["mfu"] = tokens_per_sec * flops_per_token / peak_flops;
     std::printf(" | mfu %.1f%%", 100.0 * values["mfu"]);

@@ -18,7 +18,7 @@ build=${ANVIL_BUILD_DIR:-$root/build}
 torch_version=2.11.0
 debian_packages=(build-essential cmake ninja-build ccache pkg-config python3-venv
                  libyaml-cpp-dev libsentencepiece-dev nlohmann-json3-dev googletest libgtest-dev
-                 libgloo-dev libpcre2-dev libutf8proc-dev libcpp-httplib-dev)  # gloo: headers only: c10d's Gloo process group includes them
+                 libgloo-dev libpcre2-dev libutf8proc-dev libcpp-httplib-dev zlib1g-dev)  # gloo: headers only: c10d's Gloo process group includes them
 
 # To stderr: functions below return their result on stdout.
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
@@ -51,10 +51,12 @@ torch_python() {
   # numpy for torch; transformers, safetensors, tiktoken and sentencepiece for the
   # Hugging Face parity tests (weights, tokenizers, chat templates);
   # lm-evaluation-harness (its hf and API models: accelerate, tenacity) and the
-  # openai client for the benchmark and server tests.
-  if ! "$venv/bin/python" -c "import numpy, transformers, safetensors, tiktoken, sentencepiece, jinja2, lm_eval, accelerate, tenacity, openai" 2>/dev/null; then
+  # openai client for the benchmark and server tests; TRL and PEFT for the DPO
+  # parity test (pinned: TRL's losses changed between releases).
+  if ! "$venv/bin/python" -c "import numpy, transformers, safetensors, tiktoken, sentencepiece, jinja2, lm_eval, accelerate, tenacity, openai, trl, peft" 2>/dev/null; then
     log "installing the parity tests' Python packages into $venv"
-    "$venv/bin/pip" install -q numpy transformers safetensors tiktoken sentencepiece protobuf jinja2 "lm_eval[api]" accelerate openai >&2
+    "$venv/bin/pip" install -q numpy transformers safetensors tiktoken sentencepiece protobuf jinja2 "lm_eval[api]" accelerate openai \
+      "trl==1.16.0" "peft==0.21.2" >&2
   fi
   echo "$venv/bin/python"
 }

@@ -11,6 +11,7 @@
 #include "training/gradient_clipping.h"
 #include "training/gradient_sync.h"
 #include "training/loss.h"
+#include "training/preference_loss.h"
 
 namespace anvil::training {
 
@@ -66,19 +67,28 @@ size_t TrainStep::gradient_buckets() const { return sync_ ? sync_->bucket_count(
 
 StepResult TrainStep::run(const std::function<data::Batch()>& next_micro_batch) {
   std::vector<data::Batch> micro_batches;
-  int64_t tokens = 0, positions = 0;
+  int64_t tokens = 0, positions = 0, pairs = 0;
   for (int64_t i = 0; i < options_.grad_accum; ++i) {
     micro_batches.push_back(next_micro_batch());
-    positions += micro_batches.back().inputs.numel();
-    tokens += count_loss_tokens(micro_batches.back().targets);
+    const auto& batch = micro_batches.back();
+    positions += batch.inputs.numel();
+    // A preference loss is a mean over pairs, a language model's over target tokens.
+    if (batch.pair_ids.defined()) pairs += batch.pair_ids.size(0);
+    else tokens += count_loss_tokens(batch.targets);
   }
+  if (pairs > 0) tokens = pairs;
   const auto totals = comm_.sum({static_cast<double>(tokens), static_cast<double>(positions)});
   const double step_tokens = totals[0];
   if (step_tokens == 0) throw std::runtime_error("a training step without a single target token: blocks too short?");
   if (graphed_) return run_graphed(micro_batches, step_tokens, static_cast<int64_t>(totals[1]));
   const auto token_count = torch::full({}, step_tokens, torch::TensorOptions(torch::kFloat).device(device_));
   auto [loss_sum, grad_norm] = forward_backward_update(micro_batches, token_count);
-  return {loss_sum, step_tokens, grad_norm, static_cast<int64_t>(totals[1])};
+  StepResult result{loss_sum, step_tokens, grad_norm, static_cast<int64_t>(totals[1])};
+  if (pairs > 0) {
+    result.pair_metric_sums = pair_metric_sums_;
+    result.pairs = pairs;
+  }
+  return result;
 }
 
 StepResult TrainStep::run_graphed(const std::vector<data::Batch>& micro_batches, double step_tokens,
@@ -99,11 +109,18 @@ std::pair<torch::Tensor, torch::Tensor> TrainStep::forward_backward_update(
     const std::vector<data::Batch>& micro_batches, const torch::Tensor& step_tokens) {
   optimizer_->zero_grad();
   auto loss_sum = torch::zeros({}, torch::TensorOptions().dtype(torch::kDouble).device(device_));
+  pair_metric_sums_ = torch::Tensor();
   for (size_t i = 0; i < micro_batches.size(); ++i) {
     torch::Tensor loss;
     {
       AutocastScope autocast(device_, options_.precision);
-      loss = summed_batch_loss(model_, micro_batches[i], device_, options_.loss);
+      if (micro_batches[i].pair_ids.defined()) {
+        auto terms = preference_batch_loss(model_, micro_batches[i], device_, options_.preference);
+        loss = terms.loss_sum;
+        pair_metric_sums_ = pair_metric_sums_.defined() ? pair_metric_sums_ + terms.metric_sums : terms.metric_sums;
+      } else {
+        loss = summed_batch_loss(model_, micro_batches[i], device_, options_.loss);
+      }
     }
     if (sync_ && i + 1 == micro_batches.size()) sync_->sync_next_backward();
     (loss / step_tokens).backward();

@@ -14,6 +14,7 @@
 #include "models/gpt.h"
 #include "training/batch_loss.h"
 #include "training/precision.h"
+#include "training/preference_options.h"
 #include "training/sharded_adamw.h"
 
 namespace anvil::training {
@@ -25,6 +26,7 @@ struct StepOptions {
   int64_t grad_accum = 1;  // micro-batches per step
   double grad_clip = 1.0;  // max global gradient norm; 0: off
   LossOptions loss;
+  PreferenceOptions preference;  // for batches of preference pairs
   Precision precision = Precision::kFp32;
   // Record the step as a CUDA graph and replay it: the caller checks it can
   // be (one CUDA rank, the fused AdamW, batches of one shape).
@@ -40,6 +42,10 @@ struct StepResult {
   double step_tokens;      // trained tokens on all ranks
   torch::Tensor grad_norm;  // before clipping
   int64_t positions;        // tokens the model read on all ranks, padding included
+  // Preference pairs only: this rank's summed kPreferenceMetrics (float64
+  // [6]) and its pairs; undefined otherwise.
+  torch::Tensor pair_metric_sums;
+  int64_t pairs = 0;
 };
 
 class TrainStep {
@@ -53,9 +59,10 @@ class TrainStep {
   TrainStep& operator=(const TrainStep&) = delete;
 
   // One step on grad_accum micro-batches from `next_micro_batch`. Each
-  // micro-batch's summed loss is divided by the token count of the whole
-  // global step, and gradients are summed over the ranks, so the gradient
-  // equals that of one batch holding every rank's micro-batches.
+  // micro-batch's summed loss is divided by the token count (for preference
+  // pairs: the pair count) of the whole global step, and gradients are summed
+  // over the ranks, so the gradient equals that of one batch holding every
+  // rank's micro-batches.
   StepResult run(const std::function<data::Batch()>& next_micro_batch);
 
   void set_learning_rate(double lr) { optimizer_->set_learning_rate(lr); }
@@ -76,6 +83,7 @@ class TrainStep {
   StepOptions options_;
   std::unique_ptr<GradientSync> sync_;  // null in a single-process run
   std::unique_ptr<Graphed> graphed_;    // null unless options.cuda_graph
+  torch::Tensor pair_metric_sums_;      // the last step's, for preference pairs
 };
 
 }  // namespace anvil::training

@@ -8,6 +8,7 @@ namespace anvil::recipes {
 const Task& lm_task();
 const Task& sft_task();
 const Task& classify_task();
+const Task& dpo_task();
 
 namespace {
 
@@ -21,6 +22,7 @@ const Registration kTasks[] = {
     {"lm", lm_task},
     {"sft", sft_task},
     {"classify", classify_task},
+    {"dpo", dpo_task},
 };
 
 }  // namespace

@@ -19,6 +19,14 @@
 
 namespace anvil::recipes {
 
+// Work a task does on every training batch before the step, with state of
+// its own (DPO: the reference model's log-probabilities).
+class BatchStage {
+ public:
+  virtual ~BatchStage() = default;
+  virtual void apply(data::Batch& batch) = 0;
+};
+
 class Task {
  public:
   virtual ~Task() = default;
@@ -46,6 +54,15 @@ class Task {
   virtual std::optional<std::string> answer_prompt(const RunConfig& /*config*/, const data::Tokenizer& /*tokenizer*/,
                                                    const std::string& /*request*/) const {
     return std::nullopt;
+  }
+
+  // What each training batch goes through before the step (none: null),
+  // made once the model `policy` is restored (`resumed`: from a checkpoint
+  // of this run, not at its start).
+  virtual std::unique_ptr<BatchStage> batch_stage(const RunConfig& /*config*/, models::GPT& /*policy*/,
+                                                  RunData& /*data*/, c10::Device /*device*/,
+                                                  bool /*resumed*/) const {
+    return nullptr;
   }
 
   // Whether every training batch has one shape, as a CUDA graph's replays need

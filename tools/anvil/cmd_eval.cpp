@@ -18,6 +18,7 @@
 #include "training/precision.h"
 #include "recipes/resolved_config.h"
 #include "recipes/run_data.h"
+#include "recipes/validation.h"
 
 namespace anvil::cli {
 namespace {
@@ -94,6 +95,19 @@ EvalFlags parse_flags(const Args& args, Args& rest) {
   return f;
 }
 
+// A preference-tuned model: its loss and TRL's reward metrics on the held-out pairs.
+int eval_preferences(LoadedCheckpoint& ckpt, const recipes::RunData& data, c10::Device device, bool json) {
+  const auto v = recipes::validate(ckpt.model, data, ckpt.config, device);
+  if (json) {
+    nlohmann::json out = {{"checkpoint", ckpt.path}};
+    for (const auto& [key, value] : v.values) out[key] = value;
+    std::printf("%s\n", out.dump().c_str());
+  } else {
+    std::printf("%s: %s\n", ckpt.path.c_str(), v.line.c_str());
+  }
+  return 0;
+}
+
 int eval_benchmarks(const EvalFlags& flags, const Args& rest) {
   const auto specs = recipes::load_benchmarks(flags.tasks);  // before the model: a typo fails fast
   auto ckpt = load_checkpoint_args(rest, recipes::ConfigUse::kNoData, /*inference=*/true);
@@ -144,6 +158,7 @@ int eval_command(const Args& args) {
   const auto device = ckpt.model->parameters().front().device();
   training::AutocastScope autocast(device, recipes::resolve_precision(config, device));
   if (ckpt.model->score) return eval_classifier(ckpt, data, eval.batch_size, device, json);
+  if (recipes::resolve(config).task == recipes::TaskKind::kDpo) return eval_preferences(ckpt, data, device, json);
   const auto result = eval.stride > 0
                           ? training::evaluate_sliding(ckpt.model, data.val_tokens, eval.window, eval.stride, device)
                           : training::evaluate(ckpt.model, *data.val, eval.batch_size, eval.batches, device);
