@@ -8,8 +8,8 @@
 #include <nlohmann/json.hpp>
 
 #include "data/pair_dataset.h"
-#include "data/prepare_shards.h"
 #include "data/text_lines.h"
+#include "recipes/held_out.h"
 #include "recipes/resolved_config.h"
 #include "recipes/run_data.h"
 
@@ -93,16 +93,8 @@ RunData load_preference_data(const RunConfig& config, std::unique_ptr<data::Toke
   if (!tokenizer) tokenizer = load_config_tokenizer(config);
   LeftOut left_out;
   auto train = read_pairs(config.data.train, config, *tokenizer, left_out);
-  std::vector<NumberedPair> val;
-  if (!config.data.val.empty()) {
-    val = read_pairs(config.data.val, config, *tokenizer, left_out);
-  } else {
-    std::vector<NumberedPair> kept;
-    for (size_t i = 0; i < train.size(); ++i)
-      (data::holdout_draw(static_cast<uint64_t>(config.run.seed), 0, i) < config.data.val_fraction ? val : kept)
-          .push_back(std::move(train[i]));
-    train = std::move(kept);
-  }
+  auto val = config.data.val.empty() ? hold_out(train, config.run.seed, config.data.val_fraction)
+                                      : read_pairs(config.data.val, config, *tokenizer, left_out);
   const std::string val_source = config.data.val.empty() ? config.data.train : config.data.val;
   auto train_pairs = fit_to_block(std::move(train), config, config.data.train, left_out);
   auto val_pairs = fit_to_block(std::move(val), config, val_source, left_out);

@@ -8,9 +8,9 @@
 
 #include "data/class_labels.h"
 #include "data/example_dataset.h"
-#include "data/prepare_shards.h"
 #include "data/sft_examples.h"
 #include "data/text_lines.h"
+#include "recipes/held_out.h"
 #include "recipes/resolved_config.h"
 #include "recipes/run_data.h"
 
@@ -133,16 +133,8 @@ RunData load_task_data(const RunConfig& config, std::unique_ptr<data::Tokenizer>
   const TaskDataOptions options = task_data_options(config);
   RunData out;
   auto train = read_examples(config.data.train, options, *tokenizer, out.labels);
-  std::vector<NumberedExample> val;
-  if (!config.data.val.empty()) {
-    val = read_examples(config.data.val, options, *tokenizer, out.labels);
-  } else {
-    std::vector<NumberedExample> kept;
-    for (size_t i = 0; i < train.size(); ++i)
-      (data::holdout_draw(static_cast<uint64_t>(config.run.seed), 0, i) < config.data.val_fraction ? val : kept)
-          .push_back(std::move(train[i]));
-    train = std::move(kept);
-  }
+  auto val = config.data.val.empty() ? hold_out(train, config.run.seed, config.data.val_fraction)
+                                      : read_examples(config.data.val, options, *tokenizer, out.labels);
   const std::string val_source = config.data.val.empty() ? config.data.train : config.data.val;
   int64_t dropped = 0;
   auto train_examples = fit_to_block(std::move(train), options, config.data.train, dropped);

@@ -426,6 +426,11 @@ ApiServer::ApiServer(Engine& engine, const data::Tokenizer& tokenizer, ServerOpt
     };
     if (req.has_header("Transfer-Encoding"))
       return refuse(411, "send the body with a Content-Length: chunked bodies are not accepted");
+    // A length that is not one decimal number would have the server wait for a body that never comes.
+    const auto length = req.get_header_value("Content-Length");
+    if (req.get_header_value_count("Content-Length") > 1 ||
+        (req.has_header("Content-Length") && (length.empty() || length.find_first_not_of("0123456789") != std::string::npos)))
+      return refuse(400, "Content-Length must be given once, as a decimal number of bytes");
     const auto encoding = req.get_header_value("Content-Encoding");
     if (!encoding.empty() && encoding != "identity")
       return refuse(415, "compressed bodies (Content-Encoding: " + encoding + ") are not accepted");

@@ -11,6 +11,23 @@ def run(*args):
     return done.stdout
 
 
+class Checks:
+    """Named checks printed as they run ('ok: ...' or 'FAIL: ...'), counted for report()."""
+
+    def __init__(self):
+        self.failures, self.count = [], 0
+
+    def __call__(self, name, ok, detail=""):
+        self.count += 1
+        print(f"{'ok' if ok else 'FAIL'}: {name}{' (' + detail + ')' if detail else ''}", flush=True)
+        if not ok:
+            self.failures.append(name)
+        return ok
+
+    def report(self):
+        report(self.failures, self.count)
+
+
 def report(failures, checks):
     """Prints each failure and 'N passed, M failed', and exits 1 if any failed."""
     for f in failures:

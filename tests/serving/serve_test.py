@@ -39,7 +39,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "hf"))
-from anvil_cli import report  # noqa: E402
+from anvil_cli import Checks  # noqa: E402
 
 import openai  # noqa: E402
 import torch  # noqa: E402
@@ -52,15 +52,7 @@ EOS = 2  # <|im_end|>: generation_config's eos_token_id, where both stop
 PROMPTS = ["The capital of France is", "Once upon a time", "def fibonacci(n):", "1, 2, 3, 4,"]
 CHAT = [{"role": "user", "content": "What is the capital of France?"}]
 
-failures, counts = [], [0]
-
-
-def check(name, ok, detail=""):
-    counts[0] += 1
-    print(f"{'ok' if ok else 'FAIL'}: {name}{' (' + detail + ')' if detail else ''}", flush=True)
-    if not ok:
-        failures.append(name)
-    return ok
+check = Checks()
 
 
 class Server:
@@ -375,6 +367,22 @@ def abuse_checks(server, ref):
           status == 413 and error_body(parsed) and "application/json" in parsed["error"]["message"],
           f"got {status} {raw[:120]!r}")
 
+    # Lengths that are not one decimal number: answered at once, never waited on.
+    for name, headers in [("Content-Length: -5", b"Content-Length: -5\r\n"),
+                          ("two Content-Length headers", b"Content-Length: 2\r\nContent-Length: 4\r\n")]:
+        s = socket.create_connection(("127.0.0.1", port), timeout=10)
+        start = time.time()
+        s.sendall(b"POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n" + headers +
+                  b"\r\n{}")
+        try:
+            head = s.recv(200)
+        except OSError as e:
+            head = repr(e).encode()
+        s.close()
+        check(f"{name}: 400 at once, and the server stays up",
+              head.startswith(b"HTTP/1.1 400") and time.time() - start < 2 and healthy(port),
+              f"{head[:40]!r} after {time.time() - start:.2f} s")
+
     # A client that hangs up mid-stream: the server answers the next requests.
     for path, request in [(CH, {"messages": user, "stream": True, "temperature": 0}),
                           (C, {"prompt": "hi", "stream": True, "max_tokens": 200})]:
@@ -544,7 +552,7 @@ def main():
         finally:
             server.close()
         auth_checks(anvil, path)
-    report(failures, counts[0])
+    check.report()
 
 
 if __name__ == "__main__":

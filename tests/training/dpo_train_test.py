@@ -31,20 +31,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "hf"))
 import torch  # noqa: E402
 from transformers import LlamaConfig, LlamaForCausalLM  # noqa: E402
-from anvil_cli import report, run  # noqa: E402
+from anvil_cli import Checks, run  # noqa: E402
 
 PAIRS = 48
 STEPS = 6
 TOKENIZER_FILES = ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json"]
 METRICS = ["rewards/chosen", "rewards/rejected", "rewards/accuracies", "rewards/margins", "logps/chosen", "logps/rejected"]
-failures, checks = [], [0]
-
-
-def check(name, ok, detail=""):
-    checks[0] += 1
-    print(f"{'ok' if ok else 'FAIL'}: {name}{' (' + detail + ')' if detail else ''}", flush=True)
-    if not ok:
-        failures.append(name)
+check = Checks()
 
 
 def tiny_model(out, smollm2):
@@ -171,7 +164,7 @@ def main():
         check("a dialogue without the response marker: exit 1 naming the file and line",
               done.returncode == 1 and f"{d}/broken.jsonl:2: 'chosen' has no response marker" in done.stderr,
               done.stderr.strip()[-200:])
-    report(failures, checks[0])
+    check.report()
 
 
 if __name__ == "__main__":
