@@ -41,7 +41,8 @@ RunConfig comparable(RunConfig c, CheckpointUse use) {
   if (model.sliding_window == 0) c.model.global_every = 0;
   if (model.query_pre_attn_scalar == static_cast<double>(model.head_dim())) c.model.query_pre_attn_scalar = 0;
   if (model.rope_local_theta == model.rope_theta) c.model.rope_local_theta = 0;
-  if (use == CheckpointUse::kStartFrom) c.model.block_size = 0;
+  const bool any_window = use == CheckpointUse::kInference && model.position != models::PositionEncoding::kLearned;
+  if (use == CheckpointUse::kStartFrom || any_window) c.model.block_size = 0;
   if (c.lora.rank == 0 || use == CheckpointUse::kStartFrom) c.lora = LoraSection{};
   std::sort(c.lora.targets.begin(), c.lora.targets.end());
   return c;

@@ -17,7 +17,9 @@ struct CheckpointConfigMismatch : std::runtime_error {
 };
 
 enum class CheckpointUse {
-  kSameModel,  // resume, eval, generate, merge-lora: the checkpoint is this model
+  kSameModel,  // resume, merge-lora: the checkpoint is this model
+  kInference,  // eval, generate, serve: this model, which without learned positions
+               // may run with another block size (a longer window, say)
   kStartFrom,  // model.init_from: a fine-tune starts from it, may change its block
                // size, and adds its own LoRA adapters
 };

@@ -93,8 +93,9 @@ models::TensorMap checkpoint_state(models::GPT& model, const RunConfig& config) 
   return trained;
 }
 
-void load_checkpoint_weights(const std::string& checkpoint_dir, models::GPT& model, const RunConfig& config) {
-  check_checkpoint_config(config, checkpoint_dir);
+void load_checkpoint_weights(const std::string& checkpoint_dir, models::GPT& model, const RunConfig& config,
+                             CheckpointUse use) {
+  check_checkpoint_config(config, checkpoint_dir, use);
   if (config.lora.rank == 0) return load_model_weights(checkpoint_dir, model);
   // Frozen tensors came from model.init_from; the checkpoint holds the rest.
   load_model_weights(checkpoint_dir, model, [&](const std::string& name) {

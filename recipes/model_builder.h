@@ -9,6 +9,7 @@
 
 #include "models/gpt.h"
 #include "models/safetensors.h"
+#include "recipes/checkpoint_config.h"
 #include "recipes/run_config.h"
 
 namespace anvil::recipes {
@@ -41,7 +42,8 @@ models::TensorMap checkpoint_state(models::GPT& model, const RunConfig& config);
 
 // Loads a checkpoint written by this config's runs into a model from build_model.
 // A config whose model or lora section differs from the checkpoint's saved one
-// is a CheckpointConfigMismatch (recipes/checkpoint_config.h).
-void load_checkpoint_weights(const std::string& checkpoint_dir, models::GPT& model, const RunConfig& config);
+// (as `use` compares them) is a CheckpointConfigMismatch.
+void load_checkpoint_weights(const std::string& checkpoint_dir, models::GPT& model, const RunConfig& config,
+                             CheckpointUse use = CheckpointUse::kSameModel);
 
 }  // namespace anvil::recipes

@@ -365,6 +365,22 @@ TEST(Checkpoint, AFineTuneMayChangeTheBlockAndAddLoraButNotTheModel) {
   EXPECT_NE(mismatch_of(classifier, checkpoint, start).find("model.tie_embeddings"), std::string::npos);
 }
 
+TEST(Checkpoint, InferenceMayRunARotaryModelWithAnotherWindow) {
+  test_support::TempDir dir;
+  recipes::RunConfig rotary;
+  rotary.model.position = "rope";
+  auto longer = rotary;
+  longer.model.block_size = 2 * rotary.model.block_size;
+  const auto inference = recipes::CheckpointUse::kInference;
+  EXPECT_EQ(mismatch_of(longer, checkpoint_trained_as(dir, rotary), inference), "(no error)");
+  EXPECT_NE(mismatch_of(longer, checkpoint_trained_as(dir, rotary)).find("model.block_size"), std::string::npos);
+  recipes::RunConfig learned;  // its position table has block_size rows
+  auto wider = learned;
+  wider.model.block_size = 2 * learned.model.block_size;
+  EXPECT_NE(mismatch_of(wider, checkpoint_trained_as(dir, learned), inference).find("model.block_size"),
+            std::string::npos);
+}
+
 // A Hugging Face tokenizer is saved as a directory of its own files: it loads
 // back with the same ids; a missing or broken file is a corrupt checkpoint, a
 // directory that is not there either.

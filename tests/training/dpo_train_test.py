@@ -9,6 +9,7 @@ file (dialogue form, .jsonl.gz read directly), with each reference:
   - a frozen copy and a precomputed table give the same run (the reference is
     model.init_from either way); so do LoRA with the adapters switched off and
     LoRA with a frozen copy;
+  - grad_accum 2 x batch 2 is batch 4;
   - precomputed writes reference_logps.safetensors once: a resumed run reads
     it back and goes on as an uninterrupted one;
   - TRL's metric names in metrics.jsonl, training and held-out (eval_...);
@@ -110,6 +111,10 @@ def main():
               [l for l in out.splitlines() if "pairs" in l][:1].__repr__())
         losses = train_losses(copy_dir)
         check("the loss falls from ln 2 as the policy learns", losses[STEPS] < losses[1], json.dumps(losses))
+
+        _, accum_dir = train("accum", "dpo.reference=copy", "train.batch_size=2", "train.grad_accum=2")
+        check("grad_accum 2 x batch 2 trains as batch 4 (the loss is a mean over the step's pairs)",
+              close(train_losses(accum_dir), losses, 1e-5), f"{train_losses(accum_dir)}")
 
         out, pre_dir = train("pre", "dpo.reference=precomputed")
         check("precomputed writes the reference table once, before training",

@@ -80,7 +80,8 @@ LoadedCheckpoint load_checkpoint_args(const Args& args, recipes::ConfigUse use, 
   out.model = recipes::build_model(out.config, out.tokenizer->vocab_size(), classes,
                                    recipes::select_device(recipes::resolve(out.config).device),
                                    build_options(out.config, inference));
-  recipes::load_checkpoint_weights(out.path, out.model, out.config);
+  recipes::load_checkpoint_weights(out.path, out.model, out.config,
+                                   inference ? recipes::CheckpointUse::kInference : recipes::CheckpointUse::kSameModel);
   return out;
 }
 
