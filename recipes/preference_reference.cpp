@@ -81,7 +81,7 @@ void set_tables(const RunData& data, const torch::Tensor& train, const torch::Te
 
 // precomputed: both tables, once per run directory; no model is kept.
 void precompute(const RunConfig& config, models::GPT& policy, RunData& data, c10::Device device, bool resumed,
-                training::Precision precision) {
+                bool main_rank, training::Precision precision) {
   const auto path = table_path(config);
   if (std::filesystem::exists(path)) {
     const auto tables = models::load_safetensors(path);
@@ -97,8 +97,9 @@ void precompute(const RunConfig& config, models::GPT& policy, RunData& data, c10
   Reference reference(resumed ? frozen_copy(config, data, device) : policy, /*adapters_off=*/false, device, precision);
   const auto batch = scoring_batch(config);
   const auto train = reference.table(*data.train_pairs, batch), val = reference.table(*data.val_pairs, batch);
-  models::save_safetensors(path, {{"train", train}, {"val", val}});
   set_tables(data, train, val);
+  if (!main_rank) return;
+  models::save_safetensors(path, {{"train", train}, {"val", val}});
   std::printf("reference log-probabilities of %lld pairs written to %s\n",
               (long long)(data.train_pairs->size() + data.val_pairs->size()), path.c_str());
 }
@@ -106,14 +107,14 @@ void precompute(const RunConfig& config, models::GPT& policy, RunData& data, c10
 }  // namespace
 
 std::unique_ptr<BatchStage> open_preference_reference(const RunConfig& config, models::GPT& policy, RunData& data,
-                                                      c10::Device device, bool resumed) {
+                                                      c10::Device device, bool resumed, bool main_rank) {
   const auto r = resolve(config);
   const auto precision = resolve_precision(config, device);
   switch (r.dpo_reference) {
     case DpoReference::kNone:
       return nullptr;
     case DpoReference::kPrecomputed:
-      precompute(config, policy, data, device, resumed, precision);
+      precompute(config, policy, data, device, resumed, main_rank, precision);
       return nullptr;
     case DpoReference::kCopy:
     case DpoReference::kAdaptersOff: {

@@ -15,9 +15,10 @@
 namespace anvil::recipes {
 
 // `policy` is the model being tuned, restored; `resumed`: from this run's
-// checkpoint, so that it no longer equals model.init_from.
+// checkpoint, so that it no longer equals model.init_from. Every rank
+// computes a precomputed table itself; the `main_rank` writes it.
 std::unique_ptr<BatchStage> open_preference_reference(const RunConfig& config, models::GPT& policy, RunData& data,
-                                                      c10::Device device, bool resumed);
+                                                      c10::Device device, bool resumed, bool main_rank);
 
 // The held-out pairs' reference log-probabilities for a validation outside a
 // training run (anvil eval): from the run directory's table where

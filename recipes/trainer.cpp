@@ -130,7 +130,7 @@ void Trainer::open_step(std::unique_ptr<ShardedAdamW> optimizer) {
   auto options = step_options_;
   options.loss.class_weights = data_.class_weights;
   options.preference = resolve(config_).preference;
-  stage_ = task_of(config_).batch_stage(config_, model_, data_, device_, /*resumed=*/state_.step > 0);
+  stage_ = task_of(config_).batch_stage(config_, model_, data_, device_, /*resumed=*/state_.step > 0, comm_.is_main());
   step_ = std::make_unique<TrainStep>(model_, std::move(optimizer), comm_, device_, std::move(options));
   loader_ = build_loader(config_, data_, state_.cursor, {comm_.rank(), comm_.world_size()}, config_.data.prefetch);
   if (comm_.is_main()) log_.metrics.emplace((fs::path(config_.run.dir) / "metrics.jsonl").string(), state_.step);

@@ -20,8 +20,8 @@ class PreferenceTuning : public Task {
   }
 
   std::unique_ptr<BatchStage> batch_stage(const RunConfig& config, models::GPT& policy, RunData& data,
-                                          c10::Device device, bool resumed) const override {
-    return open_preference_reference(config, policy, data, device, resumed);
+                                          c10::Device device, bool resumed, bool main_rank) const override {
+    return open_preference_reference(config, policy, data, device, resumed, main_rank);
   }
 
   // The mean loss and reward metrics over the held-out pairs (eval.batches of them at most), under TRL's

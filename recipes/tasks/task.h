@@ -58,10 +58,10 @@ class Task {
 
   // What each training batch goes through before the step (none: null),
   // made once the model `policy` is restored (`resumed`: from a checkpoint
-  // of this run, not at its start).
+  // of this run, not at its start); only the `main_rank` writes files.
   virtual std::unique_ptr<BatchStage> batch_stage(const RunConfig& /*config*/, models::GPT& /*policy*/,
-                                                  RunData& /*data*/, c10::Device /*device*/,
-                                                  bool /*resumed*/) const {
+                                                  RunData& /*data*/, c10::Device /*device*/, bool /*resumed*/,
+                                                  bool /*main_rank*/) const {
     return nullptr;
   }
 

@@ -10,6 +10,7 @@ file (dialogue form, .jsonl.gz read directly), with each reference:
     model.init_from either way); so do LoRA with the adapters switched off and
     LoRA with a frozen copy;
   - grad_accum 2 x batch 2 is batch 4;
+  - 2 ranks train as 1 with the same global batch;
   - precomputed writes reference_logps.safetensors once: a resumed run reads
     it back and goes on as an uninterrupted one;
   - TRL's metric names in metrics.jsonl, training and held-out (eval_...);
@@ -115,6 +116,15 @@ def main():
         _, accum_dir = train("accum", "dpo.reference=copy", "train.batch_size=2", "train.grad_accum=2")
         check("grad_accum 2 x batch 2 trains as batch 4 (the loss is a mean over the step's pairs)",
               close(train_losses(accum_dir), losses, 1e-5), f"{train_losses(accum_dir)}")
+
+        # Data parallel: train.batch_size is the global batch, 2 pairs a rank; precomputed on both ranks.
+        for reference in ("copy", "precomputed"):
+            run(anvil, "train", "--nproc", "2", config, *base, f"run.dir={d}/ranks_{reference}",
+                f"dpo.reference={reference}")
+        check("2 ranks train as 1 with the same global batch (copy and precomputed references, within 1e-5)",
+              close(train_losses(f"{d}/ranks_copy"), losses, 1e-5)
+              and close(train_losses(f"{d}/ranks_precomputed"), losses, 1e-4),
+              f"{train_losses(f'{d}/ranks_copy')}")
 
         out, pre_dir = train("pre", "dpo.reference=precomputed")
         check("precomputed writes the reference table once, before training",
