@@ -4,6 +4,8 @@
 
 #include "training/checkpoint.h"
 #include "models/hf_config.h"
+#include "benchmarks/docs.h"
+#include "benchmarks/prompts.h"
 #include "recipes/benchmark_tasks.h"
 #include "recipes/config_loader.h"
 #include "recipes/config_table.h"
@@ -173,14 +175,23 @@ void validate_files(const LoadedConfig& loaded, ConfigUse use) {
   require(c.tokenizer.chat_template.empty() || tokenizer == TokenizerKind::kHf, loaded,
           {"tokenizer.chat_template", "tokenizer.type"},
           "tokenizer.chat_template is for Hugging Face tokenizers (tokenizer.type: hf)");
-  // A benchmark's files are read at the first validation: a missing one
-  // should stop the run before it trains, not after.
+  // A benchmark's files are read at the first validation: a missing one, or
+  // a template that fails on them, should stop the run before it trains.
   for (const auto& task : c.eval.tasks) {
-    const auto spec = load_benchmark(task);
-    const bool shots = c.eval.num_fewshot > 0 || (c.eval.num_fewshot < 0 && spec.num_fewshot > 0);
+    auto spec = load_benchmark(task);
+    if (c.eval.num_fewshot >= 0) spec.num_fewshot = c.eval.num_fewshot;
+    const bool shots = spec.num_fewshot > 0;
     for (const auto* file : {&spec.docs.path, &spec.docs.labels_path, shots ? &spec.fewshot.path : nullptr})
       require(!file || file->empty() || std::filesystem::is_regular_file(*file), loaded, {"eval.tasks"},
               "eval.tasks: " + spec.name + " reads '" + (file ? *file : "") + "', which does not exist");
+    try {
+      const auto docs = benchmarks::read_docs(spec.docs);
+      benchmarks::PromptBuilder prompts(spec, shots ? benchmarks::read_docs(spec.fewshot) : std::vector<benchmarks::Doc>{},
+                                        spec.fewshot_excludes_doc);
+      prompts.build(prompts.processed(docs.front()));
+    } catch (const std::exception& e) {
+      require(false, loaded, {"eval.tasks"}, "eval.tasks: " + spec.name + ", its first document: " + e.what());
+    }
   }
   require(use == ConfigUse::kTokenizerTrain || c.tokenizer.path.empty() || std::filesystem::exists(c.tokenizer.path),
           loaded, {"tokenizer.path"},

@@ -221,6 +221,20 @@ TEST(Config, RunDirExpandsVariables) {
   EXPECT_EQ(load_config(dir.write("r.yaml", "run:\n  dir: ${ANVIL_TEST_RUNS}/a\n")).config.run.dir, "/tmp/runs/a");
 }
 
+TEST(Config, ValidationRendersEachBenchmarkOnItsFirstDocument) {
+  anvil::test_support::TempDir dir;
+  const auto corpus = dir.write("corpus.txt", "hello");
+  const auto docs = dir.write("docs.jsonl", "{\"q\": \"a\", \"answer\": \"b\"}\n");
+  const auto task = dir.write("t.yaml", "task: t\noutput_type: loglikelihood\ndocs: " + docs +
+                                            "\ndoc_to_text: \"{{question}}\"\ndoc_to_target: \"{{answer}}\"\n");
+  const auto tokenizer = dir.write("sp.model", "x");
+  const std::string yaml = "data:\n  train: " + corpus + "\ntokenizer:\n  type: sentencepiece\n  path: " + tokenizer +
+                           "\neval:\n  tasks: [" + task + "]\n";
+  const auto msg = config_error([&] { validate_config(load_config(dir.write("c.yaml", yaml))); });
+  EXPECT_TRUE(contains(msg, "eval.tasks: t, its first document")) << msg;
+  EXPECT_TRUE(contains(msg, "question")) << msg;
+}
+
 TEST(Config, ValidationRefusesRunsThatWouldGoWrong) {
   anvil::test_support::TempDir dir;
   const auto corpus = dir.write("corpus.txt", "hello");
