@@ -32,24 +32,35 @@ struct LeftOut {
   }
 };
 
-data::PairOptions pair_options(const RunConfig& c) {
-  data::PairOptions o;
-  o.format = resolve(c).pair_format;
-  o.prompt_field = c.dpo.prompt_field;
-  o.chosen_field = c.dpo.chosen_field;
-  o.rejected_field = c.dpo.rejected_field;
-  o.response_marker = c.dpo.response_marker;
+// The config's choices this file acts on, resolved once.
+struct PairDataOptions {
+  data::PairOptions pairs;
+  bool replace_invalid_utf8 = false;
+  bool truncate_overlong = false;
+  int64_t block_size = 0;
+};
+
+PairDataOptions pair_data_options(const RunConfig& c) {
+  const ResolvedConfig r = resolve(c);
+  PairDataOptions o;
+  o.pairs.format = r.pair_format;
+  o.pairs.prompt_field = c.dpo.prompt_field;
+  o.pairs.chosen_field = c.dpo.chosen_field;
+  o.pairs.rejected_field = c.dpo.rejected_field;
+  o.pairs.response_marker = c.dpo.response_marker;
+  o.replace_invalid_utf8 = r.data.replace_invalid_utf8;
+  o.truncate_overlong = r.data.truncate_overlong;
+  o.block_size = c.model.block_size;
   return o;
 }
 
-std::vector<NumberedPair> read_pairs(const std::string& path, const RunConfig& c, const data::Tokenizer& tokenizer,
-                                     LeftOut& left_out) {
-  const auto options = pair_options(c);
+std::vector<NumberedPair> read_pairs(const std::string& path, const PairDataOptions& o,
+                                     const data::Tokenizer& tokenizer, LeftOut& left_out) {
   std::vector<NumberedPair> out;
-  data::for_each_json_record(path, resolve(c).data.replace_invalid_utf8,
+  data::for_each_json_record(path, o.replace_invalid_utf8,
                              [&](const nlohmann::ordered_json& record, int64_t line) {
                                data::PairSkip skip{};
-                               auto pair = data::pair_example(record, options, tokenizer, path, line, &skip);
+                               auto pair = data::pair_example(record, o.pairs, tokenizer, path, line, &skip);
                                if (pair) out.push_back({std::move(*pair), line});
                                else left_out.add(skip == data::PairSkip::kIdentical ? "identical" : "without a shared prompt");
                              });
@@ -58,10 +69,10 @@ std::vector<NumberedPair> read_pairs(const std::string& path, const RunConfig& c
 
 // Applies data.overlong to both rows of each pair. With truncate, a pair
 // whose prompt fills the block, or whose responses become the same, is left out.
-std::vector<data::PairExample> fit_to_block(std::vector<NumberedPair> items, const RunConfig& c,
+std::vector<data::PairExample> fit_to_block(std::vector<NumberedPair> items, const PairDataOptions& o,
                                             const std::string& path, LeftOut& left_out) {
-  const int64_t T = c.model.block_size;
-  const bool truncate = resolve(c).data.truncate_overlong;
+  const int64_t T = o.block_size;
+  const bool truncate = o.truncate_overlong;
   std::vector<data::PairExample> out;
   for (auto& item : items) {
     for (auto* row : {&item.pair.chosen, &item.pair.rejected}) {
@@ -91,13 +102,14 @@ std::vector<data::PairExample> fit_to_block(std::vector<NumberedPair> items, con
 
 RunData load_preference_data(const RunConfig& config, std::unique_ptr<data::Tokenizer> tokenizer) {
   if (!tokenizer) tokenizer = load_config_tokenizer(config);
+  const PairDataOptions options = pair_data_options(config);
   LeftOut left_out;
-  auto train = read_pairs(config.data.train, config, *tokenizer, left_out);
+  auto train = read_pairs(config.data.train, options, *tokenizer, left_out);
   auto val = config.data.val.empty() ? hold_out(train, config.run.seed, config.data.val_fraction)
-                                      : read_pairs(config.data.val, config, *tokenizer, left_out);
+                                      : read_pairs(config.data.val, options, *tokenizer, left_out);
   const std::string val_source = config.data.val.empty() ? config.data.train : config.data.val;
-  auto train_pairs = fit_to_block(std::move(train), config, config.data.train, left_out);
-  auto val_pairs = fit_to_block(std::move(val), config, val_source, left_out);
+  auto train_pairs = fit_to_block(std::move(train), options, config.data.train, left_out);
+  auto val_pairs = fit_to_block(std::move(val), options, val_source, left_out);
   if (train_pairs.empty()) throw std::runtime_error("no training pairs left in '" + config.data.train + "'");
   if (val_pairs.empty()) throw std::runtime_error("no validation pairs: raise data.val_fraction or set data.val");
   const int32_t pad = std::max(0, tokenizer->eos_id());
