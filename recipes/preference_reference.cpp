@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 
 #include "models/lora.h"
 #include "models/safetensors.h"
@@ -74,6 +75,27 @@ std::string table_path(const RunConfig& config) {
   return (std::filesystem::path(config.run.dir) / kReferenceFile).string();
 }
 
+// The run directory's table, if `precomputed` wrote one; one of other pairs is an error.
+std::optional<models::TensorMap> saved_tables(const RunConfig& config, const RunData& data) {
+  const auto path = table_path(config);
+  if (!std::filesystem::exists(path)) return std::nullopt;
+  auto tables = models::load_safetensors(path);
+  const auto train = tables.find("train"), val = tables.find("val");
+  if (train == tables.end() || val == tables.end() || train->second.size(0) != data.train_pairs->size() ||
+      val->second.size(0) != data.val_pairs->size())
+    throw std::runtime_error(path + " holds the reference log-probabilities of other pairs: the data changed "
+                             "since the run began; delete it, or start a new run.dir");
+  return tables;
+}
+
+// copy and adapters_off: the model the reference's log-probabilities come from.
+std::unique_ptr<Reference> live_reference(const RunConfig& config, DpoReference kind, models::GPT& policy,
+                                          const RunData& data, c10::Device device) {
+  const bool adapters_off = kind == DpoReference::kAdaptersOff;
+  return std::make_unique<Reference>(adapters_off ? policy : frozen_copy(config, data, device), adapters_off, device,
+                                     resolve_precision(config, device));
+}
+
 void set_tables(const RunData& data, const torch::Tensor& train, const torch::Tensor& val) {
   data.train_pairs->set_reference_logps(train);
   data.val_pairs->set_reference_logps(val);
@@ -82,15 +104,8 @@ void set_tables(const RunData& data, const torch::Tensor& train, const torch::Te
 // precomputed: both tables, once per run directory; no model is kept.
 void precompute(const RunConfig& config, models::GPT& policy, RunData& data, c10::Device device, bool resumed,
                 bool main_rank, training::Precision precision) {
-  const auto path = table_path(config);
-  if (std::filesystem::exists(path)) {
-    const auto tables = models::load_safetensors(path);
-    const auto train = tables.find("train"), val = tables.find("val");
-    if (train == tables.end() || val == tables.end() || train->second.size(0) != data.train_pairs->size() ||
-        val->second.size(0) != data.val_pairs->size())
-      throw std::runtime_error(path + " holds the reference log-probabilities of other pairs: the data changed "
-                               "since the run began; delete it, or start a new run.dir");
-    set_tables(data, train->second, val->second);
+  if (const auto tables = saved_tables(config, data)) {
+    set_tables(data, tables->at("train"), tables->at("val"));
     return;
   }
   // At the start the policy is the reference; a resumed run without the file rebuilds it.
@@ -99,6 +114,7 @@ void precompute(const RunConfig& config, models::GPT& policy, RunData& data, c10
   const auto train = reference.table(*data.train_pairs, batch), val = reference.table(*data.val_pairs, batch);
   set_tables(data, train, val);
   if (!main_rank) return;
+  const auto path = table_path(config);
   models::save_safetensors(path, {{"train", train}, {"val", val}});
   std::printf("reference log-probabilities of %lld pairs written to %s\n",
               (long long)(data.train_pairs->size() + data.val_pairs->size()), path.c_str());
@@ -118,9 +134,7 @@ std::unique_ptr<BatchStage> open_preference_reference(const RunConfig& config, m
       return nullptr;
     case DpoReference::kCopy:
     case DpoReference::kAdaptersOff: {
-      const bool adapters_off = r.dpo_reference == DpoReference::kAdaptersOff;
-      auto reference = std::make_unique<Reference>(adapters_off ? policy : frozen_copy(config, data, device),
-                                                   adapters_off, device, precision);
+      auto reference = live_reference(config, r.dpo_reference, policy, data, device);
       data.val_pairs->set_reference_logps(reference->table(*data.val_pairs, scoring_batch(config)));
       return std::make_unique<ReferenceStage>(std::move(reference));
     }
@@ -132,17 +146,15 @@ void attach_validation_reference(const RunConfig& config, models::GPT& policy, c
                                  c10::Device device) {
   const auto r = resolve(config);
   if (r.dpo_reference == DpoReference::kNone) return;
-  if (r.dpo_reference == DpoReference::kPrecomputed && std::filesystem::exists(table_path(config))) {
-    const auto tables = models::load_safetensors(table_path(config));
-    if (tables.count("val") && tables.at("val").size(0) == data.val_pairs->size()) {
-      data.val_pairs->set_reference_logps(tables.at("val"));
+  if (r.dpo_reference == DpoReference::kPrecomputed) {
+    if (const auto tables = saved_tables(config, data)) {
+      data.val_pairs->set_reference_logps(tables->at("val"));
       return;
     }
   }
-  const bool adapters_off = r.dpo_reference == DpoReference::kAdaptersOff;
-  Reference reference(adapters_off ? policy : frozen_copy(config, data, device), adapters_off, device,
-                      resolve_precision(config, device));
-  data.val_pairs->set_reference_logps(reference.table(*data.val_pairs, scoring_batch(config)));
+  const auto kind = r.dpo_reference == DpoReference::kAdaptersOff ? DpoReference::kAdaptersOff : DpoReference::kCopy;
+  data.val_pairs->set_reference_logps(
+      live_reference(config, kind, policy, data, device)->table(*data.val_pairs, scoring_batch(config)));
 }
 
 }  // namespace anvil::recipes

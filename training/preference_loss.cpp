@@ -9,29 +9,18 @@ namespace {
 
 namespace F = torch::nn::functional;
 
-// Per-pair losses from the chosen and rejected log-probabilities [P] (length-
-// averaged for IPO and SimPO), as TRL writes them.
-torch::Tensor pair_losses(const torch::Tensor& policy_chosen, const torch::Tensor& policy_rejected,
-                          const torch::Tensor& ref_chosen, const torch::Tensor& ref_rejected,
-                          const PreferenceOptions& o) {
+// Per-pair losses, as TRL writes them, from each pair's margin of log-ratios
+// (π_c − π_r) − (ref_c − ref_r), [P]; SimPO's reference is zero.
+torch::Tensor pair_losses(const torch::Tensor& logits, const PreferenceOptions& o) {
   const double beta = o.beta, ls = o.label_smoothing;
+  const auto smoothed_sigmoid = [&](const torch::Tensor& x) {
+    return -F::logsigmoid(beta * x) * (1 - ls) - F::logsigmoid(-beta * x) * ls;
+  };
   switch (o.loss) {
-    case PreferenceLoss::kSigmoid: {
-      const auto logits = (policy_chosen - policy_rejected) - (ref_chosen - ref_rejected);
-      return -F::logsigmoid(beta * logits) * (1 - ls) - F::logsigmoid(-beta * logits) * ls;
-    }
-    case PreferenceLoss::kIpo: {
-      const auto logits = (policy_chosen - policy_rejected) - (ref_chosen - ref_rejected);
-      return (logits - 1 / (2 * beta)).pow(2);
-    }
-    case PreferenceLoss::kHinge: {
-      const auto logits = (policy_chosen - policy_rejected) - (ref_chosen - ref_rejected);
-      return torch::relu(1 - beta * logits);
-    }
-    case PreferenceLoss::kSimpo: {
-      const auto logits = (policy_chosen - policy_rejected) - o.simpo_gamma / beta;
-      return -F::logsigmoid(beta * logits) * (1 - ls) - F::logsigmoid(-beta * logits) * ls;
-    }
+    case PreferenceLoss::kSigmoid: return smoothed_sigmoid(logits);
+    case PreferenceLoss::kIpo: return (logits - 1 / (2 * beta)).pow(2);
+    case PreferenceLoss::kHinge: return torch::relu(1 - beta * logits);
+    case PreferenceLoss::kSimpo: return smoothed_sigmoid(logits - o.simpo_gamma / beta);
   }
   throw std::logic_error("unknown preference loss");
 }
@@ -63,8 +52,8 @@ PreferenceTerms preference_batch_loss(models::GPT& model, const data::Batch& bat
   }
   const bool averaged = length_averaged(o.loss);
   const auto logps = averaged ? sums / counts : sums, ref = averaged ? ref_sums / counts : ref_sums;
-  auto loss_sum = pair_losses(logps.narrow(0, 0, P), logps.narrow(0, P, P), ref.narrow(0, 0, P), ref.narrow(0, P, P), o)
-                      .sum();
+  const auto margins = (logps.narrow(0, 0, P) - logps.narrow(0, P, P)) - (ref.narrow(0, 0, P) - ref.narrow(0, P, P));
+  auto loss_sum = pair_losses(margins, o).sum();
   if (o.sft_weight > 0) {
     // TRL's rpo_alpha: the chosen rows' token NLL, averaged over their tokens.
     const auto nll = -sums.narrow(0, 0, P).sum() / counts.narrow(0, 0, P).sum();
