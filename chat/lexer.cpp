@@ -1,5 +1,7 @@
 #include "chat/lexer.h"
 
+#include <algorithm>
+
 #include <cctype>
 #include <cstdlib>
 #include <string_view>
@@ -53,9 +55,10 @@ class Lexer {
 
   void emit(Token::Type type, std::string text) { tokens_.push_back(Token{type, std::move(text), 0, 0, line_}); }
 
-  // Advances over SRC_[pos_, end), counting lines.
+  // Advances over SRC_[pos_, end), counting lines; never past the end (a
+  // tag cut short, "{{-", asks for more than is left).
   void advance_to(size_t end) {
-    for (; pos_ < end; ++pos_)
+    for (end = std::min(end, src_.size()); pos_ < end; ++pos_)
       if (src_[pos_] == '\n') ++line_;
   }
 

@@ -18,21 +18,13 @@ BatchLoader::BatchLoader(std::vector<std::shared_ptr<const BlockDataset>> source
                          int64_t batch_size, uint64_t seed, const MixtureCursor& cursor, int64_t prefetch,
                          BatchPart part)
     : sources_(std::move(sources)), batch_size_(batch_size), part_(part),
-      sampler_(sizes_of(sources_), std::move(weights), seed, cursor), capacity_(static_cast<size_t>(prefetch)) {
+      sampler_(sizes_of(sources_), std::move(weights), seed, cursor) {
   if (batch_size < 1) throw std::invalid_argument("batch size must be positive");
   if (part.count < 1 || part.index < 0 || part.index >= part.count || batch_size % part.count != 0)
     throw std::invalid_argument("a batch of " + std::to_string(batch_size) + " rows does not split into " +
                                 std::to_string(part.count) + " equal parts");
-  if (capacity_ > 0) worker_ = std::thread([this] { produce(); });
-}
-
-BatchLoader::~BatchLoader() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    stopping_ = true;
-  }
-  changed_.notify_all();
-  if (worker_.joinable()) worker_.join();
+  if (prefetch > 0)
+    ahead_ = std::make_unique<common::Prefetcher<LoadedBatch>>(static_cast<size_t>(prefetch), [this] { return assemble(); });
 }
 
 LoadedBatch BatchLoader::assemble() {
@@ -66,35 +58,6 @@ LoadedBatch BatchLoader::assemble() {
   return out;
 }
 
-void BatchLoader::produce() {
-  std::unique_lock<std::mutex> lock(mutex_);
-  while (true) {
-    changed_.wait(lock, [&] { return stopping_ || ready_.size() < capacity_; });
-    if (stopping_) return;
-    lock.unlock();
-    try {
-      LoadedBatch batch = assemble();
-      lock.lock();
-      ready_.push_back(std::move(batch));
-    } catch (...) {
-      lock.lock();
-      error_ = std::current_exception();
-      changed_.notify_all();
-      return;
-    }
-    changed_.notify_all();
-  }
-}
-
-LoadedBatch BatchLoader::next() {
-  if (capacity_ == 0) return assemble();
-  std::unique_lock<std::mutex> lock(mutex_);
-  changed_.wait(lock, [&] { return !ready_.empty() || error_; });
-  if (ready_.empty()) std::rethrow_exception(error_);
-  LoadedBatch batch = std::move(ready_.front());
-  ready_.pop_front();
-  changed_.notify_all();
-  return batch;
-}
+LoadedBatch BatchLoader::next() { return ahead_ ? ahead_->next() : assemble(); }
 
 }  // namespace anvil::data

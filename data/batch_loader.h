@@ -8,14 +8,10 @@
 // Data-parallel ranks each run a loader over the same sampler sequence (the
 // global batch) and assemble only their own part of every batch's rows, so
 // the cursor means the same at every world size.
-#include <condition_variable>
-#include <deque>
-#include <exception>
 #include <memory>
-#include <mutex>
-#include <thread>
 #include <vector>
 
+#include "common/prefetcher.h"
 #include "data/block_dataset.h"
 #include "data/mixture_sampler.h"
 
@@ -38,7 +34,6 @@ class BatchLoader {
   // ready ahead of the consumer (0: assemble each on demand, on the caller's thread).
   BatchLoader(std::vector<std::shared_ptr<const BlockDataset>> sources, std::vector<double> weights,
               int64_t batch_size, uint64_t seed, const MixtureCursor& cursor, int64_t prefetch, BatchPart part = {});
-  ~BatchLoader();
   BatchLoader(const BatchLoader&) = delete;
   BatchLoader& operator=(const BatchLoader&) = delete;
 
@@ -47,19 +42,12 @@ class BatchLoader {
 
  private:
   LoadedBatch assemble();
-  void produce();
 
   std::vector<std::shared_ptr<const BlockDataset>> sources_;
   int64_t batch_size_;
   BatchPart part_;
   MixtureSampler sampler_;
-  size_t capacity_;
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  std::deque<LoadedBatch> ready_;
-  std::exception_ptr error_;
-  bool stopping_ = false;
-  std::thread worker_;
+  std::unique_ptr<common::Prefetcher<LoadedBatch>> ahead_;  // null without prefetch; last: it calls assemble()
 };
 
 }  // namespace anvil::data

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/atomic_file.h"
+#include "models/safetensors_header.h"
 
 namespace anvil::models {
 namespace {
@@ -39,27 +40,6 @@ c10::ScalarType dtype_of(const std::string& name, const std::string& path) {
 }
 
 std::string shape_text(c10::IntArrayRef shape) { return c10::str(shape); }
-
-// A header's shape: a list of non-negative integers (torch would reject a
-// negative one with a message that names neither file nor tensor).
-std::vector<int64_t> read_shape(const nlohmann::json& shape) {
-  bool valid = shape.is_array();
-  for (size_t i = 0; valid && i < shape.size(); ++i) valid = shape[i].is_number_unsigned();
-  if (!valid) throw std::runtime_error("shape must be a list of non-negative integers, got " + shape.dump());
-  return shape.get<std::vector<int64_t>>();
-}
-
-// Bytes the tensor's data takes, refusing shapes whose size overflows 64 bits.
-uint64_t byte_count(const std::vector<int64_t>& shape, c10::ScalarType dtype) {
-  uint64_t bytes = c10::elementSize(dtype);
-  for (const int64_t dim : shape) {
-    const auto d = static_cast<uint64_t>(dim);
-    if (d != 0 && bytes > std::numeric_limits<uint64_t>::max() / d)
-      throw std::runtime_error("shape " + shape_text(shape) + " is too large for any file");
-    bytes *= d;
-  }
-  return bytes;
-}
 
 }  // namespace
 
@@ -94,46 +74,10 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
   if (!in) throw std::runtime_error("cannot open '" + path + "'");
   const auto file_size = static_cast<uint64_t>(in.tellg());
   in.seekg(0);
-  unsigned char length_bytes[8] = {};
-  if (file_size < 8 || !in.read(reinterpret_cast<char*>(length_bytes), 8))
-    throw std::runtime_error("'" + path + "' is not a safetensors file: shorter than its 8-byte header length");
-  uint64_t length = 0;
-  for (int i = 7; i >= 0; --i) length = (length << 8) | length_bytes[i];
-  if (length > file_size - 8)
-    throw std::runtime_error("'" + path + "' is truncated or not a safetensors file: header of " +
-                             std::to_string(length) + " bytes in a file of " + std::to_string(file_size));
-  std::string text(length, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(length));
-  nlohmann::json header;
-  try {
-    header = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    throw std::runtime_error("'" + path + "': safetensors header is not JSON: " + e.what());
-  }
-  if (!header.is_object())
-    throw std::runtime_error("'" + path + "': safetensors header is not a JSON object but " +
-                             std::string(header.type_name()));
-  const uint64_t data_start = 8 + length, data_size = file_size - data_start;
-  for (const auto& [name, entry] : header.items()) {
-    try {
-      if (name == "__metadata__") {
-        metadata_ = entry.get<Metadata>();
-        continue;
-      }
-      const auto dtype = dtype_of(entry.at("dtype").get<std::string>(), path);
-      auto shape = read_shape(entry.at("shape"));
-      const auto offsets = entry.at("data_offsets").get<std::vector<uint64_t>>();
-      // Checked before anything is mapped: a shape the file cannot hold is never read.
-      if (offsets.size() != 2 || offsets[0] > offsets[1] || offsets[1] > data_size ||
-          offsets[1] - offsets[0] != byte_count(shape, dtype))
-        throw std::runtime_error("data_offsets do not match shape " + shape_text(shape) + " or the file size");
-      entries_.emplace(name, Entry{dtype, std::move(shape), data_start + offsets[0], data_start + offsets[1]});
-    } catch (const nlohmann::json::exception& e) {
-      throw std::runtime_error("'" + path + "': tensor '" + name + "': malformed header entry: " + e.what());
-    } catch (const std::runtime_error& e) {
-      throw std::runtime_error("'" + path + "': tensor '" + name + "': " + e.what());
-    }
-  }
+  auto header = read_safetensors_header(in, file_size, path);
+  metadata_ = std::move(header.metadata);
+  for (auto& [name, entry] : header.entries)
+    entries_.emplace(name, Entry{dtype_of(entry.dtype, path), std::move(entry.shape), entry.begin, entry.end});
 }
 
 std::vector<std::string> SafetensorsFile::names() const {

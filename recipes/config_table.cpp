@@ -198,6 +198,11 @@ const std::vector<ConfigField>& config_fields() {
       number({FIELD(train.log_every), "steps between log lines"}, 1),
       number({FIELD(train.early_stop_patience), "stop after this many validations without improvement of the "
                                                 "val loss (classify: accuracy); 0: never"}, 0),
+      one_of({FIELD(train.nonfinite), "a step whose loss or gradient norm is NaN or Inf never updates the weights "
+                                      "or the optimizer: skip goes on, stop ends the run with an error"},
+             {"skip", "stop"}),
+      number({FIELD(train.nonfinite_limit), "skip: this many consecutive non-finite steps end the run with an "
+                                            "error"}, 1),
 
       number({FIELD(eval.every), "steps between validation runs (0: only at the end)"}, 0),
       number({FIELD(eval.batches), "validation batches per run, of blocks spread evenly over the validation set "

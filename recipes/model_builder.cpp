@@ -64,6 +64,7 @@ models::GPT build_model(const RunConfig& config, int64_t vocab_size, int64_t num
     if (models::is_hf_model_dir(from)) {
       models::load_hf_weights(*model, from, models::read_hf_architecture(from), fresh_or_unused);
     } else {
+      verify_checksum(from, "model.safetensors");
       models::load_module_file(*model, from + "/model.safetensors", fresh_or_unused);
     }
   }

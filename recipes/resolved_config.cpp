@@ -228,6 +228,10 @@ ResolvedConfig resolve(const RunConfig& c) {
                              {{"last", models::Pooling::kLast}, {"mean", models::Pooling::kMean}});
   out.data = data_options(c);
   out.schedule = schedule_options(c);
+  out.nonfinite = {choice<training::NonFiniteAction>(
+                       "train.nonfinite", c.train.nonfinite,
+                       {{"skip", training::NonFiniteAction::kSkip}, {"stop", training::NonFiniteAction::kStop}}),
+                   c.train.nonfinite_limit};
   out.eval = eval_options(c);
   out.keep_best = choice<KeepBest>("checkpoint.keep_best", c.checkpoint.keep_best,
                          {{"", KeepBest::kNone}, {"val_loss", KeepBest::kValLoss},

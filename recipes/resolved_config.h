@@ -17,6 +17,7 @@
 #include "recipes/config_loader.h"
 #include "recipes/run_config.h"
 #include "training/lr_schedule.h"
+#include "training/nonfinite_guard.h"
 #include "training/precision.h"
 #include "training/preference_options.h"
 
@@ -71,6 +72,7 @@ struct ResolvedConfig {
   data::PairFormat pair_format = data::PairFormat::kPrompt;
   training::PreferenceOptions preference;
   DpoReference dpo_reference = DpoReference::kCopy;
+  training::NonFiniteOptions nonfinite;
 };
 
 // Never throws for a config the table accepted.

@@ -127,6 +127,8 @@ struct TrainSection {
   bool chunked_loss = true;  // LM head and loss in chunks: no [tokens, vocab] logits held for backward
   int64_t log_every = 10;
   int64_t early_stop_patience = 0;  // validations without improvement before stopping (0: never)
+  std::string nonfinite = "skip";   // a step with a NaN/Inf loss or gradient norm: skip | stop
+  int64_t nonfinite_limit = 10;     // skip: consecutive skipped steps that stop the run
 };
 
 struct EvalSection {

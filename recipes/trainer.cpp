@@ -1,11 +1,15 @@
 #include "recipes/trainer.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
+#include "common/stop_signals.h"
 #include "data/batch_loader.h"
 #include "recipes/config_loader.h"
 #include "recipes/model_builder.h"
@@ -23,6 +27,7 @@
 #include "training/early_stopping.h"
 #include "training/launch_env.h"
 #include "training/lr_schedule.h"
+#include "training/nonfinite_guard.h"
 #include "training/precision.h"
 
 namespace anvil::recipes {
@@ -44,6 +49,20 @@ void require_one_step_on_every_rank(int64_t step, Communicator& comm) {
                            "): every rank must see the same run.dir and its checkpoints");
 }
 
+// Test-only fault injection: ANVIL_TEST_POISON_STEPS="5,6" multiplies the
+// loss of steps 5 and 6 (counted from 1) by NaN.
+std::vector<int64_t> poisoned_steps() {
+  std::vector<int64_t> steps;
+  const char* list = std::getenv("ANVIL_TEST_POISON_STEPS");
+  for (const char* p = list; p && *p;) {
+    char* end = nullptr;
+    steps.push_back(std::strtoll(p, &end, 10));
+    if (end == p) throw std::runtime_error("ANVIL_TEST_POISON_STEPS: expected step numbers separated by commas");
+    p = *end == ',' ? end + 1 : end;
+  }
+  return steps;
+}
+
 // One run on this process's rank, in three phases. open: the run directory
 // (locked until the trainer goes), the data, the model and its training step,
 // resumed from the newest checkpoint that loads. run: the steps, each followed
@@ -53,7 +72,8 @@ class Trainer {
  public:
   Trainer(const RunConfig& config, Communicator& comm, c10::Device device)
       : config_(config), comm_(comm), device_(device),
-        step_options_(step_options(config, device, comm.world_size())) {}
+        step_options_(step_options(config, device, comm.world_size())), nonfinite_(resolve(config).nonfinite),
+        poisoned_steps_(poisoned_steps()) {}
 
   void open();
   void run();
@@ -66,7 +86,9 @@ class Trainer {
   StepResult train_step(double lr);
   bool after_step(const StepResult& result, double lr);
   bool validate_and_check_patience();
+  void require_finite_steps();
   void write_checkpoint();
+  void stop_preempted();
 
   const RunConfig& config_;
   Communicator& comm_;
@@ -85,6 +107,8 @@ class Trainer {
   std::unique_ptr<BatchStage> stage_;  // the task's, before each step (null: none)
   TrainSummary summary_;
   int64_t first_step_ = 0;
+  NonFiniteGuard nonfinite_;
+  std::vector<int64_t> poisoned_steps_;
 };
 
 void Trainer::open() {
@@ -144,7 +168,17 @@ void Trainer::run() {
     const double lr = learning_rate(schedule, state_.step);
     const StepResult result = train_step(lr);
     if (after_step(result, lr)) break;
+    if (result.stop) return stop_preempted();
   }
+}
+
+// A stop signal reached some rank during the step just run: every rank
+// stops after it, with a checkpoint of it.
+void Trainer::stop_preempted() {
+  if (!due(state_.step, config_.checkpoint.every, false)) write_checkpoint();
+  summary_.preempted = true;
+  std::printf("preempted at step %lld; run the same command again to resume\n", (long long)state_.step);
+  std::fflush(stdout);
 }
 
 StepResult Trainer::train_step(double lr) {
@@ -155,14 +189,19 @@ StepResult Trainer::train_step(double lr) {
                      (static_cast<uint64_t>(comm_.rank()) << 32));
   const auto start = Clock::now();
   data::MixtureCursor cursor;
-  StepResult result = step_->run([&] {
-    auto loaded = loader_->next();
-    cursor = std::move(loaded.cursor);
-    if (stage_) stage_->apply(loaded.batch);
-    return std::move(loaded.batch);
-  });
+  if (std::find(poisoned_steps_.begin(), poisoned_steps_.end(), state_.step + 1) != poisoned_steps_.end())
+    step_->poison_next_step();
+  StepResult result = step_->run(
+      [&] {
+        auto loaded = loader_->next();
+        cursor = std::move(loaded.cursor);
+        if (stage_) stage_->apply(loaded.batch);
+        return std::move(loaded.batch);
+      },
+      common::stop_requested());
   log_.progress.add_step(seconds_since(start), result.positions);
   ++state_.step;
+  nonfinite_.record(result.skipped, state_.step);
   state_.tokens_seen += result.positions;
   state_.cursor = std::move(cursor);
   state_.val_loss.reset();
@@ -175,8 +214,11 @@ StepResult Trainer::train_step(double lr) {
 bool Trainer::after_step(const StepResult& result, double lr) {
   const auto& t = config_.train;
   bool last = state_.step == t.max_steps;
-  if (due(state_.step, t.log_every, last))
+  if (due(state_.step, t.log_every, last)) {
+    require_finite_steps();
+    log_.skipped_steps = nonfinite_.skipped_total();
     log_.write(state_, result, lr, t.max_steps, step_->optimizer(), comm_, device_);
+  }
   if (due(state_.step, config_.eval.every, last) && validate_and_check_patience() && !last) {
     std::printf("early stop: no improvement in %lld validations\n", (long long)t.early_stop_patience);
     last = true;
@@ -188,6 +230,7 @@ bool Trainer::after_step(const StepResult& result, double lr) {
 // Validates (every rank on the whole set, so all hold the same figures),
 // logs and records the result. True when early stopping's patience ran out.
 bool Trainer::validate_and_check_patience() {
+  require_finite_steps();
   const Validation val = validate(model_, data_, config_, device_);
   std::printf("eval step %lld | %s\n", (long long)state_.step, val.line.c_str());
   std::fflush(stdout);
@@ -200,7 +243,16 @@ bool Trainer::validate_and_check_patience() {
                                     val.accuracy ? *val.accuracy : -val.loss, config_.train.early_stop_patience));
 }
 
+// Stops the run, before anything else is logged or saved, when the
+// non-finite steps say so (train.nonfinite).
+void Trainer::require_finite_steps() {
+  if (const auto error = nonfinite_.check()) throw std::runtime_error(*error);
+}
+
 void Trainer::write_checkpoint() {
+  require_finite_steps();
+  // The host's step counts still count the skipped steps the device undid.
+  step_->optimizer().uncount_steps(nonfinite_.take_new_skips());
   auto& full_optimizer = step_->optimizer().gather_full_state();  // collective
   if (!comm_.is_main()) return;
   const auto& c = config_.checkpoint;
@@ -216,11 +268,12 @@ TrainSummary Trainer::close() {
   if (first_step_ >= config_.train.max_steps) std::printf("nothing to do: the run already reached train.max_steps\n");
   summary_.steps = state_.step;
   summary_.seconds = seconds_since(log_.start);
-  print_done(summary_, state_);
+  if (!summary_.preempted) print_done(summary_, state_);
   return summary_;
 }
 
 TrainSummary train_on_ranks(const RunConfig& config, Communicator& comm, c10::Device device) {
+  common::install_stop_signals();
   Trainer trainer(config, comm, device);
   trainer.open();
   trainer.run();

@@ -87,6 +87,10 @@ void StepLog::write(const TrainingState& state, const StepResult& result, double
     for (size_t i = 0; i < sums.size(); ++i) values[kPreferenceMetrics[i]] = sums[i] / result.step_tokens;
     std::printf(" | reward acc %.3f | margin %.3f", values["rewards/accuracies"], values["rewards/margins"]);
   }
+  if (skipped_steps > 0) {
+    values["skipped_steps"] = static_cast<double>(skipped_steps);
+    std::printf(" | skipped %lld non-finite", (long long)skipped_steps);
+  }
   if (peak_flops > 0) {
     values["mfu"] = tokens_per_sec * flops_per_token / peak_flops;
     std::printf(" | mfu %.1f%%", 100.0 * values["mfu"]);

@@ -47,6 +47,7 @@ struct StepLog {
   Clock::time_point start = Clock::now();
   double peak_flops = 0;  // every rank's devices together: MFU counts every rank's tokens
   double flops_per_token = 0;
+  int64_t skipped_steps = 0;  // so far, with a NaN or Inf loss or gradient norm
 
   void write(const training::TrainingState& state, const training::StepResult& result, double lr,
              int64_t max_steps, const training::ShardedAdamW& optimizer, training::Communicator& comm,

@@ -79,7 +79,8 @@ nlohmann::json pre_tokenizer_json(const SentencePieceModel& model, const std::ve
 }
 
 nlohmann::json decoder_json(const SentencePieceModel& model) {
-  nlohmann::json steps = {replace({{"String", kMetaspace}}, " ")};
+  // ::array: a braced list of one json value copies it under clang (CWG 2137), not an array of it.
+  nlohmann::json steps = nlohmann::json::array({replace({{"String", kMetaspace}}, " ")});
   if (model.byte_fallback) steps.push_back({{"type", "ByteFallback"}});
   if (model.add_dummy_prefix) {
     steps.push_back({{"type", "Fuse"}});

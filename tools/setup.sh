@@ -18,7 +18,8 @@ build=${ANVIL_BUILD_DIR:-$root/build}
 torch_version=2.11.0
 debian_packages=(build-essential cmake ninja-build ccache pkg-config python3-venv
                  libyaml-cpp-dev libsentencepiece-dev nlohmann-json3-dev googletest libgtest-dev
-                 libgloo-dev libpcre2-dev libutf8proc-dev libcpp-httplib-dev zlib1g-dev)  # gloo: headers only: c10d's Gloo process group includes them
+                 libgloo-dev libpcre2-dev libutf8proc-dev libcpp-httplib-dev zlib1g-dev
+                 clang libclang-rt-14-dev)  # gloo: headers only (c10d's Gloo process group); clang: the sanitizer and fuzz builds
 
 # To stderr: functions below return their result on stdout.
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }

@@ -5,6 +5,7 @@
 
 #include <ATen/ops/_foreach_add.h>
 #include <ATen/ops/_foreach_div.h>
+#include <ATen/ops/_foreach_sub.h>
 #include <ATen/ops/_fused_adamw.h>
 #include <torch/csrc/autograd/grad_mode.h>
 
@@ -51,16 +52,19 @@ torch::Tensor AdamW::step(LossClosure closure) {
   return {};
 }
 
-void AdamW::step_dividing_gradients(const torch::Tensor& divisor) {
-  if (fused_) return fused_step(divisor);
+void AdamW::step_dividing_gradients(const torch::Tensor& divisor, const torch::Tensor& skip) {
+  if (fused_) return fused_step(divisor, skip);
+  // The reference path waits for the device to decide, and counts nothing.
+  if (skip.defined() && skip.item<float>() != 0.0f) return;
   if (divisor.defined())
     for (const auto& group : param_groups()) at::_foreach_div_(defined_gradients(group.params()), divisor);
   torch::optim::AdamW::step();
 }
 
-void AdamW::fused_step(const torch::Tensor& divisor) {
+void AdamW::fused_step(const torch::Tensor& divisor, const torch::Tensor& skip) {
   torch::NoGradGuard no_grad;
   const auto grad_scale = divisor.defined() ? std::optional<torch::Tensor>(divisor) : std::nullopt;
+  const auto found_inf = skip.defined() ? std::optional<torch::Tensor>(skip) : std::nullopt;
   for (size_t group_index = 0; group_index < param_groups().size(); ++group_index) {
     auto& group = param_groups()[group_index];
     const auto& options = static_cast<const torch::optim::AdamWOptions&>(group.options());
@@ -93,11 +97,14 @@ void AdamW::fused_step(const torch::Tensor& divisor) {
     if (device_learning_rates_.empty())
       at::_fused_adamw_(params, grads, exp_avgs, exp_avg_sqs, /*max_exp_avg_sqs=*/{}, steps, options.lr(), beta1,
                         beta2, options.weight_decay(), options.eps(), /*amsgrad=*/false, /*maximize=*/false,
-                        grad_scale);
+                        grad_scale, found_inf);
     else
       at::_fused_adamw_(params, grads, exp_avgs, exp_avg_sqs, /*max_exp_avg_sqs=*/{}, steps,
                         device_learning_rates_[group_index], beta1, beta2, options.weight_decay(), options.eps(),
-                        /*amsgrad=*/false, /*maximize=*/false, grad_scale);
+                        /*amsgrad=*/false, /*maximize=*/false, grad_scale, found_inf);
+    // The kernel leaves a skipped step's parameters and moments alone but
+    // not the counts it was given: as torch.optim's fused Adam, take it back.
+    if (found_inf) at::_foreach_sub_(steps, std::vector<torch::Tensor>(steps.size(), *found_inf));
   }
 }
 
@@ -108,6 +115,16 @@ void AdamW::read_learning_rates_from_device() {
     TORCH_CHECK(!group.params().empty(), "AdamW: an empty parameter group");
     const double lr = static_cast<const torch::optim::AdamWOptions&>(group.options()).lr();
     device_learning_rates_.push_back(torch::full({}, lr, group.params()[0].options().dtype(torch::kFloat)));
+  }
+}
+
+void AdamW::uncount_steps(int64_t n) {
+  if (!fused_ || n == 0) return;  // only the fused step counts a skipped step on the host
+  for (auto& [key, slot] : state()) {
+    auto& s = static_cast<torch::optim::AdamWParamState&>(*slot);
+    s.step(s.step() - n);
+    const auto count = step_counts_.find(key);
+    if (count != step_counts_.end()) count->second.count = s.step();
   }
 }
 

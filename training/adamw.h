@@ -29,8 +29,15 @@ class AdamW : public torch::optim::AdamW {
   void set_learning_rate(double lr);
   // A step on the gradients divided by `divisor` (a scalar tensor, e.g. the
   // clipping factor; undefined: as they are): in the fused kernel's read of
-  // them, or by a pass over them first.
-  void step_dividing_gradients(const torch::Tensor& divisor);
+  // them, or by a pass over them first. Where `skip` (a float scalar
+  // tensor; undefined: never) is 1, the step changes no parameter and no
+  // moment, as a GradScaler's found_inf makes the fused kernel do. The fused
+  // step decides on the device, so the step counts the state keeps on the
+  // host still count the skipped step until uncount_steps() takes it back.
+  void step_dividing_gradients(const torch::Tensor& divisor, const torch::Tensor& skip = {});
+  // Takes `n` skipped steps back out of every parameter's step count (the
+  // fused step's; the reference step waits for the device and never counts one).
+  void uncount_steps(int64_t n);
   torch::Tensor step(LossClosure closure = nullptr) override;  // step_dividing_gradients({})
 
   // A step replayed from a CUDA graph runs none of this class's host code.
@@ -42,7 +49,7 @@ class AdamW : public torch::optim::AdamW {
   void count_replayed_step();
 
  private:
-  void fused_step(const torch::Tensor& divisor);
+  void fused_step(const torch::Tensor& divisor, const torch::Tensor& skip);
 
   bool fused_;
   // The kernel reads each parameter's step count from a tensor on its device.

@@ -13,6 +13,7 @@
 #include <torch/serialize.h>
 
 #include "common/atomic_file.h"
+#include "common/file_checksum.h"
 #include "common/read_file.h"
 #include "common/staged_directory.h"
 #include "models/safetensors.h"
@@ -22,6 +23,9 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kMarker = "COMPLETE";
+// The files whose CRC-32 trainer_state.json records (absent from checkpoints
+// of older versions, which are then read unchecked).
+constexpr const char* kChecksummed[] = {"model.safetensors", "optimizer.pt"};
 constexpr const char* kSetAsideReason = "REASON.txt";
 // trainer_state.json's layout. A file without the key was written by an anvil
 // before versions, and reads as version 1.
@@ -123,6 +127,22 @@ std::string best_checkpoint(const std::vector<std::string>& checkpoints, const s
 
 }  // namespace
 
+void verify_checksum(const std::string& checkpoint_dir, const std::string& file) {
+  const fs::path state_path = fs::path(checkpoint_dir) / "trainer_state.json";
+  if (!fs::exists(state_path)) return;  // not a training checkpoint
+  const auto state = nlohmann::json::parse(common::read_file(state_path), nullptr, /*allow_exceptions=*/false);
+  if (!state.is_object() || !state.contains("checksums")) return;  // written before checksums; or broken, which
+                                                                   // the state's own reader reports
+  const auto& recorded = state["checksums"];
+  if (!recorded.is_object() || !recorded.contains(file) || !recorded[file].is_string())
+    throw CorruptCheckpoint("'" + state_path.string() + "' records no checksum of " + file);
+  const fs::path path = fs::path(checkpoint_dir) / file;
+  const std::string actual = read_checkpoint_file(path, [&] { return common::file_crc32(path); });
+  if (actual != recorded[file].get<std::string>())
+    throw CorruptCheckpoint("'" + path.string() + "' changed since it was written: its CRC-32 is " + actual +
+                            ", the checkpoint recorded " + recorded[file].get<std::string>());
+}
+
 std::vector<std::string> complete_checkpoints(const std::string& run_dir) {
   std::vector<fs::path> found;
   const fs::path root = fs::path(run_dir) / "checkpoints";
@@ -151,7 +171,10 @@ std::string save_checkpoint(const std::string& run_dir, const CheckpointContents
 
   models::save_safetensors((dir / "model.safetensors").string(), c.weights);
   torch::save(c.optimizer, (dir / "optimizer.pt").string());
+  nlohmann::json checksums;
+  for (const char* file : kChecksummed) checksums[file] = common::file_crc32(dir / file);
   nlohmann::json state = {{"format_version", kTrainingStateFormat},
+                          {"checksums", checksums},
                           {"step", c.state.step},
                           {"tokens_seen", c.state.tokens_seen},
                           {"loader", loader_json(c.state.cursor, c.state.source_sizes)}};
@@ -213,6 +236,7 @@ void load_model_weights(const std::string& checkpoint_dir, models::GPT& model,
   // The model sections already agree (check_checkpoint_config): an error here
   // is the file's own.
   const std::string path = (fs::path(checkpoint_dir) / "model.safetensors").string();
+  verify_checksum(checkpoint_dir, "model.safetensors");
   read_checkpoint_file(path, [&] { models::load_module_file(*model, path, optional); });
 }
 
@@ -264,6 +288,7 @@ TrainingState training_state_from(const nlohmann::json& json) {
 }  // namespace
 
 TrainingState load_training_state(const std::string& checkpoint_dir, torch::optim::Optimizer& optimizer) {
+  verify_checksum(checkpoint_dir, "optimizer.pt");
   load_optimizer_state((fs::path(checkpoint_dir) / "optimizer.pt").string(), optimizer);
   const auto path = fs::path(checkpoint_dir) / "trainer_state.json";
   auto invalid = [&](const std::exception& e) {

@@ -54,6 +54,10 @@ struct CheckpointContents {
 std::string save_checkpoint(const std::string& run_dir, const CheckpointContents& contents);
 
 bool is_complete_checkpoint(const std::string& dir);
+
+// Throws CorruptCheckpoint when `file` of the checkpoint no longer has the
+// CRC-32 its trainer_state.json recorded (none recorded: nothing to check).
+void verify_checksum(const std::string& checkpoint_dir, const std::string& file);
 // Whether `dir` is a checkpoint that may be half written, and so must not be
 // read: a .tmp-step_N directory, or one holding optimizer or training state
 // but no COMPLETE marker. A model directory that import-hf or merge-lora wrote

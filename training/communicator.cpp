@@ -1,16 +1,15 @@
 #include "training/communicator.h"
 
 #include <algorithm>
-#include <condition_variable>
-#include <mutex>
+#include <memory>
 #include <stdexcept>
-#include <thread>
 
 #include <c10/util/Logging.h>
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
+#include "common/periodic_thread.h"
 #include "training/nccl_backend.h"
 
 namespace anvil::training {
@@ -47,39 +46,16 @@ c10::intrusive_ptr<c10d::TCPStore> connect_store(const LaunchEnv& env, bool serv
 
 // Adds one to this rank's counter in the store every kHeartbeatInterval, on a
 // thread of its own with its own store connection, until destroyed.
-class Heartbeat {
- public:
-  Heartbeat(c10::intrusive_ptr<c10d::TCPStore> store, int rank)
-      : store_(std::move(store)), key_(heartbeat_key(rank)), thread_([this] { run(); }) {}
-  ~Heartbeat() {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      stopping_ = true;
+std::unique_ptr<common::PeriodicThread> start_heartbeat(c10::intrusive_ptr<c10d::TCPStore> store, int rank) {
+  return std::make_unique<common::PeriodicThread>(kHeartbeatInterval, [store, key = heartbeat_key(rank)] {
+    try {
+      store->add(key, 1);
+      return true;
+    } catch (...) {
+      return false;  // the store is gone; whoever needs it will report that
     }
-    stop_.notify_all();
-    thread_.join();
-  }
-
- private:
-  void run() {
-    std::unique_lock<std::mutex> lock(mutex_);
-    while (!stopping_) {
-      try {
-        store_->add(key_, 1);
-      } catch (...) {
-        return;  // the store is gone; whoever needs it will report that
-      }
-      stop_.wait_for(lock, kHeartbeatInterval, [&] { return stopping_; });
-    }
-  }
-
-  c10::intrusive_ptr<c10d::TCPStore> store_;
-  std::string key_;
-  std::mutex mutex_;
-  std::condition_variable stop_;
-  bool stopping_ = false;
-  std::thread thread_;
-};
+  });
+}
 
 c10::intrusive_ptr<c10d::Backend> make_gloo_backend(const c10::intrusive_ptr<c10d::Store>& store, const LaunchEnv& env,
                                                     std::chrono::milliseconds timeout) {
@@ -97,7 +73,7 @@ struct Communicator::Group {
   LaunchEnv env;
   c10::intrusive_ptr<c10d::TCPStore> store;
   c10::intrusive_ptr<c10d::ProcessGroup> group;
-  std::unique_ptr<Heartbeat> heartbeat;
+  std::unique_ptr<common::PeriodicThread> heartbeat;
 
   // Ranks other than `self` whose heartbeat stood still for kLostAfter.
   std::vector<int> lost_ranks(int self) {
@@ -125,7 +101,7 @@ Communicator::Communicator(const LaunchEnv& env, const std::string& backend, c10
   group_->env = env;
   const bool serve = env.rank == 0 && !env.agent_store;
   group_->store = connect_store(env, serve, /*count_as_worker=*/true, timeout);
-  group_->heartbeat = std::make_unique<Heartbeat>(connect_store(env, false, false, timeout), env.rank);
+  group_->heartbeat = start_heartbeat(connect_store(env, false, false, timeout), env.rank);
   auto group = c10::make_intrusive<c10d::ProcessGroup>(group_->store, env.rank, env.world_size);
   const bool nccl = backend == "nccl" || (backend == "auto" && device.is_cuda());
   if (nccl && !device.is_cuda()) throw std::runtime_error("dist.backend is nccl but the run is on the cpu: use gloo");

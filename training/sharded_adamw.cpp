@@ -55,9 +55,11 @@ void ShardedAdamW::zero_grad() {
   for (auto& p : params_) p.mutable_grad().reset();
 }
 
-void ShardedAdamW::step(const torch::Tensor& grad_divisor) {
+void ShardedAdamW::uncount_steps(int64_t n) { local_->uncount_steps(n); }
+
+void ShardedAdamW::step(const torch::Tensor& grad_divisor, const torch::Tensor& skip) {
   full_.reset();
-  local_->step_dividing_gradients(grad_divisor);
+  local_->step_dividing_gradients(grad_divisor, skip);
   if (!shard_) return;
   for (int r = 0; r < comm_.world_size(); ++r) {
     std::vector<torch::Tensor> owned;

@@ -27,8 +27,10 @@ class ShardedAdamW {
   void set_learning_rate(double lr);
   void zero_grad();  // every parameter's gradient, whichever rank owns it
   // Gradients divided by `grad_divisor` first (a scalar tensor: clipping;
-  // undefined: as they are), without a pass of its own with the fused AdamW.
-  void step(const torch::Tensor& grad_divisor = {});
+  // undefined: as they are), without a pass of its own with the fused AdamW;
+  // a no-op where `skip` is 1 (see AdamW::step_dividing_gradients).
+  void step(const torch::Tensor& grad_divisor = {}, const torch::Tensor& skip = {});
+  void uncount_steps(int64_t n);  // see AdamW
   // For a step replayed from a CUDA graph (one rank; see AdamW): once before
   // recording, and after each call that only replayed.
   void read_learning_rates_from_device();

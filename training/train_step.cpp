@@ -1,5 +1,6 @@
 #include "training/train_step.h"
 
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <tuple>
@@ -22,7 +23,7 @@ struct TrainStep::Graphed {
   CudaGraphStep graph;
   std::vector<data::Batch> micro_batches;  // on the device
   torch::Tensor step_tokens;
-  torch::Tensor loss_sum, grad_norm;  // written by the recorded step
+  Update update;  // written by the recorded step
 
   // Copies `batches` into the recorded step's inputs, which must keep their shapes.
   void stage(const std::vector<data::Batch>& batches, double tokens, c10::Device device) {
@@ -65,7 +66,7 @@ TrainStep::~TrainStep() = default;
 
 size_t TrainStep::gradient_buckets() const { return sync_ ? sync_->bucket_count() : 0; }
 
-StepResult TrainStep::run(const std::function<data::Batch()>& next_micro_batch) {
+StepResult TrainStep::run(const std::function<data::Batch()>& next_micro_batch, bool stop_vote) {
   std::vector<data::Batch> micro_batches;
   int64_t tokens = 0, positions = 0, pairs = 0;
   for (int64_t i = 0; i < options_.grad_accum; ++i) {
@@ -77,17 +78,23 @@ StepResult TrainStep::run(const std::function<data::Batch()>& next_micro_batch) 
     else tokens += count_loss_tokens(batch.targets);
   }
   if (pairs > 0) tokens = pairs;
-  const auto totals = comm_.sum({static_cast<double>(tokens), static_cast<double>(positions)});
+  const auto totals =
+      comm_.sum({static_cast<double>(tokens), static_cast<double>(positions), stop_vote ? 1.0 : 0.0});
   const double step_tokens = totals[0];
   if (step_tokens == 0) throw std::runtime_error("a training step without a single target token: blocks too short?");
-  if (graphed_) return run_graphed(micro_batches, step_tokens, static_cast<int64_t>(totals[1]));
-  const auto token_count = torch::full({}, step_tokens, torch::TensorOptions(torch::kFloat).device(device_));
-  auto [loss_sum, grad_norm] = forward_backward_update(micro_batches, token_count);
-  StepResult result{loss_sum, step_tokens, grad_norm, static_cast<int64_t>(totals[1])};
-  if (pairs > 0) {
-    result.pair_metric_sums = pair_metric_sums_;
-    result.pairs = pairs;
+  StepResult result;
+  if (graphed_) {
+    result = run_graphed(micro_batches, step_tokens, static_cast<int64_t>(totals[1]));
+  } else {
+    const auto token_count = torch::full({}, step_tokens, torch::TensorOptions(torch::kFloat).device(device_));
+    auto update = forward_backward_update(micro_batches, token_count);
+    result = {update.loss_sum, step_tokens, update.grad_norm, static_cast<int64_t>(totals[1]), update.skipped};
+    if (pairs > 0) {
+      result.pair_metric_sums = pair_metric_sums_;
+      result.pairs = pairs;
+    }
   }
+  result.stop = totals[2] > 0;
   return result;
 }
 
@@ -95,18 +102,17 @@ StepResult TrainStep::run_graphed(const std::vector<data::Batch>& micro_batches,
                                   int64_t positions) {
   auto& g = *graphed_;
   g.stage(micro_batches, step_tokens, device_);
-  const bool replayed = g.graph.run(
-      [&] { std::tie(g.loss_sum, g.grad_norm) = forward_backward_update(g.micro_batches, g.step_tokens); });
+  const bool replayed = g.graph.run([&] { g.update = forward_backward_update(g.micro_batches, g.step_tokens); });
   // A replay ran none of the optimizer's host code.
   if (replayed) optimizer_->count_replayed_step();
-  return {g.loss_sum, step_tokens, g.grad_norm, positions};
+  return {g.update.loss_sum, step_tokens, g.update.grad_norm, positions, g.update.skipped};
 }
 
 // The micro-batches' forward and backward, then gradient clipping and AdamW.
-// `step_tokens` is a device scalar. Returns the summed loss and the gradient
-// norm before clipping.
-std::pair<torch::Tensor, torch::Tensor> TrainStep::forward_backward_update(
-    const std::vector<data::Batch>& micro_batches, const torch::Tensor& step_tokens) {
+// `step_tokens` is a device scalar. Returns the summed loss, the gradient
+// norm before clipping, and whether the update was skipped.
+TrainStep::Update TrainStep::forward_backward_update(const std::vector<data::Batch>& micro_batches,
+                                                     const torch::Tensor& step_tokens) {
   optimizer_->zero_grad();
   auto loss_sum = torch::zeros({}, torch::TensorOptions().dtype(torch::kDouble).device(device_));
   pair_metric_sums_ = torch::Tensor();
@@ -122,15 +128,22 @@ std::pair<torch::Tensor, torch::Tensor> TrainStep::forward_backward_update(
         loss = summed_batch_loss(model_, micro_batches[i], device_, options_.loss);
       }
     }
+    if (poison_) loss = loss * std::numeric_limits<float>::quiet_NaN();
     if (sync_ && i + 1 == micro_batches.size()) sync_->sync_next_backward();
     (loss / step_tokens).backward();
     loss_sum += loss.detach().to(torch::kDouble);
   }
-  // Clipping divides the gradients inside the AdamW step.
+  poison_ = false;
   auto grad_norm = gradient_norm(optimizer_->parameters());
+  // The norm of the gradients summed over the ranks is the same on every
+  // rank, so all of them skip together; a loss is only this rank's.
+  auto finite = grad_norm.isfinite();
+  if (!sync_) finite = finite.logical_and(loss_sum.isfinite());
+  auto skipped = finite.logical_not().to(torch::kFloat);
+  // Clipping divides the gradients inside the AdamW step.
   const double max_norm = options_.grad_clip;
-  optimizer_->step(max_norm > 0 ? clip_divisor(grad_norm, max_norm) : torch::Tensor());
-  return {loss_sum, grad_norm};
+  optimizer_->step(max_norm > 0 ? clip_divisor(grad_norm, max_norm) : torch::Tensor(), skipped);
+  return {loss_sum, grad_norm, skipped};
 }
 
 }  // namespace anvil::training

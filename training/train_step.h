@@ -42,6 +42,10 @@ struct StepResult {
   double step_tokens;      // trained tokens on all ranks
   torch::Tensor grad_norm;  // before clipping
   int64_t positions;        // tokens the model read on all ranks, padding included
+  // 1 (a float scalar on the device) when the loss or the gradient norm was
+  // NaN or Inf: the optimizer then left the weights and its state as they were.
+  torch::Tensor skipped;
+  bool stop = false;  // some rank asked to stop after this step (run's stop_vote)
   // Preference pairs only: this rank's summed kPreferenceMetrics (float64
   // [6]) and its pairs; undefined otherwise.
   torch::Tensor pair_metric_sums;
@@ -62,8 +66,12 @@ class TrainStep {
   // micro-batch's summed loss is divided by the token count (for preference
   // pairs: the pair count) of the whole global step, and gradients are summed
   // over the ranks, so the gradient equals that of one batch holding every
-  // rank's micro-batches.
-  StepResult run(const std::function<data::Batch()>& next_micro_batch);
+  // rank's micro-batches. `stop_vote`: this rank asks every rank to stop
+  // after this step; the ranks agree on it in the collective that counts the
+  // step's tokens, so all of them stop after the same step.
+  StepResult run(const std::function<data::Batch()>& next_micro_batch, bool stop_vote = false);
+  // Fault injection for tests: the next step's loss is multiplied by NaN.
+  void poison_next_step() { poison_ = true; }
 
   void set_learning_rate(double lr) { optimizer_->set_learning_rate(lr); }
   ShardedAdamW& optimizer() { return *optimizer_; }
@@ -72,8 +80,10 @@ class TrainStep {
 
  private:
   struct Graphed;
-  std::pair<torch::Tensor, torch::Tensor> forward_backward_update(const std::vector<data::Batch>& micro_batches,
-                                                                  const torch::Tensor& step_tokens);
+  struct Update {
+    torch::Tensor loss_sum, grad_norm, skipped;
+  };
+  Update forward_backward_update(const std::vector<data::Batch>& micro_batches, const torch::Tensor& step_tokens);
   StepResult run_graphed(const std::vector<data::Batch>& micro_batches, double step_tokens, int64_t positions);
 
   models::GPT model_;
@@ -84,6 +94,7 @@ class TrainStep {
   std::unique_ptr<GradientSync> sync_;  // null in a single-process run
   std::unique_ptr<Graphed> graphed_;    // null unless options.cuda_graph
   torch::Tensor pair_metric_sums_;      // the last step's, for preference pairs
+  bool poison_ = false;
 };
 
 }  // namespace anvil::training

@@ -258,5 +258,13 @@ TEST(StrictDialect, KeepsWhitespaceAndRefusesUndefined) {
   EXPECT_THROW(strict("{{ s.index('z') }}", {{"s", "ab_c"}}), TemplateError);
 }
 
+// Found by chat_template_fuzz under ASan: a tag cut short after its sign
+// read past the end of the source (the suite under ASan fails on it).
+TEST(Template, ATagCutShortAfterItsSignIsAnError) {
+  for (const std::string source : {"{{-", "{%-", "{%+", "{{- x -"})
+    EXPECT_THAT(error_of(source).what(), HasSubstr("unexpected end of template")) << source;
+  EXPECT_THAT(error_of("a{#-").what(), HasSubstr("unterminated comment"));
+}
+
 }  // namespace
 }  // namespace anvil::chat

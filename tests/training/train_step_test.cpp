@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <memory>
 #include <vector>
 
@@ -91,4 +92,84 @@ TEST(TrainStep, ClipsAndStepsLikeTorchsClipGradNormThenAdamW) {
     // The fused kernel and torch's per-parameter ops round differently in fp32.
     EXPECT_LT(max_difference(ours, theirs), 5e-6) << i;
   }
+}
+
+namespace {
+
+// Every parameter's value and AdamW moments, and its step count, as copies.
+struct Snapshot {
+  std::vector<torch::Tensor> values;
+  std::vector<int64_t> steps;
+};
+
+Snapshot snapshot(models::GPT& model, training::ShardedAdamW& optimizer) {
+  Snapshot s;
+  for (const auto& p : model->parameters()) s.values.push_back(p.detach().clone());
+  auto& full = optimizer.gather_full_state();
+  for (const auto& p : model->parameters()) {
+    const auto it = full.state().find(p.unsafeGetTensorImpl());
+    if (it == full.state().end()) continue;
+    const auto& state = static_cast<const torch::optim::AdamWParamState&>(*it->second);
+    s.values.push_back(state.exp_avg().clone());
+    s.values.push_back(state.exp_avg_sq().clone());
+    s.steps.push_back(state.step());
+  }
+  return s;
+}
+
+bool identical(const Snapshot& a, const Snapshot& b) {
+  if (a.values.size() != b.values.size() || a.steps != b.steps) return false;
+  for (size_t i = 0; i < a.values.size(); ++i)
+    if (!torch::equal(a.values[i], b.values[i])) return false;
+  return true;
+}
+
+void expect_poisoned_step_changes_nothing(bool fused) {
+  torch::manual_seed(3);
+  const auto tokens = torch::randint(11, {4, 9});
+  training::Communicator single;
+  auto model = seeded_model();
+  training::AdamWOptions o;
+  o.lr = 3e-3;
+  o.fused = fused;
+  training::TrainStep step(model, std::make_unique<training::ShardedAdamW>(model->parameters(), o, single, false),
+                           single, kCpu, training::StepOptions{});
+  const auto batch = rows(tokens, 0, 4);
+  step.run([&] { return batch; });
+  const auto before = snapshot(model, step.optimizer());
+  step.poison_next_step();
+  const auto poisoned = step.run([&] { return batch; });
+  EXPECT_EQ(poisoned.skipped.item<float>(), 1.0f);
+  EXPECT_TRUE(std::isnan(poisoned.loss_sum.item<double>()));
+  step.optimizer().uncount_steps(1);  // as the trainer does before a checkpoint
+  EXPECT_TRUE(identical(before, snapshot(model, step.optimizer())));
+  // The next step is a normal one, and continues from the state before the poisoned step.
+  const auto next = step.run([&] { return batch; });
+  EXPECT_EQ(next.skipped.item<float>(), 0.0f);
+  EXPECT_FALSE(identical(before, snapshot(model, step.optimizer())));
+  EXPECT_EQ(snapshot(model, step.optimizer()).steps.front(), 2);
+}
+
+}  // namespace
+
+TEST(TrainStep, NonFiniteStepChangesNoWeightNorMomentWithTheFusedAdamW) { expect_poisoned_step_changes_nothing(true); }
+
+TEST(TrainStep, NonFiniteStepChangesNoWeightNorMomentWithTorchsAdamW) { expect_poisoned_step_changes_nothing(false); }
+
+// A skipped step leaves the next steps exactly as if it had never been run:
+// the step counts the kernel's bias correction reads are taken back too.
+TEST(TrainStep, StepsAfterASkippedOneEqualThoseOfARunWithoutIt) {
+  torch::manual_seed(4);
+  const auto tokens = torch::randint(11, {4, 9});
+  training::Communicator single;
+  auto skipped = seeded_model(), plain = seeded_model();
+  training::TrainStep with_skip(skipped, adamw(skipped, single), single, kCpu, training::StepOptions{});
+  training::TrainStep without(plain, adamw(plain, single), single, kCpu, training::StepOptions{});
+  const auto batch = rows(tokens, 0, 4);
+  with_skip.run([&] { return batch; });
+  with_skip.poison_next_step();
+  with_skip.run([&] { return batch; });
+  for (int i = 0; i < 3; ++i) with_skip.run([&] { return batch; });
+  for (int i = 0; i < 4; ++i) without.run([&] { return batch; });
+  EXPECT_EQ(max_difference(skipped, plain), 0.0);
 }

@@ -158,6 +158,7 @@ int export_hf_command(const Args& args) {
     dynamic_cast<const data::SentencePieceTokenizer&>(*tokenizer).save_for_transformers(out.path().string());
   }
   // export_hf reads the vocabulary off the token embedding, padding rows included.
+  training::verify_checksum(from.string(), "model.safetensors");
   models::export_hf(recipes::gpt_config(config.model, /*vocab_size=*/0),
                     models::load_safetensors((from / "model.safetensors").string()), out.path().string(), options);
   if (!fs::exists(out.path() / "generation_config.json"))

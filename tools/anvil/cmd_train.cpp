@@ -2,6 +2,7 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "common/stop_signals.h"
 #include "tools/anvil/commands.h"
 #include "tools/anvil/config_args.h"
 #include "tools/anvil/local_launch.h"
@@ -49,8 +50,8 @@ int train_command(const Args& given) {
     if (std::filesystem::is_directory(config.run.dir)) training::RunDirectoryLock{config.run.dir};
     return run_local_ranks(nproc, args);
   }
-  recipes::train(load_config_args(args).config);
-  return 0;
+  const auto summary = recipes::train(load_config_args(args).config);
+  return summary.preempted ? common::kPreemptedExitStatus : 0;
 }
 
 }  // namespace anvil::cli

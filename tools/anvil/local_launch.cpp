@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <initializer_list>
 #include <cstdio>
 #include <cstring>
 #include <stdexcept>
@@ -55,8 +56,16 @@ pid_t spawn_rank(int rank, int nproc, int port, const std::vector<std::string>& 
       {"RANK=" + std::to_string(rank), "LOCAL_RANK=" + std::to_string(rank), "WORLD_SIZE=" + std::to_string(nproc),
        "LOCAL_WORLD_SIZE=" + std::to_string(nproc), "MASTER_ADDR=127.0.0.1", "MASTER_PORT=" + std::to_string(port),
        "TORCHELASTIC_USE_AGENT_STORE=True"});
+  // Each rank in a process group of its own, so that a terminal's Ctrl-C
+  // reaches the ranks once, forwarded from here, and a second one is a second.
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attributes, 0);
   pid_t pid = 0;
-  const int error = posix_spawn(&pid, "/proc/self/exe", nullptr, nullptr, c_strings(argv).data(), c_strings(env).data());
+  const int error =
+      posix_spawn(&pid, "/proc/self/exe", nullptr, &attributes, c_strings(argv).data(), c_strings(env).data());
+  posix_spawnattr_destroy(&attributes);
   if (error != 0) throw std::runtime_error("cannot start rank " + std::to_string(rank) + ": " + std::strerror(error));
   return pid;
 }
@@ -74,8 +83,8 @@ int run_local_ranks(int nproc, const std::vector<std::string>& train_args) {
 
   struct sigaction forward {};
   forward.sa_handler = forward_signal;
-  sigaction(SIGINT, &forward, nullptr);
-  sigaction(SIGTERM, &forward, nullptr);
+  forward.sa_flags = SA_RESTART;
+  for (const int signal : {SIGINT, SIGTERM, SIGUSR1}) sigaction(signal, &forward, nullptr);
   g_ranks.assign(static_cast<size_t>(nproc), 0);
   for (int r = 0; r < nproc; ++r) g_ranks[static_cast<size_t>(r)] = spawn_rank(r, nproc, store->getPort(), train_args);
 
