@@ -1,6 +1,7 @@
 #include "training/communicator.h"
 
 #include <algorithm>
+#include <csignal>
 #include <memory>
 #include <stdexcept>
 
@@ -99,6 +100,9 @@ Communicator::Communicator(const LaunchEnv& env, const std::string& backend, c10
                            std::chrono::seconds timeout)
     : rank_(env.rank), world_size_(env.world_size), group_(std::make_unique<Group>()) {
   group_->env = env;
+  // A write to a dead rank's socket must fail as EPIPE, which the heartbeat
+  // then names, not kill this rank with SIGPIPE (Python ignores it for torchrun).
+  std::signal(SIGPIPE, SIG_IGN);
   const bool serve = env.rank == 0 && !env.agent_store;
   group_->store = connect_store(env, serve, /*count_as_worker=*/true, timeout);
   group_->heartbeat = start_heartbeat(connect_store(env, false, false, timeout), env.rank);
