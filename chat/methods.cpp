@@ -92,7 +92,9 @@ const std::map<std::string, Method>& string_methods() {
       {"rstrip", [](const Value& s, const CallArgs& a) { return str_strip(s, a, false, true); }},
       {"split",
        [](const Value& s, const CallArgs& a) {
-         return string_list(py_split(s.as_string(), optional_string(a, 0, "sep"), int_argument(a, 1, "maxsplit", -1)));
+         const auto sep = optional_string(a, 0, "sep");
+         if (sep && sep->empty()) throw EvalError("split: empty separator");  // as Python's ValueError
+         return string_list(py_split(s.as_string(), sep, int_argument(a, 1, "maxsplit", -1)));
        }},
       {"splitlines", [](const Value& s, const CallArgs&) { return string_list(py_splitlines(s.as_string())); }},
       {"upper", [](const Value& s, const CallArgs&) { return Value(py_upper(s.as_string())); }},

@@ -14,13 +14,10 @@
 #include "recipes/data_sources_yaml.h"
 #include "recipes/model_presets.h"
 #include "recipes/model_section.h"
+#include "recipes/yaml_file.h"
 
 namespace anvil::recipes {
 namespace {
-
-std::string where(const std::string& file, const YAML::Mark& mark) {
-  return file + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
-}
 
 std::string unknown_key_message(const std::string& key) {
   const std::string suggestion = closest_key(key);
@@ -85,7 +82,8 @@ void set_field(const ConfigField& field, RunConfig& config, const YAML::Node& no
     return;
   }
   if (auto* sources = std::get_if<std::vector<DataSource>*>(&list_ref)) {
-    **sources = read_data_sources(node, [&](const YAML::Mark& mark) { return file.empty() ? at : where(file, mark); });
+    **sources = read_data_sources(
+        node, [&](const YAML::Mark& mark) { return file.empty() ? at : yaml_position(file, mark); });
     return;
   }
   if (!node.IsScalar() && !node.IsNull()) fail("a single value");
@@ -130,7 +128,7 @@ void set_field(const ConfigField& field, RunConfig& config, const YAML::Node& no
 
 void read_mapping(const YAML::Node& map, const std::string& prefix, const std::string& file, LoadedConfig& out) {
   for (const auto& item : map) {
-    const std::string at = where(file, item.first.Mark());
+    const std::string at = yaml_position(file, item.first.Mark());
     if (!item.first.IsScalar()) throw ConfigError(at + ": a key must be a plain name, got " + kind_name(item.first));
     const std::string key = prefix + item.first.Scalar();
     if (out.origin.count(key)) throw ConfigError(at + ": duplicate key '" + key + "'");
@@ -294,24 +292,11 @@ LoadedConfig load_model_directory(const std::string& dir, const std::vector<std:
 
 LoadedConfig load_config(const std::string& path, const std::vector<std::string>& overrides) {
   if (std::filesystem::is_directory(path)) throw ConfigError("config file '" + path + "' is a directory");
-  std::vector<YAML::Node> documents;
-  try {
-    documents = YAML::LoadAllFromFile(path);
-  } catch (const YAML::BadFile&) {
-    throw ConfigError("cannot open config file '" + path + "'");
-  } catch (const YAML::ParserException& e) {
-    throw ConfigError(where(path, e.mark) + ": invalid YAML: " + e.msg);
-  }
-  // A second document ("---") would otherwise be dropped without a word; a
-  // bare "---" at the end is no document.
-  for (size_t i = 1; i < documents.size(); ++i)
-    if (!documents[i].IsNull())
-      throw ConfigError(where(path, documents[i].Mark()) + ": a second YAML document: a config is one mapping");
-  const YAML::Node root = documents.empty() ? YAML::Node() : documents[0];
+  const YAML::Node root = read_yaml_document(path);
   LoadedConfig out;
   out.source = path;
   if (!root.IsNull()) {
-    if (!root.IsMap()) throw ConfigError(where(path, root.Mark()) + ": expected a mapping of config sections");
+    if (!root.IsMap()) throw ConfigError(yaml_position(path, root.Mark()) + ": expected a mapping of config sections");
     read_mapping(root, "", path, out);
   }
   for (const auto& o : overrides) apply_override(o, out);

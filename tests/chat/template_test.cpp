@@ -75,6 +75,8 @@ TEST(Template, StringMethods) {
   EXPECT_EQ(render("{{ 'ab'.upper() }} {{ 'AB'.lower() }} {{ 'hI thEre'.title() }} {{ 'hI'.capitalize() }}"),
             "AB ab Hi There Hi");
   EXPECT_EQ(render("{{ 'banana'.count('a') }} {{ 'banana'.find('n') }} {{ 'banana'.find('z') }}"), "3 2 -1");
+  // Python refuses an empty separator; splitting on it once never ended (chat_template_fuzz).
+  EXPECT_THAT(error_of("{{ 'a,b'.split('') }}").what(), HasSubstr("split: empty separator"));
 }
 
 TEST(Template, DictMethods) {

@@ -19,7 +19,6 @@ import gzip
 import io
 import json
 import os
-import shutil
 import struct
 import sys
 from pathlib import Path
@@ -52,9 +51,11 @@ class Corpus:
 
     def target(self, name: str):
         d = self.root / name
-        if d.exists():
-            shutil.rmtree(d)
-        d.mkdir(parents=True)
+        d.mkdir(parents=True, exist_ok=True)
+        # regression_* are inputs a fuzzer once failed on, kept by hand.
+        for old in d.iterdir():
+            if not old.name.startswith("regression_"):
+                old.unlink()
         self.written[name] = []
         return lambda file, data: self.write(name, file, data)
 

@@ -190,6 +190,17 @@ TEST(Config, PresetFillsTheModelKeysTheConfigLeavesUnset) {
   EXPECT_TRUE(contains(msg, "gpt2-124m")) << msg;
 }
 
+// yaml-cpp 0.7's LoadAll loops for ever on these (config_fuzz found the first).
+TEST(Config, ATokenNoYamlRuleTakesIsAnErrorNotAHang) {
+  anvil::test_support::TempDir dir;
+  const auto comma = dir.write("c.yaml", ",");
+  auto msg = config_error([&] { load_config(comma); });
+  EXPECT_TRUE(contains(msg, comma + ":1:1: invalid YAML: unexpected ','")) << msg;
+  const auto later = dir.write("l.yaml", "model:\n  n_layer: 1\n---\n, ");
+  msg = config_error([&] { load_config(later); });
+  EXPECT_TRUE(contains(msg, later + ":4:1: invalid YAML")) << msg;
+}
+
 TEST(Config, NonFiniteNumbersSecondDocumentsAndOddKeysAreErrors) {
   anvil::test_support::TempDir dir;
   auto msg = config_error([&] { load_config(dir.write("i.yaml", "optim:\n  grad_clip: .inf\n")); });

@@ -42,6 +42,8 @@ int serve_command(const Args& args) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // A client that hangs up mid-stream must cost its own request (EPIPE), not the server.
+  std::signal(SIGPIPE, SIG_IGN);
   serving::ServerOptions options;
   Args rest;
   for (size_t i = 0; i < args.size(); ++i) {
