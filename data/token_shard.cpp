@@ -89,6 +89,11 @@ TokenShard::TokenShard(std::string path) : path_(std::move(path)) {
          std::to_string(kVersion) + ": run anvil prepare again");
   if (header_->token_bytes != 2 && header_->token_bytes != 4)
     fail("token width " + std::to_string(header_->token_bytes) + " bytes: expected 2 or 4");
+  // Counts bounded by the file size first, so that the size sum below cannot
+  // wrap around to a value that happens to match (a fuzzed header did).
+  if (header_->tokens > map_bytes_ || header_->documents >= map_bytes_ / sizeof(uint64_t))
+    fail("header counts " + std::to_string(header_->tokens) + " tokens and " + std::to_string(header_->documents) +
+         " documents, more than its " + std::to_string(map_bytes_) + " bytes can hold: the file is damaged");
   const uint64_t expected = sizeof(ShardHeader) + padded_token_bytes(header_->tokens, header_->token_bytes) +
                             (header_->documents + 1) * sizeof(uint64_t);
   if (expected != map_bytes_)

@@ -19,14 +19,11 @@ void NonFiniteGuard::record(const at::Tensor& skipped, int64_t step) {
   stop_step_ = at::where((stop_step_ < 0).logical_and(consecutive_ >= limit), static_cast<double>(step), stop_step_);
 }
 
-void NonFiniteGuard::read() {
-  if (!skipped_.defined()) return;
-  read_total_ = static_cast<int64_t>(skipped_.item<float>());
-  read_stop_step_ = static_cast<int64_t>(stop_step_.item<double>());
-}
-
 std::optional<std::string> NonFiniteGuard::check() {
-  read();
+  if (skipped_.defined()) {
+    read_total_ = static_cast<int64_t>(skipped_.item<float>());
+    read_stop_step_ = static_cast<int64_t>(stop_step_.item<double>());
+  }
   if (read_stop_step_ < 0) return std::nullopt;
   const std::string step = std::to_string(read_stop_step_);
   if (options_.action == NonFiniteAction::kStop)
@@ -39,15 +36,9 @@ std::optional<std::string> NonFiniteGuard::check() {
 }
 
 int64_t NonFiniteGuard::take_new_skips() {
-  read();
   const int64_t n = read_total_ - taken_total_;
   taken_total_ = read_total_;
   return n;
-}
-
-int64_t NonFiniteGuard::skipped_total() {
-  read();
-  return read_total_;
 }
 
 }  // namespace anvil::training

@@ -11,14 +11,9 @@
 
 #include <ATen/core/Tensor.h>
 
+#include "training/nonfinite_options.h"
+
 namespace anvil::training {
-
-enum class NonFiniteAction { kSkip, kStop };
-
-struct NonFiniteOptions {
-  NonFiniteAction action = NonFiniteAction::kSkip;
-  int64_t limit = 10;  // kSkip: consecutive skipped steps that stop the run
-};
 
 class NonFiniteGuard {
  public:
@@ -30,13 +25,11 @@ class NonFiniteGuard {
   // Reads the counters (waits for the device). The message of the error that
   // ends the run, or nullopt when it goes on.
   std::optional<std::string> check();
-  // Steps skipped since the previous call (reads the counters).
+  // As of the last check(): the steps skipped since the previous call, and in all.
   int64_t take_new_skips();
-  int64_t skipped_total();
+  int64_t skipped_total() const { return read_total_; }
 
  private:
-  void read();
-
   NonFiniteOptions options_;
   at::Tensor skipped_, consecutive_, stop_step_;  // on the device: total, current run, the step that stops
   int64_t read_total_ = 0, taken_total_ = 0, read_stop_step_ = -1;

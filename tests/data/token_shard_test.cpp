@@ -115,3 +115,20 @@ TEST(TokenShard, VocabularyTooLargeForUint16IsAnError) {
   EXPECT_EQ(token_bytes_for(300, TokenDtype::kUint32), 4u);
   EXPECT_THAT(error_of([] { token_bytes_for(65537, TokenDtype::kUint16); }), HasSubstr("does not fit uint16"));
 }
+
+TEST(TokenShard, DocumentCountThatWrapsTheSizeSumIsRefused) {
+  // Found by token_shard_fuzz: a document count whose index size wraps
+  // around 2^64 to exactly the file's size passed the size check and the
+  // index was read before the map.
+  TempDir dir;
+  const auto path = write_shard(dir, 300, {{1, 2, 3}});
+  const uint64_t size = std::filesystem::file_size(path);
+  const uint64_t documents = size / 8 - 1 - (64 + 8) / 8 + (uint64_t{1} << 61);  // (d + 1) * 8 wraps
+  std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
+  file.seekp(24);
+  file.write(reinterpret_cast<const char*>(&documents), 8);
+  file.close();
+  const auto msg = error_of([&] { TokenShard{path}; });
+  EXPECT_THAT(msg, HasSubstr(path));
+  EXPECT_THAT(msg, HasSubstr("more than its"));
+}
