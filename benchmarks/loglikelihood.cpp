@@ -105,7 +105,8 @@ struct Sequence {
 
 // Sequences longest first, batched up to the token budget, right-padded.
 void score_sequences(models::GPT& model, std::vector<Sequence> sequences, const ScoringOptions& options,
-                     c10::Device device, std::vector<std::vector<Loglikelihood>>& results) {
+                     c10::Device device, std::vector<std::vector<Loglikelihood>>& results, int64_t done,
+                     int64_t total) {
   std::stable_sort(sequences.begin(), sequences.end(),
                    [](const Sequence& a, const Sequence& b) { return a.input.size() > b.input.size(); });
   for (size_t start = 0; start < sequences.size();) {
@@ -134,6 +135,8 @@ void score_sequences(models::GPT& model, std::vector<Sequence> sequences, const 
       results[s.group][s.index] = summed(logprobs, greedy, at, at + s.continuation.size());
       at += s.continuation.size();
     }
+    done += static_cast<int64_t>(end - start);
+    if (options.on_progress) options.on_progress(done, total);
     start = end;
   }
 }
@@ -149,6 +152,8 @@ std::vector<std::vector<Loglikelihood>> score_groups(models::GPT& model, const s
   const auto block = model->config.block_size;
   std::vector<std::vector<Loglikelihood>> results(groups.size());
   std::vector<Sequence> sequences;
+  int64_t total = 0, done = 0;
+  for (const auto& group : groups) total += static_cast<int64_t>(group.continuations.size());
   for (size_t g = 0; g < groups.size(); ++g) {
     const auto& group = groups[g];
     if (group.context.empty()) throw std::invalid_argument("a scoring request has an empty context");
@@ -161,6 +166,8 @@ std::vector<std::vector<Loglikelihood>> score_groups(models::GPT& model, const s
     const bool fits = static_cast<int64_t>(group.context.size() + longest) - 1 <= block;
     if (group.continuations.size() > 1 && fits) {
       results[g] = score_shared_context(model, group, device);
+      done += static_cast<int64_t>(group.continuations.size());
+      if (options.on_progress) options.on_progress(done, total);
       continue;
     }
     for (size_t i = 0; i < group.continuations.size(); ++i) {
@@ -175,7 +182,7 @@ std::vector<std::vector<Loglikelihood>> score_groups(models::GPT& model, const s
       sequences.push_back({g, i, std::move(input), c});
     }
   }
-  score_sequences(model, std::move(sequences), options, device, results);
+  score_sequences(model, std::move(sequences), options, device, results, done, total);
   model->train(was_training);
   return results;
 }

@@ -4,6 +4,7 @@
 // (a multiple-choice question) run once and its choices scored together from
 // its KV cache.
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "models/gpt.h"
@@ -25,6 +26,9 @@ struct ScoringOptions {
   // Tokens per forward pass when continuations of different contexts are
   // batched (longest first, as the harness sorts them).
   int64_t batch_tokens = 4096;
+  // Called after each forward pass with the continuations scored so far and
+  // in all (for a progress line).
+  std::function<void(int64_t done, int64_t total)> on_progress;
 };
 
 // Results in group order, each group's in its continuations' order. A context

@@ -105,8 +105,7 @@ class SplitWriter {
 };
 
 SourceReport write_source(const CorpusSource& source, const Tokenizer& tokenizer, const PrepareOptions& options,
-                          int64_t threads,
-                          const fs::path& tmp_dir) {
+                          int64_t threads, const fs::path& tmp_dir, int64_t& text_bytes_done) {
   SplitWriter train(tmp_dir, "train", tokenizer, options), val(tmp_dir, "val", tokenizer, options);
   const uint64_t source_hash = fnv1a_64(source.name);
   uint64_t ordinal = 0;
@@ -120,6 +119,8 @@ SourceReport write_source(const CorpusSource& source, const Tokenizer& tokenizer
                            holdout_draw(options.seed, source_hash, ordinal) < options.val_fraction);
       (to_val ? val : train).add(encoded[i], chunk[i].size());
     }
+    text_bytes_done += static_cast<int64_t>(chunk_bytes);
+    if (options.on_progress) options.on_progress(text_bytes_done);
     chunk.clear();
     chunk_bytes = 0;
   };
@@ -149,11 +150,11 @@ void check_replaceable(const fs::path& dir) {
 
 // Writes the source's shards beside the output, then swaps them in.
 SourceReport prepare_source(const CorpusSource& source, const Tokenizer& tokenizer, const PrepareOptions& options,
-                            int64_t threads) {
+                            int64_t threads, int64_t& text_bytes_done) {
   const fs::path final_dir = fs::path(options.out_dir) / source.name;
   check_replaceable(final_dir);
   common::StagedDirectory staged(final_dir);
-  const SourceReport report = write_source(source, tokenizer, options, threads, staged.path());
+  const SourceReport report = write_source(source, tokenizer, options, threads, staged.path(), text_bytes_done);
   if (report.train.documents + report.val.documents == 0)
     throw std::runtime_error("source '" + source.name + "' ('" + source.documents.path + "') holds no documents");
   staged.commit();
@@ -224,8 +225,9 @@ PrepareReport prepare_shards(const std::vector<CorpusSource>& sources, const Tok
   fs::create_directories(options.out_dir);
   // The manifest follows each source swapped in, so a prepare that fails (or
   // is killed) part way leaves one that lists what is on disk.
+  int64_t text_bytes_done = 0;
   for (const auto& source : sources) {
-    report.sources.push_back(prepare_source(source, tokenizer, options, report.threads));
+    report.sources.push_back(prepare_source(source, tokenizer, options, report.threads, text_bytes_done));
     write_manifest(report, tokenizer, options);
   }
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

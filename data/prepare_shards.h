@@ -8,6 +8,7 @@
 //   OUT/<source>/train-00000.bin    token shards (data/token_shard.h)
 //   OUT/<source>/val-00000.bin
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,9 @@ struct PrepareOptions {
   int64_t threads = 0;                     // 0: all cores
   int64_t shard_tokens = 100'000'000;      // a new shard file starts past this many tokens
   TokenDtype token_dtype = TokenDtype::kAuto;
+  // Called on the calling thread after each round with the bytes of text
+  // encoded so far, over all sources (for a progress line).
+  std::function<void(int64_t text_bytes)> on_progress;
 };
 
 struct SplitStats {

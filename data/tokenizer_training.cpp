@@ -16,30 +16,39 @@
 namespace anvil::data {
 namespace {
 
+constexpr size_t kProgressLines = 10000;
+
 // Hands sentencepiece the collected lines one at a time.
 class LineIterator final : public sentencepiece::SentenceIterator {
  public:
-  explicit LineIterator(const std::vector<std::string>& lines) : lines_(lines) {}
+  LineIterator(const std::vector<std::string>& lines, const TokenizerTrainingOptions& options)
+      : lines_(lines), options_(options) {}
   bool done() const override { return index_ >= lines_.size(); }
-  void Next() override { ++index_; }
+  void Next() override {
+    if (++index_ % kProgressLines == 0 && options_.on_progress)
+      options_.on_progress(static_cast<int64_t>(index_), static_cast<int64_t>(lines_.size()));
+  }
   const std::string& value() const override { return lines_[index_]; }
   sentencepiece::util::Status status() const override { return {}; }  // default-constructed Status is OK
 
  private:
   const std::vector<std::string>& lines_;
+  const TokenizerTrainingOptions& options_;
   size_t index_ = 0;
 };
 
 constexpr size_t kMaxLineBytes = 65536;
 
 // sentencepiece trains on sentences, which for us are the non-empty lines of the documents.
-std::vector<std::string> collect_lines(const DocumentStream& corpus) {
+std::vector<std::string> collect_lines(const DocumentStream& corpus, const TokenizerTrainingOptions& options) {
   std::vector<std::string> lines;
   corpus([&](std::string_view document) {
     size_t start = 0;
     while (start < document.size()) {
       const size_t end = std::min(document.find('\n', start), document.size());
       if (end > start) lines.emplace_back(document.substr(start, end - start));
+      if (end > start && lines.size() % kProgressLines == 0 && options.on_progress)
+        options.on_progress(static_cast<int64_t>(lines.size()), 0);
       start = end + 1;
     }
   });
@@ -111,12 +120,12 @@ void write_model(const std::string& serialized, const std::string& model_path) {
 TokenizerTrainingReport train_sentencepiece(const DocumentStream& corpus, const TokenizerTrainingOptions& options,
                                             const std::string& model_path) {
   const auto args = trainer_arguments(options);
-  const std::vector<std::string> lines = collect_lines(corpus);
+  const std::vector<std::string> lines = collect_lines(corpus, options);
   if (std::none_of(lines.begin(), lines.end(), [](const std::string& l) { return l.size() <= kMaxLineBytes; }))
     throw std::runtime_error("no line to train on: sentencepiece learns from lines of at most " +
                              std::to_string(kMaxLineBytes) + " bytes, and the training documents have " +
                              (lines.empty() ? "none (are all sources split: val?)" : "only longer ones"));
-  LineIterator iterator(lines);
+  LineIterator iterator(lines, options);
   std::string serialized;
   const auto status = sentencepiece::SentencePieceTrainer::Train(args, &iterator, &serialized);
   if (!status.ok()) throw std::runtime_error("sentencepiece training failed: " + status.ToString());

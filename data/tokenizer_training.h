@@ -17,6 +17,9 @@ struct TokenizerTrainingOptions {
   int64_t max_sentences = 0;  // lines sampled for training (0: all)
   int64_t threads = 0;        // 0: all cores
   uint64_t seed = 0;          // unused: sentencepiece 0.1.97 always samples lines with its own fixed seed
+  // For a progress line: called every 10000 lines read (total 0: not known
+  // yet) and then handed to sentencepiece (total: all of them).
+  std::function<void(int64_t lines, int64_t total)> on_progress;
 };
 
 // Feeds every document of a corpus to the callback it is given.

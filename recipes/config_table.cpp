@@ -215,6 +215,11 @@ const std::vector<ConfigField>& config_fields() {
                           "(docs/evaluation.md); into metrics.jsonl as TASK/METRIC"},
       number({FIELD(eval.task_limit), "documents per benchmark task at each validation (0: all)"}, 0),
       number({FIELD(eval.num_fewshot), "few-shot examples per benchmark document (-1: each task's own)"}, -1),
+      {FIELD(eval.sample_prompts), "texts continued at each validation, as nanoGPT shows them: in the log, "
+                                   "metrics.jsonl and TensorBoard (top-k and top-p from generate)"},
+      number({FIELD(eval.sample_tokens), "tokens generated for each sample prompt"}, 1, 1 << 20),
+      number({FIELD(eval.sample_temperature), "softmax temperature of the samples (0: greedy)"}, 0, 100),
+      {FIELD(eval.sample_seed), "sampling seed of the samples, the same at every validation"},
 
       number({FIELD(checkpoint.every), "steps between checkpoints (0: only at the end)"}, 0),
       number({FIELD(checkpoint.keep_last), "checkpoints kept on disk (0: all)"}, 0),

@@ -123,6 +123,8 @@ void validate_data(const LoadedConfig& loaded, ConfigUse use) {
           {"eval.stride", "eval.max_length"}, "eval.stride and eval.max_length slide over text: task.type lm only");
   require(c.eval.tasks.empty() || r.task != TaskKind::kClassify, loaded, {"eval.tasks", "task.type"},
           "eval.tasks scores a language model's log-likelihoods: task.type classify has no LM head");
+  require(c.eval.sample_prompts.empty() || r.task != TaskKind::kClassify, loaded, {"eval.sample_prompts", "task.type"},
+          "eval.sample_prompts are continued by a language model: task.type classify has no LM head");
   require(c.eval.tasks.empty() || resolve(c).tokenizer != TokenizerKind::kChar, loaded, {"eval.tasks", "tokenizer.type"},
           "eval.tasks needs a subword tokenizer: a character vocabulary built from the training text cannot encode "
           "the benchmarks' documents");

@@ -17,7 +17,7 @@
 #include "recipes/config_loader.h"
 #include "recipes/run_config.h"
 #include "training/lr_schedule.h"
-#include "training/nonfinite_guard.h"
+#include "training/nonfinite_options.h"
 #include "training/precision.h"
 #include "training/preference_options.h"
 

@@ -141,6 +141,10 @@ struct EvalSection {
   std::vector<std::string> tasks;  // benchmark tasks scored with each validation (names or task YAML files)
   int64_t task_limit = 0;          // documents per task then; 0: all
   int64_t num_fewshot = -1;        // -1: each task's own
+  std::vector<std::string> sample_prompts;  // continued at each validation, into the log and TensorBoard
+  int64_t sample_tokens = 64;
+  double sample_temperature = 0.8;
+  int64_t sample_seed = 1337;
 };
 
 struct CheckpointSection {

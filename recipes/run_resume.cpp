@@ -4,6 +4,7 @@
 #include <system_error>
 
 #include "common/atomic_file.h"
+#include "common/console.h"
 #include "common/read_file.h"
 #include "recipes/checkpoint_config.h"
 #include "recipes/config_loader.h"
@@ -95,7 +96,7 @@ TrainingState restore_newest(ResumeCandidates& resume, models::GPT& model, Shard
       load_weights(dir, model, config);
       TrainingState state;
       optimizer.load_full_state([&](torch::optim::Optimizer& full) { state = load_training_state(dir, full); });
-      std::printf("resuming from %s (step %lld)\n", dir.c_str(), (long long)state.step);
+      common::say("resuming from %s (step %lld)", dir.c_str(), (long long)state.step);
       std::fflush(stdout);
       return state;
     } catch (const CorruptCheckpoint& e) {

@@ -5,10 +5,12 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "common/console.h"
 #include "common/stop_signals.h"
 #include "data/batch_loader.h"
 #include "recipes/config_loader.h"
@@ -17,6 +19,7 @@
 #include "recipes/run_data.h"
 #include "recipes/run_resume.h"
 #include "recipes/runtime.h"
+#include "recipes/sample_prompts.h"
 #include "recipes/tasks/task.h"
 #include "recipes/training_parts.h"
 #include "recipes/trainer_log.h"
@@ -86,6 +89,7 @@ class Trainer {
   StepResult train_step(double lr);
   bool after_step(const StepResult& result, double lr);
   bool validate_and_check_patience();
+  void write_samples();
   void require_finite_steps();
   void write_checkpoint();
   void stop_preempted();
@@ -109,10 +113,12 @@ class Trainer {
   int64_t first_step_ = 0;
   NonFiniteGuard nonfinite_;
   std::vector<int64_t> poisoned_steps_;
+  std::optional<SamplePrompts> samples_;
 };
 
 void Trainer::open() {
   open_data();
+  samples_.emplace(config_, *data_.tokenizer);
   auto optimizer = open_model();
   // After the restore's collectives: every rank has finished reading checkpoints.
   if (comm_.is_main()) {
@@ -122,7 +128,7 @@ void Trainer::open() {
   open_step(std::move(optimizer));
   print_header(config_, model_, data_, device_, comm_, *step_);
   if (!config_.model.init_from.empty() && directory_.checkpoints.empty())
-    std::printf("initialised from %s\n", config_.model.init_from.c_str());
+    common::say("initialised from %s", config_.model.init_from.c_str());
   first_step_ = state_.step;
 }
 
@@ -157,16 +163,22 @@ void Trainer::open_step(std::unique_ptr<ShardedAdamW> optimizer) {
   stage_ = task_of(config_).batch_stage(config_, model_, data_, device_, /*resumed=*/state_.step > 0, comm_.is_main());
   step_ = std::make_unique<TrainStep>(model_, std::move(optimizer), comm_, device_, std::move(options));
   loader_ = build_loader(config_, data_, state_.cursor, {comm_.rank(), comm_.world_size()}, config_.data.prefetch);
-  if (comm_.is_main()) log_.metrics.emplace((fs::path(config_.run.dir) / "metrics.jsonl").string(), state_.step);
+  if (comm_.is_main()) {
+    log_.record.emplace(config_.run.dir, state_.step);
+    log_.record->write_config(config_yaml_);
+  }
   log_.peak_flops = peak_flops(device_, config_.run.peak_tflops) * comm_.world_size();
   log_.flops_per_token = model_->flops_per_token();
 }
 
 void Trainer::run() {
   const ScheduleOptions schedule = resolve(config_).schedule;
+  common::ProgressLine progress("train", config_.train.max_steps, "step");
+  progress.start_from(state_.step);
   while (state_.step < config_.train.max_steps) {
     const double lr = learning_rate(schedule, state_.step);
     const StepResult result = train_step(lr);
+    progress.update(state_.step, log_.figures);  // the figures of the last log line
     if (after_step(result, lr)) break;
     if (result.stop) return stop_preempted();
   }
@@ -177,8 +189,7 @@ void Trainer::run() {
 void Trainer::stop_preempted() {
   if (!due(state_.step, config_.checkpoint.every, false)) write_checkpoint();
   summary_.preempted = true;
-  std::printf("preempted at step %lld; run the same command again to resume\n", (long long)state_.step);
-  std::fflush(stdout);
+  common::say("preempted at step %lld; run the same command again to resume", (long long)state_.step);
 }
 
 StepResult Trainer::train_step(double lr) {
@@ -220,7 +231,7 @@ bool Trainer::after_step(const StepResult& result, double lr) {
     log_.write(state_, result, lr, t.max_steps, step_->optimizer(), comm_, device_);
   }
   if (due(state_.step, config_.eval.every, last) && validate_and_check_patience() && !last) {
-    std::printf("early stop: no improvement in %lld validations\n", (long long)t.early_stop_patience);
+    common::say("early stop: no improvement in %lld validations", (long long)t.early_stop_patience);
     last = true;
   }
   if (due(state_.step, config_.checkpoint.every, last)) write_checkpoint();
@@ -232,15 +243,25 @@ bool Trainer::after_step(const StepResult& result, double lr) {
 bool Trainer::validate_and_check_patience() {
   require_finite_steps();
   const Validation val = validate(model_, data_, config_, device_);
-  std::printf("eval step %lld | %s\n", (long long)state_.step, val.line.c_str());
-  std::fflush(stdout);
-  if (log_.metrics) log_.metrics->write(state_.step, val.values);
+  if (common::console().format == common::LogFormat::kJson)
+    common::record("val", state_.step, val.values);
+  else
+    common::say("eval step %lld | %s", (long long)state_.step, val.line.c_str());
+  if (log_.record) log_.record->write(state_.step, "val", val.values);
+  if (!samples_->empty() && comm_.is_main()) write_samples();
   summary_.final_val_loss = val.loss;
   summary_.final_val_accuracy = val.accuracy.value_or(0.0);
   state_.val_loss = val.loss;
   state_.val_accuracy = val.accuracy;
   return comm_.any(patience_ran_out(state_.best_score, state_.validations_since_best,
                                     val.accuracy ? *val.accuracy : -val.loss, config_.train.early_stop_patience));
+}
+
+void Trainer::write_samples() {
+  const auto samples = samples_->generate(model_);
+  for (size_t i = 0; i < samples.size(); ++i)
+    common::say("sample %zu | %s%s", i + 1, samples[i].prompt.c_str(), samples[i].text.c_str());
+  log_.record->write_samples(state_.step, samples);
 }
 
 // Stops the run, before anything else is logged or saved, when the
@@ -259,13 +280,13 @@ void Trainer::write_checkpoint() {
   summary_.checkpoint = save_checkpoint(
       config_.run.dir, {state_, checkpoint_state(model_, config_), full_optimizer, config_yaml_, *data_.tokenizer});
   prune_checkpoints(config_.run.dir, summary_.checkpoint, c.keep_last, c.keep_best);
-  std::printf("checkpoint %s\n", summary_.checkpoint.c_str());
+  common::say("checkpoint %s", summary_.checkpoint.c_str());
 }
 
 TrainSummary Trainer::close() {
   // Every rank leaves together, once rank 0's last checkpoint is on disk.
   comm_.barrier();
-  if (first_step_ >= config_.train.max_steps) std::printf("nothing to do: the run already reached train.max_steps\n");
+  if (first_step_ >= config_.train.max_steps) common::say("nothing to do: the run already reached train.max_steps");
   summary_.steps = state_.step;
   summary_.seconds = seconds_since(log_.start);
   if (!summary_.preempted) print_done(summary_, state_);

@@ -1,11 +1,13 @@
 #include "recipes/trainer_log.h"
 
+#include <cstdarg>
 #include <cstdio>
 #include <map>
 #include <string>
 
 #include <ATen/Parallel.h>
 
+#include "common/console.h"
 #include "recipes/model_builder.h"
 #include "recipes/resolved_config.h"
 #include "training/device_stats.h"
@@ -18,25 +20,24 @@ using namespace training;
 void print_header(const RunConfig& config, models::GPT& model, const RunData& data, c10::Device device,
                   const Communicator& comm, const TrainStep& step) {
   const auto& m = model->config;
-  std::printf("anvil train -> %s\n", config.run.dir.c_str());
-  std::printf("model: %lld layers, %lld heads, %lld wide, block %lld, vocab %lld | %.2fM parameters | %.3g FLOPs/token\n",
+  common::say("anvil train -> %s", config.run.dir.c_str());
+  common::say("model: %lld layers, %lld heads, %lld wide, block %lld, vocab %lld | %.2fM parameters | %.3g FLOPs/token",
               (long long)m.n_layer, (long long)m.n_head, (long long)m.n_embd, (long long)m.block_size,
               (long long)m.vocab_size, static_cast<double>(model->num_parameters()) / 1e6, model->flops_per_token());
   int64_t trainable = 0;
   for (const auto& p : trainable_parameters(model)) trainable += p.numel();
   if (trainable != model->num_parameters())
-    std::printf("trainable: %lld of %lld parameters (%.2f%%)\n", (long long)trainable,
+    common::say("trainable: %lld of %lld parameters (%.2f%%)", (long long)trainable,
                 (long long)model->num_parameters(), 100.0 * static_cast<double>(trainable) / model->num_parameters());
-  std::printf("data: %s | %lld val rows of up to %lld tokens | %s tokenizer | device %s, %d threads, %s%s%s\n",
+  common::say("data: %s | %lld val rows of up to %lld tokens | %s tokenizer | device %s, %d threads, %s%s%s",
               data.description.c_str(), (long long)data.val->size(), (long long)m.block_size,
               data.tokenizer->type().c_str(), device.str().c_str(), at::get_num_threads(),
               resolve_precision(config, device) == Precision::kBf16 ? "bf16 autocast" : "fp32",
               m.fused_ops ? ", fused kernels" : "", step.graphed() ? ", CUDA graphs" : "");
   if (comm.world_size() > 1)
-    std::printf("data parallel: %d ranks, %lld sequences per rank per micro-batch, gradients in %zu buckets%s\n",
+    common::say("data parallel: %d ranks, %lld sequences per rank per micro-batch, gradients in %zu buckets%s",
                 comm.world_size(), (long long)(config.train.batch_size / comm.world_size()), step.gradient_buckets(),
                 config.dist.shard_optimizer ? ", optimizer state sharded (ZeRO-1)" : "");
-  std::fflush(stdout);
 }
 
 void Progress::add_step(double seconds, int64_t tokens) {
@@ -60,6 +61,21 @@ void Progress::start_interval() {
   interval_tokens = 0;
 }
 
+namespace {
+
+// printf into a string, for a line built in parts.
+void appendf(std::string& line, const char* format, ...) __attribute__((format(printf, 2, 3)));
+void appendf(std::string& line, const char* format, ...) {
+  char part[256];
+  va_list args;
+  va_start(args, format);
+  std::vsnprintf(part, sizeof part, format, args);
+  va_end(args);
+  line += part;
+}
+
+}  // namespace
+
 void StepLog::write(const TrainingState& state, const StepResult& result, double lr, int64_t max_steps,
                     const ShardedAdamW& optimizer, Communicator& comm, c10::Device device) {
   // The largest rank's: the one that runs out first.
@@ -72,8 +88,11 @@ void StepLog::write(const TrainingState& state, const StepResult& result, double
   const double grad_norm = result.grad_norm.item<double>();
   progress.add_wait(seconds_since(read_start));
   const double tokens_per_sec = progress.tokens_per_second();
-  std::printf("step %6lld/%lld | loss %.4f | lr %.2e | grad %.3f | %.1fk tok/s", (long long)state.step,
-              (long long)max_steps, loss, lr, grad_norm, tokens_per_sec / 1e3);
+  std::string line;
+  appendf(line, "step %6lld/%lld | loss %.4f | lr %.2e | grad %.3f | %.1fk tok/s", (long long)state.step,
+          (long long)max_steps, loss, lr, grad_norm, tokens_per_sec / 1e3);
+  figures.clear();
+  appendf(figures, "loss %.4f | %.1fk tok/s", loss, tokens_per_sec / 1e3);
   std::map<std::string, double> values{{"loss", loss}, {"lr", lr}, {"grad_norm", grad_norm},
                                        {"tokens_per_sec", tokens_per_sec},
                                        {"tokens_seen", double(state.tokens_seen)},
@@ -85,31 +104,35 @@ void StepLog::write(const TrainingState& state, const StepResult& result, double
     std::vector<double> sums(local.data_ptr<double>(), local.data_ptr<double>() + local.numel());
     sums = comm.sum(sums);
     for (size_t i = 0; i < sums.size(); ++i) values[kPreferenceMetrics[i]] = sums[i] / result.step_tokens;
-    std::printf(" | reward acc %.3f | margin %.3f", values["rewards/accuracies"], values["rewards/margins"]);
+    appendf(line, " | reward acc %.3f | margin %.3f", values["rewards/accuracies"], values["rewards/margins"]);
   }
   if (skipped_steps > 0) {
     values["skipped_steps"] = static_cast<double>(skipped_steps);
-    std::printf(" | skipped %lld non-finite", (long long)skipped_steps);
+    appendf(line, " | skipped %lld non-finite", (long long)skipped_steps);
   }
   if (peak_flops > 0) {
     values["mfu"] = tokens_per_sec * flops_per_token / peak_flops;
-    std::printf(" | mfu %.1f%%", 100.0 * values["mfu"]);
+    appendf(line, " | mfu %.1f%%", 100.0 * values["mfu"]);
   }
-  std::printf(" | mem %.2f GiB | eta %s\n", peak_memory / (1 << 30),
-              format_duration(progress.eta(max_steps - state.step)).c_str());
-  std::fflush(stdout);
-  if (metrics) metrics->write(state.step, values);
+  appendf(line, " | mem %.2f GiB | eta %s", peak_memory / (1 << 30),
+          common::format_duration(progress.eta(max_steps - state.step)).c_str());
+  if (common::console().format == common::LogFormat::kJson)
+    common::record("train", state.step, values);
+  else
+    common::say("%s", line.c_str());
+  if (record) record->write(state.step, "train", values);
   progress.start_interval();
 }
 
 void print_done(const TrainSummary& summary, const TrainingState& state) {
-  std::printf("done: %lld steps in %s", (long long)summary.steps, format_duration(summary.seconds).c_str());
-  if (state.val_loss) std::printf(", final val loss %.4f", *state.val_loss);
+  std::string line;
+  appendf(line, "done: %lld steps in %s", (long long)summary.steps, common::format_duration(summary.seconds).c_str());
+  if (state.val_loss) appendf(line, ", final val loss %.4f", *state.val_loss);
   if (state.best_score && state.val_accuracy)
-    std::printf(", best val accuracy %.4f", *state.best_score);
+    appendf(line, ", best val accuracy %.4f", *state.best_score);
   else if (state.best_score)
-    std::printf(" (best %.4f)", -*state.best_score);
-  std::printf("\n");
+    appendf(line, " (best %.4f)", -*state.best_score);
+  common::say("%s", line.c_str());
 }
 
 }  // namespace anvil::recipes

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <string>
 
 #include <c10/core/Device.h>
 
@@ -13,7 +14,7 @@
 #include "recipes/trainer.h"
 #include "training/checkpoint.h"
 #include "training/communicator.h"
-#include "training/metrics_log.h"
+#include "training/run_record.h"
 #include "training/train_step.h"
 
 namespace anvil::recipes {
@@ -42,12 +43,13 @@ struct Progress {
 
 // The step's log line and metrics.jsonl record, every train.log_every steps.
 struct StepLog {
-  std::optional<training::MetricsLog> metrics;  // rank 0's
+  std::optional<training::RunRecord> record;  // rank 0's
   Progress progress;
   Clock::time_point start = Clock::now();
   double peak_flops = 0;  // every rank's devices together: MFU counts every rank's tokens
   double flops_per_token = 0;
   int64_t skipped_steps = 0;  // so far, with a NaN or Inf loss or gradient norm
+  std::string figures;        // the last line's loss and tokens/s, for the live progress line
 
   void write(const training::TrainingState& state, const training::StepResult& result, double lr,
              int64_t max_steps, const training::ShardedAdamW& optimizer, training::Communicator& comm,

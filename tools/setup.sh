@@ -19,7 +19,9 @@ torch_version=2.11.0
 debian_packages=(build-essential cmake ninja-build ccache pkg-config python3-venv
                  libyaml-cpp-dev libsentencepiece-dev nlohmann-json3-dev googletest libgtest-dev
                  libgloo-dev libpcre2-dev libutf8proc-dev libcpp-httplib-dev zlib1g-dev
-                 clang libclang-rt-14-dev)  # gloo: headers only (c10d's Gloo process group); clang: the sanitizer and fuzz builds
+                 clang libclang-rt-14-dev libcairo2-dev)
+# gloo: headers only (c10d's Gloo process group); clang: the sanitizer and fuzz
+# builds; cairo: anvil plot's SVG and PNG surfaces
 
 # To stderr: functions below return their result on stdout.
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
@@ -53,11 +55,12 @@ torch_python() {
   # Hugging Face parity tests (weights, tokenizers, chat templates);
   # lm-evaluation-harness (its hf and API models: accelerate, tenacity) and the
   # openai client for the benchmark and server tests; TRL and PEFT for the DPO
-  # parity test (pinned: TRL's losses changed between releases).
-  if ! "$venv/bin/python" -c "import numpy, transformers, safetensors, tiktoken, sentencepiece, jinja2, lm_eval, accelerate, tenacity, openai, trl, peft" 2>/dev/null; then
+  # parity test (pinned: TRL's losses changed between releases); tensorboard
+  # reads back the event files anvil writes.
+  if ! "$venv/bin/python" -c "import numpy, transformers, safetensors, tiktoken, sentencepiece, jinja2, lm_eval, accelerate, tenacity, openai, trl, peft, tensorboard" 2>/dev/null; then
     log "installing the parity tests' Python packages into $venv"
     "$venv/bin/pip" install -q numpy transformers safetensors tiktoken sentencepiece protobuf jinja2 "lm_eval[api]" accelerate openai \
-      "trl==1.16.0" "peft==0.21.2" >&2
+      "trl==1.16.0" "peft==0.21.2" tensorboard >&2
   fi
   echo "$venv/bin/python"
 }

@@ -28,16 +28,13 @@ void MetricsLog::write(int64_t step, const std::map<std::string, double>& values
   out_->flush();
 }
 
-std::string format_duration(double seconds) {
-  const auto s = static_cast<long long>(std::llround(std::max(0.0, seconds)));
-  char buffer[32];
-  if (s >= 3600)
-    std::snprintf(buffer, sizeof buffer, "%lldh%02lldm", s / 3600, (s % 3600) / 60);
-  else if (s >= 60)
-    std::snprintf(buffer, sizeof buffer, "%lldm%02llds", s / 60, s % 60);
-  else
-    std::snprintf(buffer, sizeof buffer, "%llds", s);
-  return buffer;
+void MetricsLog::write_samples(int64_t step, const std::vector<GeneratedSample>& samples) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& s : samples) list.push_back({{"prompt", s.prompt}, {"text", s.text}});
+  // Generated text need not be valid UTF-8 (a byte-level token cut in two).
+  out_->write(nlohmann::json{{"step", step}, {"samples", list}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+              "\n");
+  out_->flush();
 }
 
 }  // namespace anvil::training

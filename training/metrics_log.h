@@ -4,10 +4,15 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/output_file.h"
 
 namespace anvil::training {
+
+struct GeneratedSample {
+  std::string prompt, text;  // the text is the generation after the prompt
+};
 
 class MetricsLog {
  public:
@@ -17,12 +22,11 @@ class MetricsLog {
   MetricsLog(const std::string& path, int64_t keep_through_step);
   // {"step": step, "<key>": value, ...} as one line.
   void write(int64_t step, const std::map<std::string, double>& values);
+  // {"step": step, "samples": [{"prompt": ..., "text": ...}, ...]}
+  void write_samples(int64_t step, const std::vector<GeneratedSample>& samples);
 
  private:
   std::unique_ptr<common::OutputFile> out_;
 };
-
-// "1h02m", "3m07s", "12s": durations in log lines.
-std::string format_duration(double seconds);
 
 }  // namespace anvil::training

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "benchmarks/benchmark_run.h"
+#include "common/console.h"
 #include "common/output_file.h"
 #include "recipes/benchmark_tasks.h"
 #include "tools/anvil/benchmark_report.h"
@@ -116,7 +117,13 @@ int eval_benchmarks(const EvalFlags& flags, const Args& rest) {
   training::AutocastScope autocast(device, recipes::resolve_precision(ckpt.config, device));
   std::vector<benchmarks::BenchmarkResult> results;
   for (const auto& spec : specs) {
-    results.push_back(benchmarks::run_benchmark(spec, ckpt.model, *ckpt.tokenizer, flags.benchmark));
+    common::ProgressLine progress("eval " + spec.name, 0, "request");
+    auto options = flags.benchmark;
+    options.scoring.on_progress = [&](int64_t done, int64_t total) {
+      progress.set_total(total);
+      progress.update(done);
+    };
+    results.push_back(benchmarks::run_benchmark(spec, ckpt.model, *ckpt.tokenizer, options));
     const auto& r = results.back();
     std::fprintf(stderr, "%s: %zu examples scored in %.2f s (%.1f examples/s)\n", r.name.c_str(), r.examples.size(),
                  r.seconds, r.seconds > 0 ? static_cast<double>(r.examples.size()) / r.seconds : 0.0);

@@ -1,5 +1,6 @@
 #include <cstdio>
 
+#include "common/console.h"
 #include "tools/anvil/commands.h"
 #include "tools/anvil/config_args.h"
 #include "recipes/corpus.h"
@@ -28,12 +29,19 @@ int tokenizer_command(const Args& args) {
   }
   if (use) return tokenizer_use_command(action, {args.begin() + 1, args.end()});
   const auto config = load_config_args({args.begin() + 1, args.end()}, recipes::ConfigUse::kTokenizerTrain).config;
-  std::printf("anvil tokenizer train -> %s (%s, vocabulary %lld)\n", config.tokenizer.path.c_str(),
+  common::say("anvil tokenizer train -> %s (%s, vocabulary %lld)", config.tokenizer.path.c_str(),
               config.tokenizer.model_type.c_str(), static_cast<long long>(config.tokenizer.vocab_size));
-  std::fflush(stdout);
-  const auto report = data::train_sentencepiece(recipes::tokenizer_corpus(config),
-                                                recipes::tokenizer_training_options(config), config.tokenizer.path);
-  std::printf("done: %lld pieces from %lld lines\n", static_cast<long long>(report.vocab_size),
+  auto options = recipes::tokenizer_training_options(config);
+  data::TokenizerTrainingReport report;
+  {
+    common::ProgressLine progress("tokenizer train", 0, "line");
+    options.on_progress = [&](int64_t lines, int64_t total) {
+      progress.set_total(total);
+      progress.update(lines, total > 0 ? "lines to sentencepiece" : "reading");
+    };
+    report = data::train_sentencepiece(recipes::tokenizer_corpus(config), options, config.tokenizer.path);
+  }
+  common::say("done: %lld pieces from %lld lines", static_cast<long long>(report.vocab_size),
               static_cast<long long>(report.sentences));
   return 0;
 }

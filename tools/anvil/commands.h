@@ -21,5 +21,6 @@ int merge_lora_command(const Args& args);
 int validate_command(const Args& args);
 int plan_command(const Args& args);
 int print_config_command(const Args& args);
+int plot_command(const Args& args);
 
 }  // namespace anvil::cli

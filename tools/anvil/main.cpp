@@ -5,8 +5,9 @@
 
 #include <c10/util/Exception.h>
 
-#include "tools/anvil/commands.h"
+#include "common/console.h"
 #include "recipes/config_loader.h"
+#include "tools/anvil/commands.h"
 
 namespace {
 
@@ -29,11 +30,45 @@ const Command kCommands[] = {
     {"validate", anvil::cli::validate_command, "check a config fully without training"},
     {"plan", anvil::cli::plan_command, "predict a run's memory per rank and whether it fits the GPU"},
     {"print-config", anvil::cli::print_config_command, "print the resolved config as YAML"},
+    {"plot", anvil::cli::plot_command, "draw runs' loss and learning-rate curves from metrics.jsonl (SVG, PNG)"},
 };
 
 void print_usage() {
-  std::printf("usage: anvil <command> [--help] ...\n\ncommands:\n");
+  std::printf("usage: anvil <command> [--help] [--quiet] [--log-format text|json] ...\n\ncommands:\n");
   for (const auto& c : kCommands) std::printf("  %-14s %s\n", c.name, c.summary);
+  std::printf("\noptions of every command:\n"
+              "  --quiet, -q          print nothing but warnings and errors (stderr)\n"
+              "  --log-format text    log lines; on a terminal, with a live progress line (default)\n"
+              "  --log-format json    one JSON object per line on stdout: messages, records, progress\n");
+}
+
+// Takes the console options out of the command's arguments: they mean the
+// same to every command, wherever they stand.
+anvil::cli::Args take_console_options(anvil::cli::Args args) {
+  auto format = anvil::common::LogFormat::kText;
+  bool quiet = false;
+  anvil::cli::Args rest;
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string value;
+    if (args[i] == "--quiet" || args[i] == "-q") {
+      quiet = true;
+      continue;
+    }
+    if (args[i] == "--log-format") {
+      if (i + 1 == args.size()) throw anvil::recipes::ConfigError("--log-format needs a value: text or json");
+      value = args[++i];
+    } else if (args[i].rfind("--log-format=", 0) == 0) {
+      value = args[i].substr(13);
+    } else {
+      rest.push_back(args[i]);
+      continue;
+    }
+    if (value != "text" && value != "json")
+      throw anvil::recipes::ConfigError("--log-format '" + value + "': expected text or json");
+    format = value == "json" ? anvil::common::LogFormat::kJson : anvil::common::LogFormat::kText;
+  }
+  anvil::common::configure_console(anvil::common::console_options(format, quiet));
+  return rest;
 }
 
 }  // namespace
@@ -46,7 +81,7 @@ int main(int argc, char** argv) {
   for (const auto& c : kCommands) {
     if (std::strcmp(argv[1], c.name) != 0) continue;
     try {
-      return c.run(anvil::cli::Args(argv + 2, argv + argc));
+      return c.run(take_console_options(anvil::cli::Args(argv + 2, argv + argc)));
     } catch (const anvil::recipes::ConfigError& e) {
       std::fprintf(stderr, "anvil %s: config error: %s\n", c.name, e.what());
       return 2;
