@@ -76,31 +76,55 @@ void configure_console(const ConsoleOptions& options) { options_ = options; }
 
 const ConsoleOptions& console() { return options_; }
 
-void say(const char* format, ...) {
-  if (options_.quiet) return;
-  va_list args, copy;
-  va_start(args, format);
+namespace {
+
+std::string vformat(const char* format, va_list args) {
+  va_list copy;
   va_copy(copy, args);
   const int n = std::vsnprintf(nullptr, 0, format, copy);
   va_end(copy);
   std::string text(static_cast<size_t>(std::max(n, 0)) + 1, '\0');
   std::vsnprintf(text.data(), text.size(), format, args);
-  va_end(args);
   text.pop_back();
+  return text;
+}
+
+void say_line(const std::string& text) {
+  if (options_.quiet) return;
   if (options_.format == LogFormat::kJson) {
     write_json_line({{"event", "message"}, {"text", text}});
     return;
   }
-  const bool redraw = active_ && active_->drawn_;
+  const bool redraw = active_ && active_->drawn();
   write_stdout((redraw ? "\r\033[2K" : "") + text + "\n");
-  if (redraw) active_->draw();
+  if (redraw) active_->redraw();
 }
 
-void record(const std::string& event, int64_t step, const std::map<std::string, double>& values) {
-  if (options_.quiet || options_.format != LogFormat::kJson) return;
-  nlohmann::json line = {{"event", event}, {"step", step}};
-  for (const auto& [key, value] : values) line[key] = value;
-  write_json_line(line);
+}  // namespace
+
+std::string format_text(const char* format, ...) {
+  va_list args;
+  va_start(args, format);
+  std::string text = vformat(format, args);
+  va_end(args);
+  return text;
+}
+
+void say(const char* format, ...) {
+  va_list args;
+  va_start(args, format);
+  const std::string text = vformat(format, args);
+  va_end(args);
+  say_line(text);
+}
+
+void record(const std::string& event, int64_t step, const std::map<std::string, double>& values,
+            const std::string& line) {
+  if (options_.quiet) return;
+  if (options_.format != LogFormat::kJson) return say_line(line);
+  nlohmann::json json = {{"event", event}, {"step", step}};
+  for (const auto& [key, value] : values) json[key] = value;
+  write_json_line(json);
 }
 
 ProgressLine::ProgressLine(std::string job, int64_t total, std::string unit)
@@ -123,7 +147,7 @@ void ProgressLine::update(int64_t done, const std::string& figures) {
   done_ = done;
   figures_ = figures;
   const auto now = Clock::now();
-  if (options_.live && (!drawn_ || seconds_between(last_draw_, now) >= 0.1)) draw();
+  if (options_.live && (!drawn_ || seconds_between(last_draw_, now) >= 0.1)) redraw();
   if (options_.format == LogFormat::kJson && !options_.quiet && seconds_between(last_json_, now) >= 1.0) write_json();
 }
 
@@ -155,7 +179,7 @@ std::string ProgressLine::render(int width) const {
   return line;
 }
 
-void ProgressLine::draw() {
+void ProgressLine::redraw() {
   write_stdout("\r\033[2K" + render(terminal_width()));
   drawn_ = true;
   last_draw_ = Clock::now();

@@ -33,9 +33,13 @@ std::string format_duration(double seconds);
 // above the live line; {"event": "message", "text": ...} in json form.
 void say(const char* format, ...) __attribute__((format(printf, 1, 2)));
 
-// A record for scripts, {"event": EVENT, "step": STEP, VALUES...}: only in
-// json form, where it takes the place of the text line the caller says.
-void record(const std::string& event, int64_t step, const std::map<std::string, double>& values);
+// printf into a string.
+std::string format_text(const char* format, ...) __attribute__((format(printf, 1, 2)));
+
+// A step's figures: `line` for people in text form; for scripts in json
+// form, {"event": EVENT, "step": STEP, VALUES...} in its place.
+void record(const std::string& event, int64_t step, const std::map<std::string, double>& values,
+            const std::string& line);
 
 // A long job's progress, `total` units (0: unknown). On a terminal, update()
 // redraws the live line at most ten times a second; in json form it writes a
@@ -57,16 +61,17 @@ class ProgressLine {
 
   // The line as drawn for `width` columns (for tests and redraws).
   std::string render(int width) const;
+  // Draws it again, under a log line just printed over it.
+  void redraw();
+  bool drawn() const { return drawn_; }
 
  private:
-  void draw();
   void write_json();
 
   std::string job_, unit_, figures_;
   int64_t total_ = 0, done_ = 0, first_ = 0;
   std::chrono::steady_clock::time_point start_, last_draw_, last_json_;
   bool drawn_ = false;
-  friend void say(const char*, ...);  // says its line above this one
 };
 
 }  // namespace anvil::common

@@ -243,10 +243,8 @@ bool Trainer::after_step(const StepResult& result, double lr) {
 bool Trainer::validate_and_check_patience() {
   require_finite_steps();
   const Validation val = validate(model_, data_, config_, device_);
-  if (common::console().format == common::LogFormat::kJson)
-    common::record("val", state_.step, val.values);
-  else
-    common::say("eval step %lld | %s", (long long)state_.step, val.line.c_str());
+  common::record("val", state_.step, val.values,
+                 common::format_text("eval step %lld | %s", (long long)state_.step, val.line.c_str()));
   if (log_.record) log_.record->write(state_.step, "val", val.values);
   if (!samples_->empty() && comm_.is_main()) write_samples();
   summary_.final_val_loss = val.loss;

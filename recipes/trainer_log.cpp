@@ -1,6 +1,5 @@
 #include "recipes/trainer_log.h"
 
-#include <cstdarg>
 #include <cstdio>
 #include <map>
 #include <string>
@@ -61,21 +60,6 @@ void Progress::start_interval() {
   interval_tokens = 0;
 }
 
-namespace {
-
-// printf into a string, for a line built in parts.
-void appendf(std::string& line, const char* format, ...) __attribute__((format(printf, 2, 3)));
-void appendf(std::string& line, const char* format, ...) {
-  char part[256];
-  va_list args;
-  va_start(args, format);
-  std::vsnprintf(part, sizeof part, format, args);
-  va_end(args);
-  line += part;
-}
-
-}  // namespace
-
 void StepLog::write(const TrainingState& state, const StepResult& result, double lr, int64_t max_steps,
                     const ShardedAdamW& optimizer, Communicator& comm, c10::Device device) {
   // The largest rank's: the one that runs out first.
@@ -89,10 +73,9 @@ void StepLog::write(const TrainingState& state, const StepResult& result, double
   progress.add_wait(seconds_since(read_start));
   const double tokens_per_sec = progress.tokens_per_second();
   std::string line;
-  appendf(line, "step %6lld/%lld | loss %.4f | lr %.2e | grad %.3f | %.1fk tok/s", (long long)state.step,
+  line += common::format_text("step %6lld/%lld | loss %.4f | lr %.2e | grad %.3f | %.1fk tok/s", (long long)state.step,
           (long long)max_steps, loss, lr, grad_norm, tokens_per_sec / 1e3);
-  figures.clear();
-  appendf(figures, "loss %.4f | %.1fk tok/s", loss, tokens_per_sec / 1e3);
+  figures = common::format_text("loss %.4f | %.1fk tok/s", loss, tokens_per_sec / 1e3);
   std::map<std::string, double> values{{"loss", loss}, {"lr", lr}, {"grad_norm", grad_norm},
                                        {"tokens_per_sec", tokens_per_sec},
                                        {"tokens_seen", double(state.tokens_seen)},
@@ -104,34 +87,31 @@ void StepLog::write(const TrainingState& state, const StepResult& result, double
     std::vector<double> sums(local.data_ptr<double>(), local.data_ptr<double>() + local.numel());
     sums = comm.sum(sums);
     for (size_t i = 0; i < sums.size(); ++i) values[kPreferenceMetrics[i]] = sums[i] / result.step_tokens;
-    appendf(line, " | reward acc %.3f | margin %.3f", values["rewards/accuracies"], values["rewards/margins"]);
+    line += common::format_text(" | reward acc %.3f | margin %.3f", values["rewards/accuracies"], values["rewards/margins"]);
   }
   if (skipped_steps > 0) {
     values["skipped_steps"] = static_cast<double>(skipped_steps);
-    appendf(line, " | skipped %lld non-finite", (long long)skipped_steps);
+    line += common::format_text(" | skipped %lld non-finite", (long long)skipped_steps);
   }
   if (peak_flops > 0) {
     values["mfu"] = tokens_per_sec * flops_per_token / peak_flops;
-    appendf(line, " | mfu %.1f%%", 100.0 * values["mfu"]);
+    line += common::format_text(" | mfu %.1f%%", 100.0 * values["mfu"]);
   }
-  appendf(line, " | mem %.2f GiB | eta %s", peak_memory / (1 << 30),
+  line += common::format_text(" | mem %.2f GiB | eta %s", peak_memory / (1 << 30),
           common::format_duration(progress.eta(max_steps - state.step)).c_str());
-  if (common::console().format == common::LogFormat::kJson)
-    common::record("train", state.step, values);
-  else
-    common::say("%s", line.c_str());
+  common::record("train", state.step, values, line);
   if (record) record->write(state.step, "train", values);
   progress.start_interval();
 }
 
 void print_done(const TrainSummary& summary, const TrainingState& state) {
   std::string line;
-  appendf(line, "done: %lld steps in %s", (long long)summary.steps, common::format_duration(summary.seconds).c_str());
-  if (state.val_loss) appendf(line, ", final val loss %.4f", *state.val_loss);
+  line += common::format_text("done: %lld steps in %s", (long long)summary.steps, common::format_duration(summary.seconds).c_str());
+  if (state.val_loss) line += common::format_text(", final val loss %.4f", *state.val_loss);
   if (state.best_score && state.val_accuracy)
-    appendf(line, ", best val accuracy %.4f", *state.best_score);
+    line += common::format_text(", best val accuracy %.4f", *state.best_score);
   else if (state.best_score)
-    appendf(line, " (best %.4f)", -*state.best_score);
+    line += common::format_text(" (best %.4f)", -*state.best_score);
   common::say("%s", line.c_str());
 }
 
