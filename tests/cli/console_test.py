@@ -19,24 +19,15 @@ import subprocess
 import sys
 import tempfile
 
-passed, failed = 0, 0
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from cli_checks import Checks, tiny_train_args  # noqa: E402
+
+check = Checks()
 
 
-def check(ok, what, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print(f"ok   {what}")
-    else:
-        failed += 1
-        print(f"FAIL {what}\n{detail[-2000:]}")
-
-
-def train_args(anvil, config, run_dir, *extra):
-    return [anvil, "train", config, f"run.dir={run_dir}", "run.threads=1", "schedule.warmup_steps=0",
-            "model.n_layer=2", "model.n_head=2", "model.n_embd=64", "model.block_size=64", "train.batch_size=4",
-            "data.stride=0", "checkpoint.keep_last=0", "train.max_steps=400", "train.log_every=100",
-            "eval.every=200", "eval.batches=2", *extra]
+def train_args(anvil, config, run_dir):
+    return tiny_train_args(anvil, config, run_dir, "train.max_steps=400", "train.log_every=100", "eval.every=200",
+                           "eval.batches=2")
 
 
 def on_terminal(args):
@@ -139,10 +130,7 @@ def main():
         quiet(anvil, config, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"{passed} passed, {failed} failed")
-    if failed == 0:
-        print("console OK")
-    sys.exit(1 if failed else 0)
+    check.finish("console OK")
 
 
 if __name__ == "__main__":

@@ -25,23 +25,14 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 from tensorboard.compat.proto import event_pb2
 from tensorboard.compat.tensorflow_stub import errors, pywrap_tensorflow
 
-passed, failed = 0, 0
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from cli_checks import Checks, tiny_train_args  # noqa: E402
 
-
-def check(ok, what):
-    global passed, failed
-    if ok:
-        passed += 1
-        print(f"ok   {what}")
-    else:
-        failed += 1
-        print(f"FAIL {what}")
+check = Checks()
 
 
 def train_args(anvil, config, run_dir, *extra):
-    return [anvil, "train", config, f"run.dir={run_dir}", "run.threads=1", "schedule.warmup_steps=0",
-            "model.n_layer=2", "model.n_head=2", "model.n_embd=64", "model.block_size=64", "train.batch_size=4",
-            "train.log_every=1", "data.stride=0", "checkpoint.keep_last=0", *extra]
+    return tiny_train_args(anvil, config, run_dir, "train.log_every=1", *extra)
 
 
 def train(anvil, config, run_dir, *extra):
@@ -200,10 +191,7 @@ def main():
         resume(anvil, config, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"{passed} passed, {failed} failed")
-    if failed == 0:
-        print("tensorboard OK")
-    sys.exit(1 if failed else 0)
+    check.finish("tensorboard OK")
 
 
 if __name__ == "__main__":
