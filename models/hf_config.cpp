@@ -1,3 +1,4 @@
+// config.json -> GPTConfig, each error naming the file and the key.
 #include "models/hf_config.h"
 
 #include <cmath>
@@ -9,69 +10,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "models/hf_families.h"
+
 namespace anvil::models {
 namespace {
 
 using nlohmann::json;
-
-struct FamilyInfo {
-  HfFamily family;
-  const char* name;          // anvil's, model.family
-  const char* model_type;    // config.json's
-  const char* architecture;  // the transformers class
-};
-
-constexpr FamilyInfo kFamilies[] = {
-    {HfFamily::kGpt2, "gpt2", "gpt2", "GPT2LMHeadModel"},
-    {HfFamily::kLlama, "llama", "llama", "LlamaForCausalLM"},
-    {HfFamily::kMistral, "mistral", "mistral", "MistralForCausalLM"},
-    {HfFamily::kQwen2, "qwen2", "qwen2", "Qwen2ForCausalLM"},
-    {HfFamily::kQwen3, "qwen3", "qwen3", "Qwen3ForCausalLM"},
-    {HfFamily::kGemma2, "gemma2", "gemma2", "Gemma2ForCausalLM"},
-    {HfFamily::kGemma3, "gemma3", "gemma3_text", "Gemma3ForCausalLM"},
-    {HfFamily::kPhi3, "phi3", "phi3", "Phi3ForCausalLM"},
-};
-
-const FamilyInfo& info(HfFamily family) {
-  for (const auto& f : kFamilies)
-    if (f.family == family) return f;
-  throw std::logic_error("unknown family");
-}
-
-// What a family built on Llama fixes, and which of anvil's options its config.json can set.
-struct Traits {
-  NormKind norm = NormKind::kRMSNorm;
-  MlpKind mlp = MlpKind::kSwiGLU;
-  bool qkv_bias = false, qk_norm = false, post_norms = false, scale_embeddings = false;
-  bool softcaps = false;        // attn_logit_softcapping, final_logit_softcapping
-  bool sliding_window = false;  // sliding_window
-  bool layer_pattern = false;   // layer_types mixing sliding and full attention
-  bool local_theta = false;     // a rope base of the sliding layers' own
-  bool query_scalar = false;    // query_pre_attn_scalar
-};
-
-Traits traits(HfFamily family) {
-  Traits t;
-  switch (family) {
-    case HfFamily::kMistral:
-    case HfFamily::kPhi3: t.sliding_window = true; break;
-    case HfFamily::kQwen2: t.qkv_bias = true; break;
-    case HfFamily::kQwen3: t.qk_norm = true; break;
-    case HfFamily::kGemma3:
-      t.qk_norm = t.local_theta = true;
-      [[fallthrough]];
-    case HfFamily::kGemma2:
-      t.norm = NormKind::kGemmaRMSNorm;
-      t.mlp = MlpKind::kGeGLU;
-      t.post_norms = t.scale_embeddings = t.softcaps = t.sliding_window = t.layer_pattern = t.query_scalar = true;
-      break;
-    default: break;
-  }
-  return t;
-}
-
-bool is_gemma(HfFamily f) { return f == HfFamily::kGemma2 || f == HfFamily::kGemma3; }
-bool is_qwen(HfFamily f) { return f == HfFamily::kQwen2 || f == HfFamily::kQwen3; }
 
 // config.json's values, each error naming the file and the key.
 struct Reader {
@@ -241,7 +185,7 @@ void read_attention_layers(HfFamily family, const Traits& t, const Reader& r, GP
 }
 
 GPTConfig read_llama_like(HfFamily family, const Reader& r) {
-  const Traits t = traits(family);
+  const Traits t = family_traits(family);
   const std::string name = family_name(family);
   GPTConfig m;
   m.n_layer = r.positive("num_hidden_layers");
@@ -327,122 +271,6 @@ GPTConfig read_gpt2(const Reader& r) {
 
 }  // namespace
 
-std::string family_mismatch(HfFamily family, const GPTConfig& m) {
-  if (family == HfFamily::kGpt2) {
-    if (m.norm != NormKind::kLayerNorm) return "its norm is not LayerNorm";
-    if (m.gated_mlp()) return "its MLP is gated";
-    if (m.position != PositionEncoding::kLearned) return "its positions are not learned";
-    if (m.kv_heads() != m.n_head) return "it has grouped-query attention";
-    if (m.head_size > 0 || m.qkv_bias || m.qk_norm || m.post_norms || m.scale_embeddings || m.sliding_window > 0 ||
-        m.attn_softcap > 0 || m.logit_softcap > 0 || m.query_pre_attn_scalar > 0)
-      return "it has features of the Llama families";
-    return "";
-  }
-  const Traits t = traits(family);
-  const auto differs = [](bool here, bool there, const std::string& what) {
-    return here == there ? std::string() : (here ? "it has " : "it lacks ") + what;
-  };
-  if (m.norm != t.norm) return is_gemma(family) ? "its norm is not Gemma's RMSNorm" : "its norm is not RMSNorm";
-  if (m.mlp != t.mlp) return is_gemma(family) ? "its MLP is not GeGLU" : "its MLP is not SwiGLU";
-  if (m.position != PositionEncoding::kRotary) return "its positions are not rope";
-  if (m.bias) return "it has biases (model.bias)";
-  for (const auto& why : {differs(m.qkv_bias, t.qkv_bias, "q/k/v biases (model.qkv_bias)"),
-                          differs(m.qk_norm, t.qk_norm, "q/k norms (model.qk_norm)"),
-                          differs(m.post_norms, t.post_norms, "norms after each sublayer (model.post_norms)"),
-                          differs(m.scale_embeddings, t.scale_embeddings, "scaled embeddings (model.scale_embeddings)")})
-    if (!why.empty()) return why;
-  if (!t.softcaps && (m.attn_softcap > 0 || m.logit_softcap > 0)) return "it soft-caps scores or logits";
-  if (!t.sliding_window && m.sliding_window > 0) return "it has a sliding window";
-  if (!t.layer_pattern && m.global_every > 0) return "it mixes sliding and global layers (model.global_every)";
-  if (!t.local_theta && m.rope_local_theta > 0) return "its sliding layers have a RoPE base of their own";
-  if (!t.query_scalar && m.query_pre_attn_scalar > 0) return "it scales queries by model.query_pre_attn_scalar";
-  return "";
-}
-
-namespace {
-
-json rope_scaling_json(const RopeScaling& s) {
-  switch (s.kind) {
-    case RopeScalingKind::kNone: return nullptr;
-    case RopeScalingKind::kLinear: return {{"rope_type", "linear"}, {"factor", s.factor}};
-    case RopeScalingKind::kLlama3:
-      return {{"rope_type", "llama3"}, {"factor", s.factor}, {"low_freq_factor", s.low_freq_factor},
-              {"high_freq_factor", s.high_freq_factor}, {"original_max_position_embeddings", s.original_context}};
-    case RopeScalingKind::kYarn: {
-      json out = {{"rope_type", "yarn"}, {"factor", s.factor}, {"beta_fast", s.beta_fast}, {"beta_slow", s.beta_slow},
-                  {"original_max_position_embeddings", s.original_context}};
-      if (s.attention_factor > 0) out["attention_factor"] = s.attention_factor;
-      return out;
-    }
-  }
-  return nullptr;
-}
-
-// transformers 5 checks types: an integral setting such as query_pre_attn_scalar must be written as one.
-json integer_if_whole(double v) {
-  return v == std::floor(v) && std::abs(v) < 9e15 ? json(static_cast<int64_t>(v)) : json(v);
-}
-
-json gpt2_json(const GPTConfig& m, int64_t vocab) {
-  return {{"n_positions", m.block_size}, {"n_ctx", m.block_size}, {"n_embd", m.n_embd}, {"n_layer", m.n_layer},
-          {"n_head", m.n_head}, {"n_inner", m.mlp_hidden()}, {"vocab_size", vocab},
-          {"activation_function", m.mlp == MlpKind::kGelu ? "gelu" : "gelu_new"}, {"layer_norm_epsilon", m.norm_eps},
-          {"resid_pdrop", 0.0}, {"embd_pdrop", 0.0}, {"attn_pdrop", 0.0}};
-}
-
-json llama_like_json(HfFamily family, const GPTConfig& m, int64_t vocab) {
-  const double head_dim = static_cast<double>(m.head_dim());
-  json c = {{"vocab_size", vocab}, {"hidden_size", m.n_embd}, {"intermediate_size", m.mlp_hidden()},
-            {"num_hidden_layers", m.n_layer}, {"num_attention_heads", m.n_head}, {"num_key_value_heads", m.kv_heads()},
-            {"head_dim", m.head_dim()}, {"max_position_embeddings", m.block_size}, {"rms_norm_eps", m.norm_eps},
-            {"attention_dropout", 0.0}, {"pad_token_id", nullptr}};
-  // rope_theta and rope_scaling: transformers 5 converts them, and 4 reads nothing else.
-  c["rope_theta"] = m.rope_theta;
-  c["rope_scaling"] = rope_scaling_json(m.rope_scaling);
-  if (is_gemma(family)) {
-    c["hidden_activation"] = "gelu_pytorch_tanh";
-    c["query_pre_attn_scalar"] = integer_if_whole(m.query_pre_attn_scalar > 0 ? m.query_pre_attn_scalar : head_dim);
-    c["attn_logit_softcapping"] = m.attn_softcap > 0 ? json(m.attn_softcap) : json(nullptr);
-    c["final_logit_softcapping"] = m.logit_softcap > 0 ? json(m.logit_softcap) : json(nullptr);
-    c["attention_bias"] = false;
-  } else {
-    c["hidden_act"] = "silu";
-  }
-  if (family == HfFamily::kGemma3) c["rope_local_base_freq"] = m.rope_local_theta > 0 ? m.rope_local_theta : m.rope_theta;
-  if (family == HfFamily::kLlama) c.update({{"attention_bias", false}, {"mlp_bias", false}});
-  if (family == HfFamily::kQwen3) c["attention_bias"] = false;
-  if (is_qwen(family)) c.update({{"use_sliding_window", false}, {"sliding_window", nullptr}, {"max_window_layers", m.n_layer}});
-  if (family == HfFamily::kMistral || family == HfFamily::kPhi3)
-    c["sliding_window"] = m.sliding_window > 0 ? json(m.sliding_window) : json(nullptr);
-  if (is_gemma(family)) {
-    // Every layer global: a window as long as the context, which no layer uses.
-    c["sliding_window"] = m.sliding_window > 0 ? m.sliding_window : m.block_size;
-    json types = json::array();
-    for (int64_t i = 0; i < m.n_layer; ++i) types.push_back(m.sliding(i) ? "sliding_attention" : "full_attention");
-    c["layer_types"] = types;
-  }
-  return c;
-}
-
-}  // namespace
-
-std::vector<std::string> hf_family_names() {
-  std::vector<std::string> names;
-  for (const auto& f : kFamilies) names.push_back(f.name);
-  return names;
-}
-
-std::string family_name(HfFamily family) { return info(family).name; }
-
-HfFamily family_named(const std::string& name) {
-  std::string known;
-  for (const auto& f : kFamilies) {
-    if (name == f.name) return f.family;
-    known += std::string(known.empty() ? "" : ", ") + f.name;
-  }
-  throw std::invalid_argument("unknown model family '" + name + "' (" + known + ")");
-}
-
 HfArchitecture read_hf_config(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw std::runtime_error("cannot open '" + path + "'");
@@ -456,7 +284,7 @@ HfArchitecture read_hf_config(const std::string& path) {
   const Reader r{c, path};
   const std::string type = r.text("model_type", "");
   std::string known;
-  for (const auto& f : kFamilies) {
+  for (const auto& f : families()) {
     known += std::string(known.empty() ? "" : ", ") + f.model_type;
     if (type != f.model_type) continue;
     return {f.family, f.family == HfFamily::kGpt2 ? read_gpt2(r) : read_llama_like(f.family, r)};
@@ -472,26 +300,6 @@ bool is_hf_model_dir(const std::string& dir) {
 
 HfArchitecture read_hf_architecture(const std::string& dir) {
   return read_hf_config((std::filesystem::path(dir) / "config.json").string());
-}
-
-std::string hf_config_json(HfFamily family, const GPTConfig& m, int64_t vocab, const std::string& dtype) {
-  const auto why = family_mismatch(family, m);
-  if (!why.empty())
-    throw std::runtime_error("this model is not a " + family_name(family) + " model (model.family): " + why);
-  json c = family == HfFamily::kGpt2 ? gpt2_json(m, vocab) : llama_like_json(family, m, vocab);
-  c["architectures"] = {info(family).architecture};
-  c["model_type"] = info(family).model_type;
-  c["tie_word_embeddings"] = m.tie_embeddings;
-  c["torch_dtype"] = c["dtype"] = dtype;  // transformers 4's name, and 5's
-  return c.dump(2) + "\n";
-}
-
-HfFamily default_family(const GPTConfig& m) {
-  for (const auto f : {HfFamily::kGpt2, HfFamily::kLlama, HfFamily::kMistral, HfFamily::kQwen2, HfFamily::kQwen3,
-                       HfFamily::kGemma2, HfFamily::kGemma3})
-    if (family_mismatch(f, m).empty()) return f;
-  throw std::runtime_error("this model matches no Hugging Face family anvil writes: as Llama, " +
-                           family_mismatch(HfFamily::kLlama, m));
 }
 
 }  // namespace anvil::models
