@@ -1,10 +1,8 @@
 // config.json -> GPTConfig, each error naming the file and the key.
 #include "models/hf_config.h"
 
-#include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <set>
 #include <stdexcept>
 
