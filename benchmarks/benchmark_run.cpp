@@ -101,14 +101,14 @@ void generate_all(const BenchmarkSpec& spec, models::GPT& model, const data::Tok
   models::SamplingOptions sampling;
   sampling.temperature = 0;
   sampling.max_new_tokens = spec.max_gen_toks;
-  if (tokenizer.eos_id() >= 0) sampling.stop_tokens = {tokenizer.eos_id()};
+  sampling.stop_tokens = tokenizer.stop_ids();
   for (auto& ex : examples) {
     auto prompt = encode(tokenizer, ex.prompt.requests[0].context);
     const auto room = model->config.block_size - spec.max_gen_toks;
     if (room > 0 && static_cast<int64_t>(prompt.size()) > room) prompt.erase(prompt.begin(), prompt.end() - room);
     const auto all = models::generate(model, prompt, sampling);
     std::vector<int32_t> fresh(all.begin() + static_cast<std::ptrdiff_t>(prompt.size()), all.end());
-    if (!fresh.empty() && fresh.back() == tokenizer.eos_id()) fresh.pop_back();
+    if (!fresh.empty() && models::is_stop_token(sampling, fresh.back())) fresh.pop_back();
     ex.generation = cut_at_stop(tokenizer.decode(fresh), spec.until);
     ex.metrics.emplace_back("exact_match", ex.generation == ex.prompt.target ? 1.0 : 0.0);
   }

@@ -51,6 +51,13 @@ const chat::ChatTemplate& HfTokenizer::chat_template() const {
   return *chat_template_;
 }
 
+std::vector<int64_t> HfTokenizer::stop_ids() const {
+  const auto& special = tokenizer_.special_tokens();
+  std::vector<int64_t> out(special.end_ids.begin(), special.end_ids.end());
+  if (special.eos_id >= 0 && std::find(out.begin(), out.end(), special.eos_id) == out.end()) out.push_back(special.eos_id);
+  return out;
+}
+
 std::vector<std::string> HfTokenizer::end_of_turn_tokens() const {
   const auto& special = tokenizer_.special_tokens();
   std::vector<std::string> out;

@@ -21,6 +21,7 @@ class HfTokenizer final : public Tokenizer {
   int64_t vocab_size() const override;
   int32_t eos_id() const override;
   int32_t bos_id() const override;
+  std::vector<int64_t> stop_ids() const override;
   uint64_t fingerprint() const override;
   std::string type() const override { return "hf"; }
   // PATH is a directory: the tokenizer's own files, as transformers reads them.

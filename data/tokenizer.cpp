@@ -8,6 +8,11 @@
 
 namespace anvil::data {
 
+std::vector<int64_t> Tokenizer::stop_ids() const {
+  if (eos_id() < 0) return {};
+  return {eos_id()};
+}
+
 std::string tokenizer_file_name(const std::string& type) {
   if (type == "char") return "tokenizer.chars.json";
   if (type == "sentencepiece") return "tokenizer.model";

@@ -21,6 +21,9 @@ class Tokenizer {
   virtual int32_t eos_id() const { return -1; }
   // The id that begins a sequence, or -1 when the tokenizer has none.
   virtual int32_t bos_id() const { return -1; }
+  // The ids after which generated text ends: the end of the model's turn
+  // (generation_config.json's EOS ids) and the EOS; empty when there are none.
+  virtual std::vector<int64_t> stop_ids() const;
   // A hash of the whole vocabulary and its rules: token shards record it, so
   // shards are never read with a tokenizer other than the one that made them.
   virtual uint64_t fingerprint() const = 0;

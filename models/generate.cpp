@@ -1,5 +1,6 @@
 #include "models/generate.h"
 
+#include <algorithm>
 #include <limits>
 #include <stdexcept>
 
@@ -28,6 +29,10 @@ int64_t sample_token(const torch::Tensor& logits, const SamplingOptions& o, at::
     probs = probs / probs.sum();
   }
   return probs.multinomial(1, /*replacement=*/false, generator).item<int64_t>();
+}
+
+bool is_stop_token(const SamplingOptions& options, int64_t token) {
+  return std::find(options.stop_tokens.begin(), options.stop_tokens.end(), token) != options.stop_tokens.end();
 }
 
 std::vector<int64_t> generate(GPT& model, const std::vector<int64_t>& prompt, const SamplingOptions& o) {
@@ -59,7 +64,7 @@ std::vector<int64_t> generate(GPT& model, const std::vector<int64_t>& prompt, co
     const auto row = logits[0][-1].narrow(0, 0, model->config.vocab_size);
     tokens.push_back(sample_token(row, o, generator));
     if (o.on_token && !o.on_token(tokens.back(), row)) break;
-    if (std::find(o.stop_tokens.begin(), o.stop_tokens.end(), tokens.back()) != o.stop_tokens.end()) break;
+    if (is_stop_token(o, tokens.back())) break;
   }
   model->train(was_training);
   return tokens;

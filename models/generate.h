@@ -28,6 +28,9 @@ struct SamplingOptions {
 // recomputes the window, exactly as without the cache.
 std::vector<int64_t> generate(GPT& model, const std::vector<int64_t>& prompt, const SamplingOptions& options);
 
+// Whether TOKEN is one of options.stop_tokens.
+bool is_stop_token(const SamplingOptions& options, int64_t token);
+
 // Next-token choice from one row of logits [vocab], on the CPU generator given.
 int64_t sample_token(const torch::Tensor& logits, const SamplingOptions& options, at::Generator& generator);
 

@@ -14,7 +14,7 @@ SamplePrompts::SamplePrompts(const RunConfig& config, const data::Tokenizer& tok
   options_.top_k = config.generate.top_k;
   options_.top_p = config.generate.top_p;
   options_.seed = static_cast<uint64_t>(e.sample_seed);
-  if (tokenizer.eos_id() >= 0) options_.stop_tokens = {tokenizer.eos_id()};
+  options_.stop_tokens = tokenizer.stop_ids();
   for (size_t i = 0; i < e.sample_prompts.size(); ++i) {
     const std::string& text = e.sample_prompts[i];
     const auto formatted = task_of(config).answer_prompt(config, tokenizer, text);
@@ -36,7 +36,8 @@ std::vector<training::GeneratedSample> SamplePrompts::generate(models::GPT& mode
   model->eval();
   for (const auto& prompt : prompts_) {
     auto tokens = models::generate(model, prompt.ids, options_);
-    const std::vector<int32_t> generated(tokens.begin() + static_cast<std::ptrdiff_t>(prompt.ids.size()), tokens.end());
+    std::vector<int32_t> generated(tokens.begin() + static_cast<std::ptrdiff_t>(prompt.ids.size()), tokens.end());
+    if (!generated.empty() && models::is_stop_token(options_, generated.back())) generated.pop_back();
     samples.push_back({prompt.text, tokenizer_->decode(generated)});
   }
   model->train(training);

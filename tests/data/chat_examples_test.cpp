@@ -95,3 +95,10 @@ TEST(ChatExamples, ThePromptEndsWithTheGenerationPrompt) {
             "<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n"
             "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n");
 }
+
+TEST(ChatExamples, GenerationStopsAtTheEndOfTheTurnAndAtTheEos) {
+  // generation_config.json: Qwen2.5 ends a turn at <|im_end|>, a document at <|endoftext|>.
+  const auto qwen = load_tokenizer("hf", hf_dir("qwen2.5"));
+  EXPECT_EQ(qwen->stop_ids(), (std::vector<int64_t>{151645, 151643}));
+  EXPECT_EQ(load_tokenizer("hf", hf_dir("gpt2"))->stop_ids(), (std::vector<int64_t>{50256}));
+}

@@ -1,4 +1,3 @@
-#include <algorithm>
 #include <cstdio>
 
 #include <nlohmann/json.hpp>
@@ -22,16 +21,6 @@ models::SamplingOptions sampling_options(const recipes::GenerateSection& g) {
   options.seed = static_cast<uint64_t>(g.seed);
   options.use_cache = g.use_cache;
   return options;
-}
-
-// Where an answer ends: the end of the model's turn (generation_config.json's
-// EOS ids) for a Hugging Face tokenizer, else its EOS.
-std::vector<int64_t> answer_stop_tokens(const data::Tokenizer& tokenizer) {
-  if (tokenizer.hf()) {
-    const auto& ids = tokenizer.hf()->tokenizer().special_tokens().end_ids;
-    if (!ids.empty()) return {ids.begin(), ids.end()};
-  }
-  return {tokenizer.eos_id()};
 }
 
 }  // namespace
@@ -69,13 +58,12 @@ int generate_command(const Args& args) {
     answer_prompt = recipes::task_of(ckpt.config).answer_prompt(ckpt.config, tokenizer, g.prompt);
   }
   const bool answer = answer_prompt.has_value();
-  if (answer) options.stop_tokens = answer_stop_tokens(tokenizer);
+  if (answer) options.stop_tokens = tokenizer.stop_ids();
   const auto prompt_ids = tokenizer.encode(answer_prompt.value_or(g.prompt));
   auto tokens = models::generate(ckpt.model, {prompt_ids.begin(), prompt_ids.end()}, options);
   if (answer) {
     tokens.erase(tokens.begin(), tokens.begin() + static_cast<std::ptrdiff_t>(prompt_ids.size()));
-    const auto& stops = options.stop_tokens;
-    if (!tokens.empty() && std::find(stops.begin(), stops.end(), tokens.back()) != stops.end()) tokens.pop_back();
+    if (!tokens.empty() && models::is_stop_token(options, tokens.back())) tokens.pop_back();
   }
   const std::string text = tokenizer.decode({tokens.begin(), tokens.end()}) + "\n";
   std::fwrite(text.data(), 1, text.size(), stdout);  // the text may hold NUL bytes
