@@ -2,17 +2,24 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <stdexcept>
 
 namespace anvil::common {
 namespace {
 
-std::filesystem::path temporary_for(const std::filesystem::path& target) {
-  std::filesystem::path temporary = target;
-  return temporary += ".tmp";
-}
-
 std::filesystem::path directory_of(const std::filesystem::path& target) {
   return target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
+}
+
+// Names the target, not its temporary, when the directory is what is missing.
+std::filesystem::path temporary_for(const std::filesystem::path& target) {
+  std::error_code error;
+  const auto directory = directory_of(target);
+  if (!std::filesystem::is_directory(directory, error))
+    throw std::runtime_error("cannot write '" + target.string() + "': the directory '" + directory.string() +
+                             "' does not exist");
+  std::filesystem::path temporary = target;
+  return temporary += ".tmp";
 }
 
 }  // namespace

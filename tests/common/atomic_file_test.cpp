@@ -101,5 +101,19 @@ TEST(AtomicFile, NothingAppearsBeforeCommitAndNothingStaysWithoutIt) {
   EXPECT_EQ(read_file(target), "HEADER..tokens");
 }
 
+TEST(AtomicFile, AMissingDirectoryIsNamedNotTheTemporary) {
+  test_support::TempDir dir;
+  const std::string target = dir.path("plots/loss.png");
+  try {
+    publish_file(target, "image");
+    FAIL() << "wrote into a missing directory";
+  } catch (const std::runtime_error& error) {
+    EXPECT_THAT(error.what(), HasSubstr("cannot write '" + target + "': the directory '" + dir.path("plots") +
+                                        "' does not exist"));
+    EXPECT_THAT(error.what(), ::testing::Not(HasSubstr(".tmp")));
+  }
+  EXPECT_TRUE(names_in(dir.path()).empty());
+}
+
 }  // namespace
 }  // namespace anvil::common
