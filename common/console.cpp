@@ -154,16 +154,22 @@ void ProgressLine::update(int64_t done, const std::string& figures) {
 std::string ProgressLine::render(int width) const {
   const double elapsed = seconds_between(start_, Clock::now());
   const double rate = elapsed > 0 ? static_cast<double>(done_ - first_) / elapsed : 0;
-  std::string counts = std::to_string(done_);
+  // Bytes are counted exactly and shown in MB, so a 1.1 MB corpus reads 1.1/1.1.
+  const bool bytes = unit_ == "byte";
+  const std::string unit = bytes ? "MB" : unit_;
+  auto amount = [&](int64_t n) {
+    return bytes ? format_text("%.1f", static_cast<double>(n) / 1e6) : std::to_string(n);
+  };
+  std::string counts = amount(done_);
   if (total_ > 0) {
     char percent[16];
     std::snprintf(percent, sizeof percent, " %3.0f%%",
                   100.0 * std::min(1.0, static_cast<double>(done_) / static_cast<double>(total_)));
-    counts += "/" + std::to_string(total_) + percent;
+    counts += "/" + amount(total_) + percent;
   } else {
-    counts += " " + unit_;
+    counts += " " + unit;
   }
-  std::string tail = " | " + short_number(rate) + " " + unit_ + "/s";
+  std::string tail = " | " + short_number(bytes ? rate / 1e6 : rate) + " " + unit + "/s";
   if (!figures_.empty()) tail += " | " + figures_;
   tail += " | " + format_duration(elapsed) + " elapsed";
   if (total_ > 0 && rate > 0) tail += " | eta " + format_duration(static_cast<double>(total_ - done_) / rate);

@@ -41,7 +41,8 @@ std::string format_text(const char* format, ...) __attribute__((format(printf, 1
 void record(const std::string& event, int64_t step, const std::map<std::string, double>& values,
             const std::string& line);
 
-// A long job's progress, `total` units (0: unknown). On a terminal, update()
+// A long job's progress, `total` units (0: unknown); the unit "byte" is shown
+// in MB. On a terminal, update()
 // redraws the live line at most ten times a second; in json form it writes a
 // {"event": "progress", ...} record at most once a second; otherwise nothing.
 // The rate and ETA come from the units done since it began. One at a time.

@@ -32,6 +32,14 @@ TEST(ProgressLine, AFullBarHasNoArrowAndPercentStopsAtAHundred) {
   EXPECT_EQ(text.rfind("prepare [========================] 9/8 100% | ", 0), 0u) << text;
 }
 
+TEST(ProgressLine, BytesAreShownInMegabytesWithOneDecimal) {
+  ProgressLine line("prepare", 1'100'000, "byte");
+  line.update(550'000);
+  const std::string text = line.render(200);
+  EXPECT_EQ(text.rfind("prepare [============>           ] 0.6/1.1  50% | ", 0), 0u) << text;
+  EXPECT_NE(text.find(" MB/s | "), std::string::npos) << text;
+}
+
 TEST(ProgressLine, AnUnknownTotalShowsTheUnitAndNoBar) {
   ProgressLine line("tokenizer", 0, "lines");
   line.update(1234);

@@ -45,8 +45,8 @@ int prepare_command(const Args& args) {
   auto options = recipes::prepare_options(config);
   data::PrepareReport report;
   {
-    common::ProgressLine progress("prepare", (source_file_bytes(corpus) + 999'999) / 1'000'000, "MB");
-    options.on_progress = [&](int64_t bytes) { progress.update(bytes / 1'000'000); };
+    common::ProgressLine progress("prepare", source_file_bytes(corpus), "byte");
+    options.on_progress = [&](int64_t bytes) { progress.update(bytes); };
     report = data::prepare_shards(corpus, *tokenizer, options);
   }
   const auto sources = recipes::resolve(config).data.sources;
