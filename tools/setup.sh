@@ -56,11 +56,11 @@ torch_python() {
   # lm-evaluation-harness (its hf and API models: accelerate, tenacity) and the
   # openai client for the benchmark and server tests; TRL and PEFT for the DPO
   # parity test (pinned: TRL's losses changed between releases); tensorboard
-  # reads back the event files anvil writes.
-  if ! "$venv/bin/python" -c "import numpy, transformers, safetensors, tiktoken, sentencepiece, jinja2, lm_eval, accelerate, tenacity, openai, trl, peft, tensorboard" 2>/dev/null; then
+  # reads back the event files anvil writes; Pillow the images of anvil plot.
+  if ! "$venv/bin/python" -c "import numpy, transformers, safetensors, tiktoken, sentencepiece, jinja2, lm_eval, accelerate, tenacity, openai, trl, peft, tensorboard, PIL" 2>/dev/null; then
     log "installing the parity tests' Python packages into $venv"
     "$venv/bin/pip" install -q numpy transformers safetensors tiktoken sentencepiece protobuf jinja2 "lm_eval[api]" accelerate openai \
-      "trl==1.16.0" "peft==0.21.2" tensorboard >&2
+      "trl==1.16.0" "peft==0.21.2" tensorboard pillow >&2
   fi
   echo "$venv/bin/python"
 }

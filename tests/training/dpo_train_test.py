@@ -14,6 +14,9 @@ file (dialogue form, .jsonl.gz read directly), with each reference:
   - precomputed writes reference_logps.safetensors once: a resumed run reads
     it back and goes on as an uninterrupted one;
   - TRL's metric names in metrics.jsonl, training and held-out (eval_...);
+  - TensorBoard (EventAccumulator) shows the rewards under train/rewards/* and
+    val/rewards/*, and eval.tasks' ARC-Easy scores under val/arc_easy/*, each
+    equal to metrics.jsonl's;
   - `anvil eval` of the run prints the held-out reward accuracy;
   - bad configs are config errors (exit 2) naming the key; a bad record is an
     error (exit 1) naming the file and line.
@@ -31,7 +34,9 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "hf"))
+import numpy as np  # noqa: E402
 import torch  # noqa: E402
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator  # noqa: E402
 from transformers import LlamaConfig, LlamaForCausalLM  # noqa: E402
 from anvil_cli import Checks, run  # noqa: E402
 
@@ -74,6 +79,17 @@ def train_losses(run_dir):
     return {r["step"]: r["loss"] for r in records(run_dir) if "rewards/chosen" in r}
 
 
+def tensorboard_scalars(run_dir):
+    acc = EventAccumulator(run_dir, size_guidance={"scalars": 0}, purge_orphaned_data=False)
+    acc.Reload()
+    return {tag: [(e.step, e.value) for e in acc.Scalars(tag)] for tag in acc.Tags()["scalars"]}
+
+
+def scalars_of(run_dir, key):
+    """metrics.jsonl's KEY as TensorBoard should show it: [(step, float32 value)]."""
+    return [(r["step"], float(np.float32(r[key]))) for r in records(run_dir) if key in r]
+
+
 def close(a, b, tol):
     return set(a) == set(b) and all(abs(a[k] - b[k]) <= tol for k in a)
 
@@ -98,7 +114,9 @@ def main():
             out = run(anvil, "train", config, *base, f"run.dir={d}/{name}", *extra)
             return out, f"{d}/{name}"
 
-        out, copy_dir = train("copy", "dpo.reference=copy")
+        os.environ["ANVIL_DATA"] = data  # the built-in benchmarks' files
+        out, copy_dir = train("copy", "dpo.reference=copy", "eval.tasks=[arc_easy]", "eval.task_limit=4",
+                              "eval.num_fewshot=0")
         first = records(copy_dir)[0]
         check("step 1: the policy is its reference, so the loss is ln 2 and the rewards are 0",
               abs(first["loss"] - math.log(2)) < 1e-6 and abs(first["rewards/chosen"]) < 1e-6
@@ -108,6 +126,14 @@ def main():
         val = [r for r in records(copy_dir) if "val_loss" in r]
         check("held-out pairs: val_loss and eval_rewards/* at the validation",
               len(val) == 1 and all("eval_" + m in val[0] for m in METRICS), json.dumps(val[:1])[:200])
+        shown = tensorboard_scalars(copy_dir)
+        expected = {f"train/{m}": scalars_of(copy_dir, m) for m in METRICS}
+        expected.update({f"val/{m}": scalars_of(copy_dir, "eval_" + m) for m in METRICS})
+        expected.update({f"val/arc_easy/{m}": scalars_of(copy_dir, f"arc_easy/{m}") for m in ("acc", "acc_norm")})
+        check("TensorBoard: train/rewards/*, val/rewards/* and val/arc_easy/* equal metrics.jsonl's",
+              all(values and shown.get(tag) == values for tag, values in expected.items()),
+              json.dumps({tag: [shown.get(tag), values] for tag, values in expected.items()
+                          if shown.get(tag) != values or not values})[:600])
         check("the run's data line counts the pairs", "preference pairs from" in out and "for validation" in out,
               [l for l in out.splitlines() if "pairs" in l][:1].__repr__())
         losses = train_losses(copy_dir)
