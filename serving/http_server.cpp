@@ -11,6 +11,7 @@
 
 #include "common/json_depth.h"
 #include "data/hf_tokenizer.h"
+#include "serving/growing_text.h"
 
 namespace anvil::serving {
 namespace {
@@ -42,63 +43,6 @@ size_t code_points(const std::string& s) {
 int64_t now_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
-
-// The longest end of TEXT that could still grow into a stop string: it is
-// held back from a stream until the next token settles it.
-size_t held_back(const std::string& text, const std::vector<std::string>& stops) {
-  size_t hold = 0;
-  for (const auto& stop : stops)
-    for (size_t n = std::min(stop.size() - 1, text.size()); n > hold; --n)
-      if (text.compare(text.size() - n, n, stop, 0, n) == 0) {
-        hold = n;
-        break;
-      }
-  // An unfinished UTF-8 sequence decodes to U+FFFD until its last byte comes.
-  const std::string replacement = "\xEF\xBF\xBD";
-  if (text.size() >= replacement.size() && text.compare(text.size() - 3, 3, replacement) == 0) hold = std::max<size_t>(hold, 3);
-  return hold;
-}
-
-// One generation's text as its tokens arrive: stop strings cut it, and what
-// is safe to show so far is known at each step.
-struct GrowingText {
-  const data::Tokenizer& tokenizer;
-  std::vector<std::string> stops;
-  std::vector<int64_t> stop_tokens;
-  std::vector<int32_t> ids;
-  std::vector<TokenLogprob> logprobs;
-  std::string text;
-  std::string finish_reason = "length";
-  size_t shown = 0;
-
-  // False when generation should end here.
-  bool add(const TokenLogprob& t) {
-    if (std::find(stop_tokens.begin(), stop_tokens.end(), t.token) != stop_tokens.end()) {
-      finish_reason = "stop";
-      return false;
-    }
-    ids.push_back(static_cast<int32_t>(t.token));
-    logprobs.push_back(t);
-    text = tokenizer.decode(ids);
-    for (const auto& stop : stops) {
-      const size_t at = text.find(stop);
-      if (at != std::string::npos) {
-        text.resize(at);
-        finish_reason = "stop";
-        return false;
-      }
-    }
-    return true;
-  }
-  // The text not yet shown that no stop string can take back.
-  std::string take_settled(bool finished) {
-    const size_t end = finished ? text.size() : text.size() - std::min(text.size(), held_back(text, stops));
-    if (end <= shown) return "";
-    std::string out = text.substr(shown, end - shown);
-    shown = end;
-    return out;
-  }
-};
 
 // Chunks handed from the engine's thread to the connection's.
 struct EventChannel {
@@ -134,13 +78,6 @@ struct ApiServer::Handlers {
     return {ids.begin(), ids.end()};
   }
 
-  std::vector<int64_t> stop_tokens() const {
-    std::vector<int64_t> out;
-    if (const auto* hf = tokenizer.hf())
-      for (int32_t id : hf->tokenizer().special_tokens().end_ids) out.push_back(id);
-    if (tokenizer.eos_id() >= 0) out.push_back(tokenizer.eos_id());
-    return out;
-  }
 
   // The prompt and the tokens asked for must fit the window; the last new
   // token is never fed back, so it needs no position of its own.
@@ -240,22 +177,22 @@ struct ApiServer::Handlers {
       for (const auto& p : prompts) {
         prompt_tokens += static_cast<int64_t>(p.size());
         for (int64_t k = 0; k < s.n; ++k) {
-          GrowingText text{tokenizer, s.stop, stop_tokens(), {}, {}, "", "length", 0};
+          GrowingText text(tokenizer, s.stop);
           auto job = generation_job(p, s, s.max_tokens, static_cast<size_t>(k));
           job.top = request.logprobs ? top : -1;
           job.on_token = [&](const TokenLogprob& t) { return text.add(t); };
           std::future<ScoredPrompt> echoed;
           if (request.echo && request.logprobs) echoed = std::move(engine.score({{p, top, false, 0, 1, 0}})[0]);
           engine.generate(std::move(job)).get();
-          completion_tokens += static_cast<int64_t>(text.ids.size());
+          completion_tokens += static_cast<int64_t>(text.tokens());
           const std::string prompt_text = request.echo ? tokenizer.decode(std::vector<int32_t>(p.begin(), p.end())) : "";
           json logprobs = nullptr;
           if (request.logprobs) {
             std::vector<TokenLogprob> all = request.echo ? echoed.get().prompt : std::vector<TokenLogprob>{};
-            all.insert(all.end(), text.logprobs.begin(), text.logprobs.end());
+            all.insert(all.end(), text.logprobs().begin(), text.logprobs().end());
             logprobs = logprobs_json(all, request.echo, 0);
           }
-          choices.push_back(completion_choice(choices.size(), prompt_text + text.text, logprobs, text.finish_reason));
+          choices.push_back(completion_choice(choices.size(), prompt_text + text.text(), logprobs, text.finish_reason()));
         }
       }
     }
@@ -289,15 +226,15 @@ struct ApiServer::Handlers {
     json choices = json::array();
     int64_t completion_tokens = 0;
     for (int64_t k = 0; k < s.n; ++k) {
-      GrowingText text{tokenizer, s.stop, stop_tokens(), {}, {}, "", "length", 0};
+      GrowingText text(tokenizer, s.stop);
       auto job = generation_job(prompt, s, max_tokens, static_cast<size_t>(k));
       job.on_token = [&](const TokenLogprob& t) { return text.add(t); };
       engine.generate(std::move(job)).get();
-      completion_tokens += static_cast<int64_t>(text.ids.size());
+      completion_tokens += static_cast<int64_t>(text.tokens());
       choices.push_back({{"index", k},
-                         {"message", {{"role", "assistant"}, {"content", text.text}}},
+                         {"message", {{"role", "assistant"}, {"content", text.text()}}},
                          {"logprobs", nullptr},
-                         {"finish_reason", text.finish_reason}});
+                         {"finish_reason", text.finish_reason()}});
     }
     const auto prompt_tokens = static_cast<int64_t>(prompt.size());
     send_json(res, 200, {{"id", id("chatcmpl-")}, {"object", "chat.completion"}, {"created", now_seconds()},
@@ -320,7 +257,7 @@ struct ApiServer::Handlers {
                               {"created", created}, {"model", options.model_name}, {"choices", json::array({choice})}}) + "\n\n";
     };
     auto channel = std::make_shared<EventChannel>();
-    auto text = std::make_shared<GrowingText>(GrowingText{tokenizer, s.stop, stop_tokens(), {}, {}, "", "length", 0});
+    auto text = std::make_shared<GrowingText>(tokenizer, s.stop);
     if (chat) channel->push(chunk({{"role", "assistant"}, {"content", ""}}, nullptr));
     auto job = generation_job(prompt, s, max_tokens, 0);
     job.on_token = [=](const TokenLogprob& t) {
@@ -361,7 +298,7 @@ struct ApiServer::Handlers {
         done->get();
         const auto rest = text->take_settled(true);
         if (!rest.empty()) tail += chunk(chat ? json{{"content", rest}} : json(rest), nullptr);
-        tail += chunk(chat ? json::object() : json(""), text->finish_reason);
+        tail += chunk(chat ? json::object() : json(""), text->finish_reason());
       } catch (const std::exception& e) {
         tail += "data: " + dump(ApiError(500, e.what(), "", "server_error").body()) + "\n\n";
       }
